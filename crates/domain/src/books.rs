@@ -794,3 +794,35 @@ mod tests {
         }
     }
 }
+
+/// What the books know of an entry that a draft wants to reverse.
+#[derive(Clone, Debug)]
+pub struct ReversalTarget<'a> {
+    pub postings: &'a [PostingDraft],
+    /// The entry the target itself reverses, if it is a reversal.
+    pub reverses: Option<EntrySeq>,
+    /// The entry that already reversed the target, if any.
+    pub reversed_by: Option<EntrySeq>,
+}
+
+/// Checks a reversing draft against its target: the target exists, is not itself a reversal, has not
+/// been reversed, and the draft posts its mirror image.
+pub fn check_reversal(
+    seq: EntrySeq,
+    target: Option<ReversalTarget<'_>>,
+    draft: &EntryDraft,
+) -> Result<(), LedgerError> {
+    let Some(target) = target else {
+        return Err(LedgerError::ReversedEntryUnknown { seq });
+    };
+    if let Some(reversed_by) = target.reversed_by {
+        return Err(LedgerError::AlreadyReversed { seq, reversed_by });
+    }
+    if target.reverses.is_some() {
+        return Err(LedgerError::ReversalOfReversal { seq });
+    }
+    if EntryDraft::mirror_postings(target.postings) != draft.postings {
+        return Err(LedgerError::ReversalMismatch { seq });
+    }
+    Ok(())
+}

@@ -1,1 +1,254 @@
+//! Abadi's storage: one interface over SQLite and PostgreSQL.
+//!
+//! The backend is chosen from the database URL at start-up (`sqlite://PATH` or `postgres://…`); the
+//! same SQL (with `$1…$n` placeholders) runs on both through sqlx's `Any` driver. Migrations are
+//! embedded and applied on open. Driver errors are mapped here: callers never see sqlx types.
 
+mod books;
+mod schema;
+pub mod testing;
+
+pub use books::{
+    Account, Book, EntryFilter, Place, PostOutcome, PostStatus, PostedEntry, VerifyProblem,
+    VerifyReport,
+};
+pub use schema::SCHEMA_VERSION;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+
+/// Which database the store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Storage errors, mapped at the boundary. `Unexpected` carries the driver's message for the log.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unknown database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
+    UnknownScheme(String),
+    #[error("{0} is not an SQLite database")]
+    NotSqlite(String),
+    #[error(
+        "the database has schema version {found}, newer than this program's {supported}: upgrade Abadi"
+    )]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("cannot reach the database: {0}")]
+    Unreachable(String),
+    #[error("{what} {id} does not exist")]
+    NotFound { what: &'static str, id: i64 },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("entry {index} (key {key:?}) was refused: {error}; nothing was posted")]
+    Rejected {
+        index: usize,
+        key: String,
+        error: domain::LedgerError,
+    },
+    #[error("{0} is not supported on this database")]
+    Unsupported(&'static str),
+    #[error("unexpected database error: {0}")]
+    Unexpected(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> StoreError {
+        StoreError::Unexpected(error.to_string())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The store: a pool on one database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Decides the backend from a URL, refusing unknown schemes.
+pub fn backend_of(url: &str) -> StoreResult<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(StoreError::UnknownScheme(url.to_string()))
+    }
+}
+
+/// The file path of an `sqlite://PATH[?query]` URL, if it names a file.
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| path.to_string())
+}
+
+/// SQLite files begin with this header; an empty file is a new database.
+fn check_sqlite_file(path: &str) -> StoreResult<()> {
+    use std::io::Read;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Ok(()); // created on first start
+    };
+    let mut header = [0u8; 16];
+    let read = file
+        .read(&mut header)
+        .map_err(|e| StoreError::Unreachable(format!("{path}: {e}")))?;
+    if read == 0 || header == *b"SQLite format 3\0" {
+        Ok(())
+    } else {
+        Err(StoreError::NotSqlite(path.to_string()))
+    }
+}
+
+impl Store {
+    /// Opens the database the URL names, creating an SQLite file on first start, and applies the
+    /// embedded migrations.
+    pub async fn open(url: &str) -> StoreResult<Store> {
+        let backend = backend_of(url)?;
+        sqlx::any::install_default_drivers();
+        let url = match backend {
+            Backend::Sqlite => {
+                if let Some(path) = sqlite_path(url) {
+                    check_sqlite_file(&path)?;
+                }
+                if url.contains("mode=") {
+                    url.to_string()
+                } else if url.contains('?') {
+                    format!("{url}&mode=rwc")
+                } else {
+                    format!("{url}?mode=rwc")
+                }
+            }
+            Backend::Postgres => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(|e| StoreError::Unreachable(e.to_string()))?;
+        let pool_options = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(4)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA synchronous = FULL").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            Ok(())
+                        })
+                    })
+            }
+            Backend::Postgres => AnyPoolOptions::new().max_connections(8),
+        };
+        let pool = pool_options
+            .connect_with(options)
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::Database(ref db) if db.code().as_deref() == Some("26") => {
+                    StoreError::NotSqlite(url.clone())
+                }
+                other => StoreError::Unreachable(other.to_string()),
+            })?;
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The schema version stored in the database.
+    pub async fn schema_version(&self) -> StoreResult<i64> {
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM abadi_schema_version")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(version.unwrap_or(0))
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        sqlx::query("CREATE TABLE IF NOT EXISTS abadi_schema_version (version BIGINT NOT NULL)")
+            .execute(&self.pool)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.message().contains("not a database") => {
+                    StoreError::NotSqlite("the database file".into())
+                }
+                _ => StoreError::from(e),
+            })?;
+        let current = self.schema_version().await?;
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                found: current,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        for (index, migration) in schema::MIGRATIONS.iter().enumerate() {
+            let version = index as i64 + 1;
+            if version <= current {
+                continue;
+            }
+            let mut tx = self.begin_write().await?;
+            for statement in migration.iter() {
+                for sql in schema::render(statement, self.backend) {
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            sqlx::query("INSERT INTO abadi_schema_version (version) VALUES ($1)")
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Begins a transaction that will write: on SQLite it takes the write lock at once (BEGIN
+    /// IMMEDIATE), so two writers queue instead of failing half-way.
+    pub(crate) async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Writes a consistent copy of a live SQLite database to `path` (which must not exist yet).
+    pub async fn backup_to(&self, path: &str) -> StoreResult<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Unsupported(
+                "backup (use pg_dump for PostgreSQL)",
+            ));
+        }
+        if std::path::Path::new(path).exists() {
+            return Err(StoreError::Conflict(format!(
+                "{path} already exists; choose a new file name"
+            )));
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,956 @@
+//! Places, books, accounts and entries: the storage half of the double-entry books.
+
+use crate::{Backend, Store, StoreError, StoreResult};
+use domain::books::{
+    AccountState, AppliedEntry, BookState, ReversalTarget, TrialBalance, TrialBalanceLine,
+    chain_hash, check_reversal,
+};
+use domain::{
+    AccountCode, AccountId, AccountKind, BookId, EntryCode, EntryDraft, EntrySeq, IdempotencyKey,
+    IsoDate, LedgerError, PlaceKind, PlacePath, PostingDraft,
+};
+use futures_util::TryStreamExt;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::{HashMap, HashSet};
+
+/// Rows per multi-row INSERT of entries (11 values each) and postings (5 values each): well under
+/// SQLite's 32,766 and PostgreSQL's 65,535 bind limits.
+const ENTRY_ROWS_PER_INSERT: usize = 400;
+const POSTING_ROWS_PER_INSERT: usize = 1_000;
+/// Values per `IN (…)` lookup.
+const KEYS_PER_LOOKUP: usize = 500;
+/// Verification stops collecting problems after this many.
+const VERIFY_PROBLEMS_MAX: usize = 100;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub kind: PlaceKind,
+    pub name: String,
+    pub path: PlacePath,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Book {
+    pub id: BookId,
+    pub place_id: i64,
+    pub kind: String,
+    pub name: String,
+    pub head_seq: EntrySeq,
+    pub head_hash: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub id: AccountId,
+    pub book_id: BookId,
+    pub code: AccountCode,
+    pub name: String,
+    pub kind: AccountKind,
+    pub must_not_go_negative: bool,
+    /// Debit-positive balance, kept current as entries post.
+    pub balance_rials: i64,
+}
+
+/// Whether a draft was posted now or had been posted before under the same key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PostStatus {
+    Posted,
+    AlreadyPosted,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostOutcome {
+    pub seq: EntrySeq,
+    pub status: PostStatus,
+}
+
+/// An entry as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostedEntry {
+    pub book_id: BookId,
+    pub seq: EntrySeq,
+    pub booked_at_ms: i64,
+    pub content_hash: String,
+    pub hash: String,
+    pub draft: EntryDraft,
+}
+
+/// Which entries a scan reads.
+#[derive(Clone, Copy, Debug, Default)]
+pub enum EntryFilter {
+    #[default]
+    All,
+    Book(BookId),
+}
+
+/// One broken invariant found by [`Store::verify`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyProblem {
+    pub book_id: BookId,
+    pub seq: Option<EntrySeq>,
+    pub account_id: Option<AccountId>,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub books: u64,
+    pub accounts: u64,
+    pub entries: u64,
+    pub postings: u64,
+    pub problems: Vec<VerifyProblem>,
+}
+
+impl VerifyReport {
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Unexpected(format!("stored {what} {value:?} is not valid"))
+}
+
+fn placeholders(start: usize, rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for col in 0..columns {
+            if col > 0 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&(start + row * columns + col).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+fn in_list(start: usize, count: usize) -> String {
+    (start..start + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
+    let code: String = row.try_get("code")?;
+    let kind: String = row.try_get("kind")?;
+    Ok(Account {
+        id: AccountId(row.try_get("id")?),
+        book_id: BookId(row.try_get("book_id")?),
+        code: AccountCode::parse(&code).map_err(|_| corrupt("account code", &code))?,
+        name: row.try_get("name")?,
+        kind: AccountKind::parse(&kind).map_err(|_| corrupt("account kind", &kind))?,
+        must_not_go_negative: row.try_get::<i64, _>("must_not_go_negative")? != 0,
+        balance_rials: row.try_get("balance_rials")?,
+    })
+}
+
+fn book_from_row(row: &AnyRow) -> StoreResult<Book> {
+    Ok(Book {
+        id: BookId(row.try_get("id")?),
+        place_id: row.try_get("place_id")?,
+        kind: row.try_get("kind")?,
+        name: row.try_get("name")?,
+        head_seq: EntrySeq(row.try_get("head_seq")?),
+        head_hash: row.try_get("head_hash")?,
+    })
+}
+
+/// The draft part of a stored entry row (postings are added by the caller).
+fn draft_from_row(row: &AnyRow) -> StoreResult<EntryDraft> {
+    let key: String = row.try_get("idempotency_key")?;
+    let code: String = row.try_get("code")?;
+    let effective_on: String = row.try_get("effective_on")?;
+    Ok(EntryDraft {
+        idempotency_key: IdempotencyKey::parse(&key)
+            .map_err(|_| corrupt("idempotency key", &key))?,
+        code: EntryCode::parse(&code).map_err(|_| corrupt("entry code", &code))?,
+        object_ref: row.try_get("object_ref")?,
+        effective_on: IsoDate::parse_iso(&effective_on)
+            .map_err(|_| corrupt("date", &effective_on))?,
+        memo: row.try_get("memo")?,
+        reverses: row.try_get::<Option<i64>, _>("reverses_seq")?.map(EntrySeq),
+        postings: Vec::new(),
+    })
+}
+
+/// Exclusive upper bound for the paths under `path`: `/` sorts just before `0`.
+fn path_upper_bound(path: &PlacePath) -> String {
+    let mut upper = path.as_str().to_string();
+    upper.pop();
+    upper.push('0');
+    upper
+}
+
+impl Store {
+    /// Adds a place under `parent_id` (or a country at the root).
+    pub async fn add_place(
+        &self,
+        parent_id: Option<i64>,
+        kind: PlaceKind,
+        name: &str,
+    ) -> StoreResult<Place> {
+        let name = domain::text::normalize_text(name);
+        if name.is_empty() {
+            return Err(StoreError::Invalid("a place needs a name".into()));
+        }
+        let parent = match parent_id {
+            Some(id) => Some(self.place(id).await?),
+            None => None,
+        };
+        kind.check_parent(parent.as_ref().map(|p| p.kind))
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let mut tx = self.begin_write().await?;
+        let temporary_path = format!("new:{}", domain::text::search_key(&name));
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO places (parent_id, kind, name, search_key, path) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(parent_id)
+        .bind(kind.code())
+        .bind(name.as_str())
+        .bind(domain::text::search_key(&name))
+        .bind(temporary_path)
+        .fetch_one(&mut *tx)
+        .await?;
+        let path = match &parent {
+            Some(p) => p.path.child(id),
+            None => PlacePath::root(id),
+        };
+        sqlx::query("UPDATE places SET path = $1 WHERE id = $2")
+            .bind(path.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Place {
+            id,
+            parent_id,
+            kind,
+            name,
+            path,
+        })
+    }
+
+    pub async fn place(&self, id: i64) -> StoreResult<Place> {
+        let row = sqlx::query("SELECT id, parent_id, kind, name, path FROM places WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound { what: "place", id })?;
+        let kind: String = row.try_get("kind")?;
+        Ok(Place {
+            id: row.try_get("id")?,
+            parent_id: row.try_get("parent_id")?,
+            kind: PlaceKind::parse(&kind).map_err(|_| corrupt("place kind", &kind))?,
+            name: row.try_get("name")?,
+            path: PlacePath::from_stored(row.try_get("path")?),
+        })
+    }
+
+    /// Opens a new, empty book for an accounting entity at a place.
+    pub async fn add_book(
+        &self,
+        place_id: i64,
+        kind: &str,
+        name: &str,
+        now_ms: i64,
+    ) -> StoreResult<Book> {
+        self.place(place_id).await?;
+        let name = domain::text::normalize_text(name);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO books (place_id, kind, name, head_seq, head_hash, created_at_ms) VALUES ($1, $2, $3, 0, $4, $5) RETURNING id",
+        )
+        .bind(place_id)
+        .bind(kind)
+        .bind(name.as_str())
+        .bind(domain::books::GENESIS_HASH)
+        .bind(now_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        self.book(BookId(id)).await
+    }
+
+    pub async fn book(&self, id: BookId) -> StoreResult<Book> {
+        let row = sqlx::query(
+            "SELECT id, place_id, kind, name, head_seq, head_hash FROM books WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound {
+            what: "book",
+            id: id.0,
+        })?;
+        book_from_row(&row)
+    }
+
+    pub async fn books(&self) -> StoreResult<Vec<Book>> {
+        let rows = sqlx::query(
+            "SELECT id, place_id, kind, name, head_seq, head_hash FROM books ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(book_from_row).collect()
+    }
+
+    /// Adds a ledger account to a book. Codes are unique within a book.
+    pub async fn add_account(
+        &self,
+        book_id: BookId,
+        code: &AccountCode,
+        name: &str,
+        kind: AccountKind,
+        must_not_go_negative: bool,
+    ) -> StoreResult<Account> {
+        self.book(book_id).await?;
+        let mut tx = self.begin_write().await?;
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM accounts WHERE book_id = $1 AND code = $2")
+                .bind(book_id.0)
+                .bind(code.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if exists.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "book {book_id} already has an account {code}"
+            )));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO accounts (book_id, code, name, kind, must_not_go_negative, balance_rials) VALUES ($1, $2, $3, $4, $5, 0) RETURNING id",
+        )
+        .bind(book_id.0)
+        .bind(code.as_str())
+        .bind(domain::text::normalize_text(name))
+        .bind(kind.code())
+        .bind(i64::from(must_not_go_negative))
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.account(AccountId(id)).await
+    }
+
+    pub async fn account(&self, id: AccountId) -> StoreResult<Account> {
+        let row = sqlx::query(
+            "SELECT id, book_id, code, name, kind, must_not_go_negative, balance_rials FROM accounts WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound { what: "account", id: id.0 })?;
+        account_from_row(&row)
+    }
+
+    pub async fn accounts(&self, book_id: BookId) -> StoreResult<Vec<Account>> {
+        let rows = sqlx::query(
+            "SELECT id, book_id, code, name, kind, must_not_go_negative, balance_rials FROM accounts WHERE book_id = $1 ORDER BY code",
+        )
+        .bind(book_id.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(account_from_row).collect()
+    }
+
+    /// Posts one entry; see [`Store::post_entries`].
+    pub async fn post_entry(
+        &self,
+        book_id: BookId,
+        draft: &EntryDraft,
+        booked_at_ms: i64,
+    ) -> StoreResult<PostOutcome> {
+        let mut outcomes = self
+            .post_entries(book_id, std::slice::from_ref(draft), booked_at_ms)
+            .await?;
+        outcomes
+            .pop()
+            .ok_or_else(|| StoreError::Unexpected("posting returned no outcome".into()))
+    }
+
+    /// Posts entries to one book in one database transaction: all or nothing.
+    ///
+    /// Each draft is checked (balance, accounts of this book, "must not go negative", reversals) in
+    /// order against the book's state. A draft whose key was used before with the same content is
+    /// answered with the earlier entry (`AlreadyPosted`) and posts nothing; with different content the
+    /// whole call is refused with [`LedgerError::IdempotencyConflict`].
+    pub async fn post_entries(
+        &self,
+        book_id: BookId,
+        drafts: &[EntryDraft],
+        booked_at_ms: i64,
+    ) -> StoreResult<Vec<PostOutcome>> {
+        let mut tx = self.begin_write().await?;
+        let head_sql = match self.backend {
+            Backend::Sqlite => "SELECT head_seq, head_hash FROM books WHERE id = $1",
+            Backend::Postgres => "SELECT head_seq, head_hash FROM books WHERE id = $1 FOR UPDATE",
+        };
+        let head = sqlx::query(head_sql)
+            .bind(book_id.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound {
+                what: "book",
+                id: book_id.0,
+            })?;
+        let mut state = BookState {
+            book_id,
+            head_seq: EntrySeq(head.try_get("head_seq")?),
+            head_hash: head.try_get("head_hash")?,
+            accounts: HashMap::new(),
+            foreign_accounts: HashMap::new(),
+        };
+
+        // Keys already used in this book.
+        let keys: Vec<&str> = drafts
+            .iter()
+            .map(|d| d.idempotency_key.as_str())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut existing: HashMap<String, (EntrySeq, String)> = HashMap::new();
+        for chunk in keys.chunks(KEYS_PER_LOOKUP) {
+            let sql = format!(
+                "SELECT idempotency_key, seq, content_hash FROM entries WHERE book_id = $1 AND idempotency_key IN ({})",
+                in_list(2, chunk.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(book_id.0);
+            for key in chunk {
+                query = query.bind(*key);
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                existing.insert(
+                    row.try_get("idempotency_key")?,
+                    (EntrySeq(row.try_get("seq")?), row.try_get("content_hash")?),
+                );
+            }
+        }
+
+        // The accounts the drafts touch.
+        let account_ids: Vec<i64> = drafts
+            .iter()
+            .flat_map(|d| d.postings.iter().map(|p| p.account_id.0))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        for chunk in account_ids.chunks(KEYS_PER_LOOKUP) {
+            let sql = format!(
+                "SELECT id, book_id, kind, must_not_go_negative, balance_rials FROM accounts WHERE id IN ({})",
+                in_list(1, chunk.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                let id = AccountId(row.try_get("id")?);
+                let owner = BookId(row.try_get("book_id")?);
+                if owner != book_id {
+                    state.foreign_accounts.insert(id, owner);
+                    continue;
+                }
+                let kind: String = row.try_get("kind")?;
+                state.accounts.insert(
+                    id,
+                    AccountState {
+                        id,
+                        book_id: owner,
+                        kind: AccountKind::parse(&kind)
+                            .map_err(|_| corrupt("account kind", &kind))?,
+                        must_not_go_negative: row.try_get::<i64, _>("must_not_go_negative")? != 0,
+                        balance_rials: row.try_get("balance_rials")?,
+                    },
+                );
+            }
+        }
+
+        // The stored entries that drafts reverse.
+        let reversed: Vec<i64> = drafts
+            .iter()
+            .filter_map(|d| d.reverses.map(|s| s.0))
+            .collect();
+        let mut stored_targets = self.reversal_targets(&mut tx, book_id, &reversed).await?;
+
+        // Apply in order, in memory.
+        let mut outcomes = Vec::with_capacity(drafts.len());
+        let mut to_insert: Vec<(&EntryDraft, AppliedEntry)> = Vec::with_capacity(drafts.len());
+        let mut batch_keys: HashMap<&str, (EntrySeq, String)> = HashMap::new();
+        for (index, draft) in drafts.iter().enumerate() {
+            let reject = |error: LedgerError| StoreError::Rejected {
+                index,
+                key: draft.idempotency_key.to_string(),
+                error,
+            };
+            let key = draft.idempotency_key.as_str();
+            let earlier = existing.get(key).or_else(|| batch_keys.get(key));
+            if let Some((seq, content_hash)) = earlier {
+                if *content_hash != draft.content_hash() {
+                    return Err(reject(LedgerError::IdempotencyConflict {
+                        key: key.to_string(),
+                        existing_seq: *seq,
+                    }));
+                }
+                outcomes.push(PostOutcome {
+                    seq: *seq,
+                    status: PostStatus::AlreadyPosted,
+                });
+                continue;
+            }
+            if let Some(target_seq) = draft.reverses {
+                let target =
+                    stored_targets
+                        .get(&target_seq)
+                        .map(|(postings, reverses, reversed_by)| ReversalTarget {
+                            postings,
+                            reverses: *reverses,
+                            reversed_by: *reversed_by,
+                        });
+                let target = match target {
+                    Some(t) => Some(t),
+                    None => to_insert
+                        .iter()
+                        .find(|(_, a)| a.seq == target_seq)
+                        .map(|(d, _)| ReversalTarget {
+                            postings: &d.postings,
+                            reverses: d.reverses,
+                            reversed_by: to_insert
+                                .iter()
+                                .find(|(x, _)| x.reverses == Some(target_seq))
+                                .map(|(_, a)| a.seq),
+                        }),
+                };
+                check_reversal(target_seq, target, draft).map_err(reject)?;
+            }
+            let applied = state.apply(draft, booked_at_ms).map_err(reject)?;
+            if let Some(target_seq) = draft.reverses {
+                if let Some(stored) = stored_targets.get_mut(&target_seq) {
+                    stored.2 = Some(applied.seq);
+                }
+            }
+            batch_keys.insert(key, (applied.seq, applied.content_hash.clone()));
+            outcomes.push(PostOutcome {
+                seq: applied.seq,
+                status: PostStatus::Posted,
+            });
+            to_insert.push((draft, applied));
+        }
+        if to_insert.is_empty() {
+            tx.rollback().await?;
+            return Ok(outcomes);
+        }
+
+        for chunk in to_insert.chunks(ENTRY_ROWS_PER_INSERT) {
+            let sql = format!(
+                "INSERT INTO entries (book_id, seq, idempotency_key, code, object_ref, effective_on, booked_at_ms, memo, reverses_seq, content_hash, hash) VALUES {}",
+                placeholders(1, chunk.len(), 11)
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for (draft, applied) in chunk {
+                query = query
+                    .bind(book_id.0)
+                    .bind(applied.seq.0)
+                    .bind(draft.idempotency_key.as_str())
+                    .bind(draft.code.as_str())
+                    .bind(draft.object_ref.as_str())
+                    .bind(draft.effective_on.to_string())
+                    .bind(booked_at_ms)
+                    .bind(draft.memo.as_str())
+                    .bind(draft.reverses.map(|s| s.0))
+                    .bind(applied.content_hash.as_str())
+                    .bind(applied.hash.as_str());
+            }
+            query.execute(&mut *tx).await?;
+        }
+        let postings: Vec<(i64, i64, &PostingDraft)> = to_insert
+            .iter()
+            .flat_map(|(draft, applied)| {
+                draft
+                    .postings
+                    .iter()
+                    .enumerate()
+                    .map(move |(line, p)| (applied.seq.0, line as i64 + 1, p))
+            })
+            .collect();
+        for chunk in postings.chunks(POSTING_ROWS_PER_INSERT) {
+            let sql = format!(
+                "INSERT INTO postings (book_id, entry_seq, line, account_id, amount_rials) VALUES {}",
+                placeholders(1, chunk.len(), 5)
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for (seq, line, posting) in chunk {
+                query = query
+                    .bind(book_id.0)
+                    .bind(*seq)
+                    .bind(*line)
+                    .bind(posting.account_id.0)
+                    .bind(posting.signed_rials());
+            }
+            query.execute(&mut *tx).await?;
+        }
+        for account in state.accounts.values() {
+            sqlx::query("UPDATE accounts SET balance_rials = $1 WHERE id = $2")
+                .bind(account.balance_rials)
+                .bind(account.id.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("UPDATE books SET head_seq = $1, head_hash = $2 WHERE id = $3")
+            .bind(state.head_seq.0)
+            .bind(state.head_hash.as_str())
+            .bind(book_id.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// Loads the stored entries `seqs` of a book with their postings, what each reverses, and what
+    /// already reversed each.
+    #[allow(clippy::type_complexity)]
+    async fn reversal_targets(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        book_id: BookId,
+        seqs: &[i64],
+    ) -> StoreResult<HashMap<EntrySeq, (Vec<PostingDraft>, Option<EntrySeq>, Option<EntrySeq>)>>
+    {
+        let mut targets = HashMap::new();
+        for chunk in seqs.chunks(KEYS_PER_LOOKUP) {
+            let list = in_list(2, chunk.len());
+            let queries = [
+                format!(
+                    "SELECT seq, reverses_seq FROM entries WHERE book_id = $1 AND seq IN ({list})"
+                ),
+                format!(
+                    "SELECT reverses_seq AS seq, seq AS reversed_by FROM entries WHERE book_id = $1 AND reverses_seq IN ({list})"
+                ),
+                format!(
+                    "SELECT entry_seq AS seq, account_id, amount_rials FROM postings WHERE book_id = $1 AND entry_seq IN ({list}) ORDER BY entry_seq, line"
+                ),
+            ];
+            for (step, sql) in queries.into_iter().enumerate() {
+                let mut query = sqlx::query(AssertSqlSafe(sql)).bind(book_id.0);
+                for seq in chunk {
+                    query = query.bind(*seq);
+                }
+                for row in query.fetch_all(&mut **tx).await? {
+                    let seq = EntrySeq(row.try_get("seq")?);
+                    match step {
+                        0 => {
+                            let reverses =
+                                row.try_get::<Option<i64>, _>("reverses_seq")?.map(EntrySeq);
+                            targets.insert(seq, (Vec::new(), reverses, None));
+                        }
+                        1 => {
+                            if let Some(t) = targets.get_mut(&seq) {
+                                t.2 = Some(EntrySeq(row.try_get("reversed_by")?));
+                            }
+                        }
+                        _ => {
+                            if let Some(t) = targets.get_mut(&seq) {
+                                t.0.push(PostingDraft::from_signed(
+                                    AccountId(row.try_get("account_id")?),
+                                    row.try_get("amount_rials")?,
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(targets)
+    }
+
+    /// One stored entry with its postings.
+    pub async fn entry(&self, book_id: BookId, seq: EntrySeq) -> StoreResult<PostedEntry> {
+        let row = sqlx::query(
+            "SELECT book_id, seq, idempotency_key, code, object_ref, effective_on, booked_at_ms, memo, reverses_seq, content_hash, hash \
+             FROM entries WHERE book_id = $1 AND seq = $2",
+        )
+        .bind(book_id.0)
+        .bind(seq.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound { what: "entry", id: seq.0 })?;
+        let mut draft = draft_from_row(&row)?;
+        let postings = sqlx::query("SELECT account_id, amount_rials FROM postings WHERE book_id = $1 AND entry_seq = $2 ORDER BY line")
+            .bind(book_id.0)
+            .bind(seq.0)
+            .fetch_all(&self.pool)
+            .await?;
+        for p in postings {
+            draft.postings.push(PostingDraft::from_signed(
+                AccountId(p.try_get("account_id")?),
+                p.try_get("amount_rials")?,
+            ));
+        }
+        Ok(PostedEntry {
+            book_id,
+            seq,
+            booked_at_ms: row.try_get("booked_at_ms")?,
+            content_hash: row.try_get("content_hash")?,
+            hash: row.try_get("hash")?,
+            draft,
+        })
+    }
+
+    /// The trial balance of one book, read from the kept balances (no history is scanned).
+    pub async fn trial_balance_of_book(&self, book_id: BookId) -> StoreResult<TrialBalance> {
+        self.book(book_id).await?;
+        let accounts = self.accounts(book_id).await?;
+        Ok(TrialBalance {
+            lines: accounts
+                .into_iter()
+                .map(|a| TrialBalanceLine {
+                    code: a.code.to_string(),
+                    name: a.name,
+                    kind: a.kind,
+                    balance_rials: a.balance_rials,
+                })
+                .collect(),
+        })
+    }
+
+    /// The trial balance summed over every book at or under a place, account by account code.
+    pub async fn trial_balance_under_place(&self, place_id: i64) -> StoreResult<TrialBalance> {
+        let place = self.place(place_id).await?;
+        let rows = sqlx::query(
+            "SELECT a.code AS code, MIN(a.name) AS name, a.kind AS kind, CAST(SUM(a.balance_rials) AS BIGINT) AS balance_rials \
+             FROM accounts a JOIN books b ON b.id = a.book_id JOIN places p ON p.id = b.place_id \
+             WHERE p.path >= $1 AND p.path < $2 GROUP BY a.code, a.kind ORDER BY a.code, a.kind",
+        )
+        .bind(place.path.as_str())
+        .bind(path_upper_bound(&place.path))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut lines = Vec::with_capacity(rows.len());
+        for row in rows {
+            let kind: String = row.try_get("kind")?;
+            lines.push(TrialBalanceLine {
+                code: row.try_get("code")?,
+                name: row.try_get("name")?,
+                kind: AccountKind::parse(&kind).map_err(|_| corrupt("account kind", &kind))?,
+                balance_rials: row.try_get("balance_rials")?,
+            });
+        }
+        Ok(TrialBalance { lines })
+    }
+
+    /// Reads entries in book and number order with their postings, one at a time, without holding
+    /// them all in memory.
+    pub async fn scan_entries<F>(&self, filter: EntryFilter, mut visit: F) -> StoreResult<()>
+    where
+        F: FnMut(PostedEntry) -> StoreResult<()>,
+    {
+        let (sql, book) = match filter {
+            EntryFilter::All => ("", None),
+            EntryFilter::Book(id) => ("WHERE e.book_id = $1", Some(id.0)),
+        };
+        let sql = format!(
+            "SELECT e.book_id, e.seq, e.idempotency_key, e.code, e.object_ref, e.effective_on, e.booked_at_ms, e.memo, \
+             e.reverses_seq, e.content_hash, e.hash, p.account_id, p.amount_rials \
+             FROM entries e JOIN postings p ON p.book_id = e.book_id AND p.entry_seq = e.seq {sql} \
+             ORDER BY e.book_id, e.seq, p.line"
+        );
+        let mut conn = self.pool.acquire().await?;
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        if let Some(book) = book {
+            query = query.bind(book);
+        }
+        let mut rows = query.fetch(&mut *conn);
+        let mut current: Option<PostedEntry> = None;
+        while let Some(row) = rows.try_next().await? {
+            let book_id = BookId(row.try_get("book_id")?);
+            let seq = EntrySeq(row.try_get("seq")?);
+            let same = current
+                .as_ref()
+                .is_some_and(|c| c.book_id == book_id && c.seq == seq);
+            if !same {
+                if let Some(done) = current.take() {
+                    visit(done)?;
+                }
+                current = Some(PostedEntry {
+                    book_id,
+                    seq,
+                    booked_at_ms: row.try_get("booked_at_ms")?,
+                    content_hash: row.try_get("content_hash")?,
+                    hash: row.try_get("hash")?,
+                    draft: draft_from_row(&row)?,
+                });
+            }
+            if let Some(entry) = current.as_mut() {
+                entry.draft.postings.push(PostingDraft::from_signed(
+                    AccountId(row.try_get("account_id")?),
+                    row.try_get("amount_rials")?,
+                ));
+            }
+        }
+        if let Some(done) = current.take() {
+            visit(done)?;
+        }
+        Ok(())
+    }
+
+    /// Re-checks every invariant from the stored postings: each entry balances and posts only to its
+    /// book's accounts, stored balances equal the sums of postings, and each hash chain is intact.
+    pub async fn verify(&self) -> StoreResult<VerifyReport> {
+        let books = self.books().await?;
+        let account_rows = sqlx::query("SELECT id, book_id, code, name, kind, must_not_go_negative, balance_rials FROM accounts")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut accounts: HashMap<AccountId, (BookId, i64, i128)> =
+            HashMap::with_capacity(account_rows.len());
+        for row in &account_rows {
+            let a = account_from_row(row)?;
+            accounts.insert(a.id, (a.book_id, a.balance_rials, 0));
+        }
+        let heads: HashMap<BookId, (EntrySeq, String)> = books
+            .iter()
+            .map(|b| (b.id, (b.head_seq, b.head_hash.clone())))
+            .collect();
+        let mut report = VerifyReport {
+            books: books.len() as u64,
+            accounts: accounts.len() as u64,
+            ..VerifyReport::default()
+        };
+        let mut problems = Vec::new();
+        let push = |problems: &mut Vec<VerifyProblem>, problem: VerifyProblem| {
+            if problems.len() < VERIFY_PROBLEMS_MAX {
+                problems.push(problem);
+            }
+        };
+        // Per book: the last number and hash seen.
+        let mut chain: HashMap<BookId, (EntrySeq, String)> = HashMap::new();
+        self.scan_entries(EntryFilter::All, |entry| {
+            report.entries += 1;
+            report.postings += entry.draft.postings.len() as u64;
+            let book_id = entry.book_id;
+            let problem = |message: String| VerifyProblem {
+                book_id,
+                seq: Some(entry.seq),
+                account_id: None,
+                message,
+            };
+            let (last_seq, last_hash) = chain
+                .get(&book_id)
+                .cloned()
+                .unwrap_or((EntrySeq(0), domain::books::GENESIS_HASH.to_string()));
+            if entry.seq.0 != last_seq.0 + 1 {
+                push(
+                    &mut problems,
+                    problem(format!(
+                        "entry number {} follows {}: entries are missing",
+                        entry.seq, last_seq
+                    )),
+                );
+            }
+            if let Err(e) = entry.draft.check() {
+                push(
+                    &mut problems,
+                    problem(format!("the entry is not valid: {e}")),
+                );
+            }
+            for posting in &entry.draft.postings {
+                match accounts.get_mut(&posting.account_id) {
+                    Some((owner, _, sum)) if *owner == book_id => {
+                        *sum += i128::from(posting.signed_rials())
+                    }
+                    Some((owner, _, _)) => push(
+                        &mut problems,
+                        problem(format!(
+                            "it posts to account {} of book {owner}",
+                            posting.account_id
+                        )),
+                    ),
+                    None => push(
+                        &mut problems,
+                        problem(format!(
+                            "it posts to unknown account {}",
+                            posting.account_id
+                        )),
+                    ),
+                }
+            }
+            if let Some(target) = entry.draft.reverses {
+                if target.0 < 1 || target.0 >= entry.seq.0 {
+                    push(
+                        &mut problems,
+                        problem(format!(
+                            "it reverses entry {target}, which does not precede it"
+                        )),
+                    );
+                }
+            }
+            let content_hash = entry.draft.content_hash();
+            if content_hash != entry.content_hash {
+                push(
+                    &mut problems,
+                    problem("its content does not match its content hash: it was altered".into()),
+                );
+            }
+            let hash = chain_hash(
+                book_id,
+                entry.seq,
+                entry.booked_at_ms,
+                entry.draft.idempotency_key.as_str(),
+                &entry.content_hash,
+                &last_hash,
+            );
+            if hash != entry.hash {
+                push(
+                    &mut problems,
+                    problem(
+                        "the hash chain breaks here: this entry or the one before it was altered"
+                            .into(),
+                    ),
+                );
+            }
+            chain.insert(book_id, (entry.seq, entry.hash));
+            Ok(())
+        })
+        .await?;
+        for (book_id, (head_seq, head_hash)) in &heads {
+            let (last_seq, last_hash) = chain
+                .get(book_id)
+                .cloned()
+                .unwrap_or((EntrySeq(0), domain::books::GENESIS_HASH.to_string()));
+            if last_seq != *head_seq || last_hash != *head_hash {
+                push(
+                    &mut problems,
+                    VerifyProblem {
+                        book_id: *book_id,
+                        seq: Some(last_seq),
+                        account_id: None,
+                        message: format!(
+                            "the book's head says entry {head_seq} but the last stored entry is {last_seq}"
+                        ),
+                    },
+                );
+            }
+        }
+        for (account_id, (book_id, balance, sum)) in &accounts {
+            if i128::from(*balance) != *sum {
+                push(
+                    &mut problems,
+                    VerifyProblem {
+                        book_id: *book_id,
+                        seq: None,
+                        account_id: Some(*account_id),
+                        message: format!(
+                            "account {account_id} holds balance {balance} but its postings sum to {sum}"
+                        ),
+                    },
+                );
+            }
+        }
+        problems.sort_by_key(|p| (p.book_id, p.seq, p.account_id));
+        report.problems = problems;
+        Ok(report)
+    }
+}
