@@ -1,1 +1,414 @@
-fn main() {}
+//! The `abadi` binary: parses arguments, calls the libraries, prints, and picks the exit code. The
+//! one place where errors become messages and exit codes is [`fail`].
+
+use app::books::TrialBalanceScope;
+use app::export::JournalFormat;
+use app::{Clock, SystemClock};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use domain::BookId;
+use domain::text::Digits;
+use std::process::ExitCode;
+use std::sync::Arc;
+use store::{EntryFilter, Store, StoreError};
+
+const EXAMPLES: &str = "\
+Examples / نمونه‌ها:
+  abadi serve                                   # web app on http://127.0.0.1:8080, data in ./abadi.db
+  abadi --database postgres://abadi@127.0.0.1/abadi serve --addr 0.0.0.0:8080
+  abadi verify                                  # re-check every entry, balance and hash chain
+  abadi report trial-balance --place 2 --digits persian   # تراز آزمایشی استان، با رقم فارسی
+  abadi export journal --format hledger > abadi.journal && hledger -f abadi.journal balance
+  abadi backup /media/usb/abadi-1405-09-06.db   # پشتیبان از پایگاه داده در حال کار";
+
+#[derive(Parser, Debug)]
+#[command(name = "abadi", version, about = "Abadi (آبادی): rural development finance, every rial and every job", after_help = EXAMPLES)]
+struct Cli {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DATABASE.
+    #[arg(
+        long,
+        global = true,
+        env = "ABADI_DATABASE_URL",
+        default_value = "sqlite://abadi.db"
+    )]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the web application.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+    /// Re-check every invariant of the books from the stored postings; exits 1 on any break.
+    Verify {
+        /// Also print the time taken and the peak memory.
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Export the books.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Reports derived from the books.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Write a consistent copy of a live SQLite database to FILE (which must not exist).
+    Backup {
+        /// The new file.
+        file: String,
+    },
+    /// Measure posting, trial balances and verification on the given (empty) database.
+    Bench {
+        /// Small sizes that finish in seconds, instead of the issue's full sizes.
+        #[arg(long)]
+        quick: bool,
+        /// Only post this many synthetic entries in bulk (for crash tests), then stop.
+        #[arg(long)]
+        bulk_only: Option<u64>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportCommand {
+    /// The books as a plain-text journal for hledger or beancount.
+    Journal {
+        #[arg(long, value_enum)]
+        format: FormatArg,
+        /// Only this book.
+        #[arg(long)]
+        book: Option<i64>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    Hledger,
+    Beancount,
+}
+
+#[derive(Subcommand, Debug)]
+enum ReportCommand {
+    /// Every account's balance; debits equal credits. Without --book or --place: the whole installation.
+    TrialBalance(TrialBalanceArgs),
+}
+
+#[derive(Args, Debug)]
+struct TrialBalanceArgs {
+    #[arg(long, conflicts_with = "place")]
+    book: Option<i64>,
+    /// Sum over every book at or under this place.
+    #[arg(long)]
+    place: Option<i64>,
+    /// One JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[arg(long, value_enum, default_value = "latin")]
+    digits: DigitsArg,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DigitsArg {
+    Latin,
+    Persian,
+}
+
+/// A failure and the exit code it earns.
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Failure {
+        let code = match error {
+            StoreError::Unexpected(_) => 70,
+            StoreError::Unreachable(_) => 69,
+            _ => 1,
+        };
+        Failure {
+            message: error.to_string(),
+            code,
+        }
+    }
+}
+
+fn fail(message: impl Into<String>) -> Failure {
+    Failure {
+        message: message.into(),
+        code: 1,
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ABADI_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("abadi: cannot start: {e}");
+            return ExitCode::from(70);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("abadi: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let store = Store::open(&cli.database).await?;
+    match cli.command {
+        Command::Serve { addr } => serve(store, &addr).await,
+        Command::Verify { stats } => verify(&store, stats).await,
+        Command::Export(ExportCommand::Journal { format, book }) => {
+            let format = match format {
+                FormatArg::Hledger => JournalFormat::Hledger,
+                FormatArg::Beancount => JournalFormat::Beancount,
+            };
+            let filter = book.map_or(EntryFilter::All, |b| EntryFilter::Book(BookId(b)));
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            app::export::write_journal(&store, filter, format, &mut out).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(ReportCommand::TrialBalance(args)) => trial_balance(&store, &args).await,
+        Command::Backup { file } => {
+            store.backup_to(&file).await?;
+            println!("backup written to {file}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { quick, bulk_only } => bench(&store, &cli.database, quick, bulk_only).await,
+    }
+}
+
+async fn serve(store: Store, addr: &str) -> Result<ExitCode, Failure> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| fail(format!("cannot listen on {addr}: {e}")))?;
+    let local = listener.local_addr().map_err(|e| fail(e.to_string()))?;
+    println!("Abadi is serving on http://{local}/ (آبادی در حال اجراست)");
+    let state = web::AppState {
+        store,
+        clock: Arc::new(SystemClock),
+    };
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    web::serve(listener, state, shutdown)
+        .await
+        .map_err(|e| fail(format!("server stopped: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+async fn verify(store: &Store, stats: bool) -> Result<ExitCode, Failure> {
+    let started = std::time::Instant::now();
+    let report = store.verify().await?;
+    println!(
+        "checked {} books, {} accounts, {} entries, {} postings: balances, stored balances and hash chains",
+        report.books, report.accounts, report.entries, report.postings
+    );
+    if stats {
+        println!("elapsed_ms {}", started.elapsed().as_millis());
+        if let Some(kib) = peak_memory_kib() {
+            println!("peak_memory_mib {:.1}", kib as f64 / 1024.0);
+        }
+    }
+    if report.is_clean() {
+        println!("ok: every invariant holds");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for p in &report.problems {
+        let at = match (p.seq, p.account_id) {
+            (Some(seq), _) => format!("book {} entry {}", p.book_id, seq),
+            (None, Some(account)) => format!("book {} account {}", p.book_id, account),
+            (None, None) => format!("book {}", p.book_id),
+        };
+        println!("BROKEN {at}: {}", p.message);
+    }
+    println!("{} problem(s) found", report.problems.len());
+    Ok(ExitCode::FAILURE)
+}
+
+async fn trial_balance(store: &Store, args: &TrialBalanceArgs) -> Result<ExitCode, Failure> {
+    let scope = match (args.book, args.place) {
+        (Some(book), _) => TrialBalanceScope::Book(BookId(book)),
+        (None, Some(place)) => TrialBalanceScope::Place(place),
+        (None, None) => TrialBalanceScope::All,
+    };
+    let tb = app::books::trial_balance(store, scope).await?;
+    let (debits, credits) = tb.totals();
+    if args.json {
+        let lines: Vec<serde_json::Value> = tb
+            .lines
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "code": l.code,
+                    "name": l.name,
+                    "kind": l.kind.code(),
+                    "journal_account": args.book.map(|b| app::export::journal_name_of_line(b, l)),
+                    "balance_rials": l.balance_rials,
+                    "debit_rials": l.debit_rials(),
+                    "credit_rials": l.credit_rials(),
+                })
+            })
+            .collect();
+        let scope_json = match scope {
+            TrialBalanceScope::All => serde_json::json!({ "all": true }),
+            TrialBalanceScope::Book(b) => serde_json::json!({ "book": b.0 }),
+            TrialBalanceScope::Place(p) => serde_json::json!({ "place": p }),
+        };
+        let out = serde_json::json!({
+            "scope": scope_json,
+            "lines": lines,
+            "total_debit_rials": debits as i64,
+            "total_credit_rials": credits as i64,
+            "balanced": debits == credits,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| fail(e.to_string()))?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let digits = match args.digits {
+        DigitsArg::Latin => Digits::Latin,
+        DigitsArg::Persian => Digits::Persian,
+    };
+    let money = |v: i64| domain::Rials::new(v).format(domain::MoneyUnit::Rial, digits);
+    let big = |v: i128| domain::text::group_digits(&v.to_string(), digits);
+    println!(
+        "{:<10} {:<10} {:>22} {:>22}  name",
+        "code", "kind", "debit (rials)", "credit (rials)"
+    );
+    for l in &tb.lines {
+        println!(
+            "{:<10} {:<10} {:>22} {:>22}  {}",
+            l.code,
+            l.kind.code(),
+            money(l.debit_rials()),
+            money(l.credit_rials()),
+            l.name
+        );
+    }
+    println!(
+        "{:<10} {:<10} {:>22} {:>22}",
+        "total",
+        "",
+        big(debits),
+        big(credits)
+    );
+    if tb.lines.is_empty() {
+        println!("(no accounts in this scope)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn bench(
+    store: &Store,
+    url: &str,
+    quick: bool,
+    bulk_only: Option<u64>,
+) -> Result<ExitCode, Failure> {
+    let clock = SystemClock;
+    if let Some(count) = bulk_only {
+        let (_, villages) = app::workload::synthetic_province(store, 1, 1).await?;
+        let fund =
+            app::workload::open_fund_book(store, villages[0], "bulk", clock.now_ms()).await?;
+        println!("posting {count} entries to book {}", fund.book);
+        app::workload::post_synthetic(store, &fund, "bulk", count, 1_000, clock.now_ms(), |done| {
+            println!("posted {done}");
+        })
+        .await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !store.books().await?.is_empty() {
+        return Err(fail(
+            "the benchmark needs an empty database: give it a new one with --database",
+        ));
+    }
+    let sizes = if quick {
+        app::workload::BenchSizes::QUICK
+    } else {
+        app::workload::BenchSizes::FULL
+    };
+    println!(
+        "benchmark on {} ({} mode)",
+        store_kind(store),
+        if quick { "quick" } else { "full" }
+    );
+    let figures = app::workload::run_bench(store, sizes, |line| println!("  {line}")).await?;
+    println!(
+        "bulk posting:              {:>12.0} postings/s",
+        figures.bulk_postings_per_s
+    );
+    println!(
+        "single durable entries:    {:>12.0} entries/s",
+        figures.single_entries_per_s
+    );
+    println!(
+        "trial balance, big book:   {:>12.2} ms ({} postings)",
+        ms(figures.big_book_trial_balance),
+        sizes.big_book_postings
+    );
+    println!(
+        "trial balance, place:      {:>12.2} ms ({} books, {} postings)",
+        ms(figures.place_trial_balance),
+        figures.place_trial_balance_books,
+        sizes.place_postings
+    );
+    println!(
+        "verify (in process):       {:>12.2} s ({} postings)",
+        figures.verify.as_secs_f64(),
+        figures.verify_postings
+    );
+    // Verify again as a fresh process, as an operator would run it, to measure its own peak memory.
+    if let Ok(exe) = std::env::current_exe() {
+        let output = std::process::Command::new(exe)
+            .args(["--database", url, "verify", "--stats"])
+            .output();
+        if let Ok(output) = output {
+            for line in String::from_utf8_lossy(&output.stdout).lines() {
+                if let Some(v) = line.strip_prefix("elapsed_ms ") {
+                    println!("abadi verify (process):    {:>12} ms", v);
+                }
+                if let Some(v) = line.strip_prefix("peak_memory_mib ") {
+                    println!("abadi verify peak memory:  {:>12} MiB", v);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1_000.0
+}
+
+fn store_kind(store: &Store) -> &'static str {
+    match store.backend() {
+        store::Backend::Sqlite => "SQLite",
+        store::Backend::Postgres => "PostgreSQL",
+    }
+}

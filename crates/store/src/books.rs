@@ -183,6 +183,20 @@ fn draft_from_row(row: &AnyRow) -> StoreResult<EntryDraft> {
     })
 }
 
+fn trial_balance_from_rows(rows: Vec<AnyRow>) -> StoreResult<TrialBalance> {
+    let mut lines = Vec::with_capacity(rows.len());
+    for row in rows {
+        let kind: String = row.try_get("kind")?;
+        lines.push(TrialBalanceLine {
+            code: row.try_get("code")?,
+            name: row.try_get("name")?,
+            kind: AccountKind::parse(&kind).map_err(|_| corrupt("account kind", &kind))?,
+            balance_rials: row.try_get("balance_rials")?,
+        });
+    }
+    Ok(TrialBalance { lines })
+}
+
 /// Exclusive upper bound for the paths under `path`: `/` sorts just before `0`.
 fn path_upper_bound(path: &PlacePath) -> String {
     let mut upper = path.as_str().to_string();
@@ -717,6 +731,17 @@ impl Store {
         })
     }
 
+    /// The trial balance summed over every book of the installation, account by account code.
+    pub async fn trial_balance_all(&self) -> StoreResult<TrialBalance> {
+        let rows = sqlx::query(
+            "SELECT code, MIN(name) AS name, kind, CAST(SUM(balance_rials) AS BIGINT) AS balance_rials \
+             FROM accounts GROUP BY code, kind ORDER BY code, kind",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        trial_balance_from_rows(rows)
+    }
+
     /// The trial balance summed over every book at or under a place, account by account code.
     pub async fn trial_balance_under_place(&self, place_id: i64) -> StoreResult<TrialBalance> {
         let place = self.place(place_id).await?;
@@ -729,17 +754,7 @@ impl Store {
         .bind(path_upper_bound(&place.path))
         .fetch_all(&self.pool)
         .await?;
-        let mut lines = Vec::with_capacity(rows.len());
-        for row in rows {
-            let kind: String = row.try_get("kind")?;
-            lines.push(TrialBalanceLine {
-                code: row.try_get("code")?,
-                name: row.try_get("name")?,
-                kind: AccountKind::parse(&kind).map_err(|_| corrupt("account kind", &kind))?,
-                balance_rials: row.try_get("balance_rials")?,
-            });
-        }
-        Ok(TrialBalance { lines })
+        trial_balance_from_rows(rows)
     }
 
     /// Reads entries in book and number order with their postings, one at a time, without holding

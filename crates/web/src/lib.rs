@@ -1,1 +1,150 @@
+//! Abadi's web shell: axum routes around the use cases. Only this crate (and the CLI) knows HTTP,
+//! HTML and JSON.
 
+use app::Clock;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use domain::text::Digits;
+use std::sync::Arc;
+use store::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The whole application's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(healthz))
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    response
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn today(clock: &dyn Clock) -> domain::JalaliDate {
+    // The working day in Iran (UTC+03:30).
+    let local_ms = clock.now_ms() + 210 * 60 * 1_000;
+    let days_since_unix_epoch = local_ms.div_euclid(86_400_000);
+    // 1970-01-01 is Rata Die 719,163.
+    domain::IsoDate::from_day_number(719_163 + days_since_unix_epoch).to_jalali()
+}
+
+async fn home(State(state): State<AppState>) -> Response {
+    let books = match state.store.books().await {
+        Ok(books) => books,
+        Err(error) => return server_error(&error),
+    };
+    let entries: i64 = books.iter().map(|b| b.head_seq.0).sum();
+    let today = today(state.clock.as_ref());
+    let page = format!(
+        r#"<!doctype html>
+<html lang="fa" dir="rtl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>آبادی</title>
+<style>
+body {{ font-family: Vazirmatn, Tahoma, "Noto Sans Arabic", sans-serif; margin: 0; background: #f7f5ef; color: #1d2a24; }}
+main {{ max-width: 40rem; margin: 0 auto; padding: 1.5rem 1rem; }}
+h1 {{ font-size: 1.6rem; margin: 0 0 .25rem; color: #205c40; }}
+.figures {{ display: flex; gap: 1rem; flex-wrap: wrap; padding: 0; list-style: none; }}
+.figures li {{ background: #fff; border: 1px solid #d8d3c4; border-radius: .5rem; padding: .75rem 1rem; min-width: 8rem; }}
+.figures strong {{ display: block; font-size: 1.4rem; }}
+</style>
+</head>
+<body>
+<main>
+<h1>آبادی</h1>
+<p>حساب‌وکتاب صندوق‌های قرض‌الحسنه روستایی، تسهیلات اشتغال، نیروگاه‌های خورشیدی خانگی و تعاونی‌ها — و شغل‌هایی که می‌سازند.</p>
+<p>امروز: <time datetime="{iso}">{today_fa}</time></p>
+<ul class="figures">
+<li><strong>{books_fa}</strong> دفتر حساب</li>
+<li><strong>{entries_fa}</strong> سند ثبت‌شده</li>
+</ul>
+</main>
+</body>
+</html>
+"#,
+        iso = today.to_iso(),
+        today_fa = escape(&today.format_long(Digits::Persian)),
+        books_fa = domain::text::group_digits(&books.len().to_string(), Digits::Persian),
+        entries_fa = domain::text::group_digits(&entries.to_string(), Digits::Persian),
+    );
+    Html(page).into_response()
+}
+
+fn server_error(error: &store::StoreError) -> Response {
+    tracing::error!(%error, "request failed");
+    (StatusCode::INTERNAL_SERVER_ERROR, Html("<!doctype html><html lang=\"fa\" dir=\"rtl\"><title>خطا</title><p>خطای داخلی. دوباره تلاش کنید.</p></html>"))
+        .into_response()
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    let database = match state.store.backend() {
+        store::Backend::Sqlite => "sqlite",
+        store::Backend::Postgres => "postgres",
+    };
+    match state.store.schema_version().await {
+        Ok(version) => Json(
+            serde_json::json!({ "status": "ok", "database": database, "schema_version": version }),
+        )
+        .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable", "database": database })),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Serves the application on a bound listener until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

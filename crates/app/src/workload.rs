@@ -1,0 +1,320 @@
+//! Synthetic books at scale: for the benchmark, the crash test and load tests. Deterministic.
+
+use domain::{
+    AccountCode, AccountId, AccountKind, BookId, EntryCode, EntryDraft, IdempotencyKey, IsoDate,
+    PlaceKind, PostingDraft, Rials,
+};
+use std::time::{Duration, Instant};
+use store::{Store, StoreError, StoreResult};
+
+/// The accounts of a synthetic fund book.
+#[derive(Clone, Copy, Debug)]
+pub struct FundAccounts {
+    pub book: BookId,
+    pub cash: AccountId,
+    pub loans: AccountId,
+    pub savings: AccountId,
+    pub fees: AccountId,
+}
+
+fn invalid(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Invalid(e.to_string())
+}
+
+/// Opens a book with a small fund chart: cash (never negative), loans, savings, fee income.
+pub async fn open_fund_book(
+    store: &Store,
+    place_id: i64,
+    name: &str,
+    now_ms: i64,
+) -> StoreResult<FundAccounts> {
+    let book = store.add_book(place_id, "fund", name, now_ms).await?;
+    let mut ids = Vec::with_capacity(4);
+    for (code, name, kind, never_negative) in [
+        ("1010", "صندوق و بانک", AccountKind::Asset, true),
+        ("1200", "وام‌های پرداختی", AccountKind::Asset, true),
+        ("2010", "پس‌انداز اعضا", AccountKind::Liability, false),
+        ("4010", "درآمد کارمزد", AccountKind::Income, false),
+    ] {
+        let code = AccountCode::parse(code).map_err(invalid)?;
+        ids.push(
+            store
+                .add_account(book.id, &code, name, kind, never_negative)
+                .await?
+                .id,
+        );
+    }
+    Ok(FundAccounts {
+        book: book.id,
+        cash: ids[0],
+        loans: ids[1],
+        savings: ids[2],
+        fees: ids[3],
+    })
+}
+
+/// The `index`-th synthetic two-posting entry of a fund: three deposits, then a loan, and so on, so
+/// that cash never goes negative.
+pub fn synthetic_entry(
+    fund: &FundAccounts,
+    key_prefix: &str,
+    index: u64,
+) -> StoreResult<EntryDraft> {
+    let (code, postings) = if index % 4 == 3 {
+        (
+            "loan.disburse",
+            vec![
+                PostingDraft::debit(fund.loans, Rials::new(1_500_000)),
+                PostingDraft::credit(fund.cash, Rials::new(1_500_000)),
+            ],
+        )
+    } else {
+        let amount = Rials::new(1_000_000 + (index % 7) as i64 * 10_000);
+        (
+            "deposit",
+            vec![
+                PostingDraft::debit(fund.cash, amount),
+                PostingDraft::credit(fund.savings, amount),
+            ],
+        )
+    };
+    let start = IsoDate::from_ymd(2022, 3, 21).map_err(invalid)?;
+    Ok(EntryDraft {
+        idempotency_key: IdempotencyKey::parse(&format!("{key_prefix}-{index}"))
+            .map_err(invalid)?,
+        code: EntryCode::parse(code).map_err(invalid)?,
+        object_ref: format!("member:{}", index % 50 + 1),
+        effective_on: start.add_days((index / 40) as i64 % 1_460),
+        memo: String::new(),
+        reverses: None,
+        postings,
+    })
+}
+
+/// Posts `count` synthetic entries to a fund in batches of `batch` (one database transaction each),
+/// calling `progress` with the number posted so far after each batch.
+pub async fn post_synthetic(
+    store: &Store,
+    fund: &FundAccounts,
+    key_prefix: &str,
+    count: u64,
+    batch: u64,
+    now_ms: i64,
+    mut progress: impl FnMut(u64),
+) -> StoreResult<()> {
+    let mut done = 0;
+    while done < count {
+        let n = batch.min(count - done);
+        let drafts = (done..done + n)
+            .map(|i| synthetic_entry(fund, key_prefix, i))
+            .collect::<StoreResult<Vec<_>>>()?;
+        store.post_entries(fund.book, &drafts, now_ms).await?;
+        done += n;
+        progress(done);
+    }
+    Ok(())
+}
+
+/// A country, a province and its counties, with `villages` villages spread over them.
+pub async fn synthetic_province(
+    store: &Store,
+    counties: usize,
+    villages: usize,
+) -> StoreResult<(i64, Vec<i64>)> {
+    let country = store.add_place(None, PlaceKind::Country, "ایران").await?;
+    let province = store
+        .add_place(Some(country.id), PlaceKind::Province, "قزوین")
+        .await?;
+    let mut county_ids = Vec::with_capacity(counties);
+    for c in 0..counties.max(1) {
+        county_ids.push(
+            store
+                .add_place(
+                    Some(province.id),
+                    PlaceKind::County,
+                    &format!("شهرستان {}", c + 1),
+                )
+                .await?
+                .id,
+        );
+    }
+    let mut village_ids = Vec::with_capacity(villages);
+    for v in 0..villages {
+        let county = county_ids[v % county_ids.len()];
+        village_ids.push(
+            store
+                .add_place(
+                    Some(county),
+                    PlaceKind::Village,
+                    &format!("روستای {}", v + 1),
+                )
+                .await?
+                .id,
+        );
+    }
+    Ok((province.id, village_ids))
+}
+
+/// Sizes of a benchmark run.
+#[derive(Clone, Copy, Debug)]
+pub struct BenchSizes {
+    /// Two-posting entries posted in bulk.
+    pub bulk_entries: u64,
+    /// Entries per bulk call (one database transaction).
+    pub batch: u64,
+    /// Entries posted one per durable database transaction.
+    pub single_entries: u64,
+    /// Postings in the one big book whose trial balance is timed.
+    pub big_book_postings: u64,
+    /// Books under the province whose roll-up is timed, and their postings in all.
+    pub place_books: u64,
+    pub place_postings: u64,
+    /// Repetitions of each timed read.
+    pub repetitions: u32,
+}
+
+impl BenchSizes {
+    /// The sizes the foundation issue sets its targets at.
+    pub const FULL: BenchSizes = BenchSizes {
+        bulk_entries: 200_000,
+        batch: 1_000,
+        single_entries: 5_000,
+        big_book_postings: 1_000_000,
+        place_books: 445,
+        place_postings: 2_000_000,
+        repetitions: 20,
+    };
+    /// Small sizes that finish in seconds: for tests and a first look.
+    pub const QUICK: BenchSizes = BenchSizes {
+        bulk_entries: 5_000,
+        batch: 1_000,
+        single_entries: 200,
+        big_book_postings: 10_000,
+        place_books: 20,
+        place_postings: 20_000,
+        repetitions: 5,
+    };
+}
+
+/// What a benchmark run measured.
+#[derive(Clone, Debug, Default)]
+pub struct BenchFigures {
+    pub bulk_postings_per_s: f64,
+    pub single_entries_per_s: f64,
+    pub big_book_trial_balance: Duration,
+    pub place_trial_balance: Duration,
+    pub place_trial_balance_books: usize,
+    pub verify: Duration,
+    pub verify_postings: u64,
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples.get(samples.len() / 2).copied().unwrap_or_default()
+}
+
+/// Runs the benchmark on an empty store. `say` receives a line per phase.
+pub async fn run_bench(
+    store: &Store,
+    sizes: BenchSizes,
+    mut say: impl FnMut(&str),
+) -> StoreResult<BenchFigures> {
+    let mut figures = BenchFigures::default();
+    let now_ms = 0;
+    let (province, villages) =
+        synthetic_province(store, 20, sizes.place_books as usize + 3).await?;
+
+    say(&format!(
+        "bulk: {} two-posting entries in batches of {}",
+        sizes.bulk_entries, sizes.batch
+    ));
+    let fund = open_fund_book(store, villages[0], "bulk", now_ms).await?;
+    let started = Instant::now();
+    post_synthetic(
+        store,
+        &fund,
+        "bulk",
+        sizes.bulk_entries,
+        sizes.batch,
+        now_ms,
+        |_| {},
+    )
+    .await?;
+    figures.bulk_postings_per_s = (sizes.bulk_entries * 2) as f64 / started.elapsed().as_secs_f64();
+
+    say(&format!(
+        "single: {} entries, each its own durable transaction",
+        sizes.single_entries
+    ));
+    let fund = open_fund_book(store, villages[1], "single", now_ms).await?;
+    let started = Instant::now();
+    for i in 0..sizes.single_entries {
+        store
+            .post_entry(fund.book, &synthetic_entry(&fund, "single", i)?, now_ms)
+            .await?;
+    }
+    figures.single_entries_per_s = sizes.single_entries as f64 / started.elapsed().as_secs_f64();
+
+    say(&format!("big book: {} postings", sizes.big_book_postings));
+    let big = open_fund_book(store, villages[2], "big", now_ms).await?;
+    post_synthetic(
+        store,
+        &big,
+        "big",
+        sizes.big_book_postings / 2,
+        5_000,
+        now_ms,
+        |_| {},
+    )
+    .await?;
+    let mut samples = Vec::new();
+    for _ in 0..sizes.repetitions {
+        let started = Instant::now();
+        store.trial_balance_of_book(big.book).await?;
+        samples.push(started.elapsed());
+    }
+    figures.big_book_trial_balance = median(samples);
+
+    say(&format!(
+        "place: {} books with {} postings in all",
+        sizes.place_books, sizes.place_postings
+    ));
+    // The place books get a province of their own, so the roll-up covers exactly them.
+    let country = store.place(province).await?.parent_id.unwrap_or(province);
+    let place_province = store
+        .add_place(Some(country), PlaceKind::Province, "استان آزمون")
+        .await?;
+    let per_book = sizes.place_postings / 2 / sizes.place_books.max(1);
+    for b in 0..sizes.place_books {
+        let village = store
+            .add_place(
+                Some(place_province.id),
+                PlaceKind::Village,
+                &format!("ده {b}"),
+            )
+            .await?;
+        let fund = open_fund_book(store, village.id, &format!("صندوق {b}"), now_ms).await?;
+        post_synthetic(store, &fund, "p", per_book, 5_000, now_ms, |_| {}).await?;
+    }
+    let mut samples = Vec::new();
+    for _ in 0..sizes.repetitions {
+        let started = Instant::now();
+        store.trial_balance_under_place(place_province.id).await?;
+        samples.push(started.elapsed());
+    }
+    figures.place_trial_balance = median(samples);
+    figures.place_trial_balance_books = sizes.place_books as usize;
+
+    say("verify: every invariant over every posting");
+    let started = Instant::now();
+    let report = store.verify().await?;
+    figures.verify = started.elapsed();
+    figures.verify_postings = report.postings;
+    if !report.is_clean() {
+        return Err(StoreError::Unexpected(format!(
+            "verify found problems: {:?}",
+            report.problems
+        )));
+    }
+    Ok(figures)
+}

@@ -1,0 +1,253 @@
+//! The `abadi` binary: golden output, refusals, exit codes, a crash in the middle of a bulk post.
+
+mod common;
+use common::*;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use store::Store;
+use store::testing::TestDatabase;
+
+#[tokio::test]
+async fn trial_balance_table_is_golden() {
+    let db = TestDatabase::new().await;
+    let store = Store::open(&db.url).await.unwrap();
+    let books = sample_books(&store).await;
+    store.close().await;
+    let out = abadi(
+        &db.url,
+        &["report", "trial-balance", "--book", &books[0].0.to_string()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let expected = "\
+code       kind                debit (rials)         credit (rials)  name
+1010       asset                   2,700,000                      0  صندوق
+1200       asset                   2,333,333                      0  وام‌ها
+2010       liability                       0              5,000,000  پس‌انداز اعضا
+4010       income                          0                 30,000  کارمزد
+fee.late   income                          0                  3,333  جریمه \"دیرکرد\"
+total                              5,033,333              5,033,333
+";
+    assert_eq!(stdout(&out), expected);
+    let persian = abadi(&db.url, &["report", "trial-balance", "--digits", "persian"]);
+    assert!(
+        stdout(&persian).contains("۸٬۱۰۰٬۰۰۰"),
+        "{}",
+        stdout(&persian)
+    );
+    let json = abadi(&db.url, &["report", "trial-balance", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["total_debit_rials"], 15_099_999);
+    assert_eq!(json["balanced"], true);
+}
+
+#[tokio::test]
+async fn verify_passes_on_good_books_and_names_a_broken_entry() {
+    let db = TestDatabase::new().await;
+    let store = Store::open(&db.url).await.unwrap();
+    let books = sample_books(&store).await;
+    store.close().await;
+    let out = abadi(&db.url, &["verify"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "checked 2 books, 10 accounts, 10 entries, 24 postings: balances, stored balances and hash chains\nok: every invariant holds\n"
+    );
+
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    let drop = if db.is_postgres() {
+        "DROP TRIGGER entries_append_only ON entries"
+    } else {
+        "DROP TRIGGER entries_append_only"
+    };
+    sqlx::query(drop).execute(&mut conn).await.unwrap();
+    let sql = format!(
+        "UPDATE entries SET memo = 'دستکاری' WHERE book_id = {} AND seq = 3",
+        books[1].0
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let out = abadi(&db.url, &["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "BROKEN book {} entry 3: its content does not match",
+            books[1].0
+        )),
+        "{text}"
+    );
+    // Forging the content hash as well breaks the chain.
+    let sql = format!(
+        "UPDATE entries SET content_hash = 'forged' WHERE book_id = {} AND seq = 3",
+        books[1].0
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let text = stdout(&abadi(&db.url, &["verify"]));
+    assert!(
+        text.contains(&format!(
+            "BROKEN book {} entry 3: the hash chain breaks",
+            books[1].0
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_database_schemes_are_refused() {
+    let out = abadi("mysql://root@127.0.0.1/x", &["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim_end(),
+        "abadi: unknown database URL \"mysql://root@127.0.0.1/x\": use sqlite://PATH or postgres://USER@HOST/DATABASE"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_refused_and_kept() {
+    let dir = std::env::temp_dir().join(format!("abadi-cli-notdb-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("members.xlsx");
+    std::fs::write(&path, b"PK\x03\x04 this is a spreadsheet").unwrap();
+    let url = format!("sqlite://{}", path.display());
+    let out = abadi(&url, &["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("is not an SQLite database"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        b"PK\x03\x04 this is a spreadsheet"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn database_is_accepted_before_or_after_the_subcommand_and_help_has_examples() {
+    let dir = std::env::temp_dir().join(format!("abadi-cli-pos-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("a.db").display());
+    let after = Command::new(env!("CARGO_BIN_EXE_abadi"))
+        .args(["verify", "--database", &url])
+        .output()
+        .unwrap();
+    assert!(after.status.success(), "{}", stderr(&after));
+    let env = Command::new(env!("CARGO_BIN_EXE_abadi"))
+        .arg("verify")
+        .env("ABADI_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(env.status.success(), "{}", stderr(&env));
+    let help = Command::new(env!("CARGO_BIN_EXE_abadi"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(stdout(&help).contains("تراز آزمایشی"));
+    for sub in ["serve", "verify", "backup", "bench"] {
+        let h = Command::new(env!("CARGO_BIN_EXE_abadi"))
+            .args([sub, "--help"])
+            .output()
+            .unwrap();
+        assert!(h.status.success(), "{sub} --help");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn backup_writes_a_verifiable_copy() {
+    let db = TestDatabase::new().await;
+    if db.is_postgres() {
+        let out = abadi(&db.url, &["backup", "/tmp/never.db"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stderr(&out).contains("pg_dump"));
+        return;
+    }
+    let store = Store::open(&db.url).await.unwrap();
+    sample_books(&store).await;
+    store.close().await;
+    let copy = db.scratch_dir().join("copy.db");
+    let out = abadi(&db.url, &["backup", copy.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let again = abadi(&db.url, &["backup", copy.to_str().unwrap()]);
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "an existing file is never overwritten"
+    );
+    let verify = abadi(&format!("sqlite://{}", copy.display()), &["verify"]);
+    assert!(
+        stdout(&verify).contains("10 entries"),
+        "{}",
+        stdout(&verify)
+    );
+}
+
+/// Kill the process in the middle of a bulk post: after a restart nothing is half-posted.
+#[tokio::test]
+async fn a_crash_in_the_middle_of_a_bulk_post_leaves_whole_entries() {
+    let db = TestDatabase::new().await;
+    Store::open(&db.url).await.unwrap().close().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_abadi"))
+        .args(["--database", &db.url, "bench", "--bulk-only", "2000000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    // Wait until a few batches have committed, then kill it without warning (SIGKILL).
+    let mut committed = 0;
+    while let Some(Ok(line)) = lines.next() {
+        if let Some(n) = line.strip_prefix("posted ") {
+            committed = n.parse::<u64>().unwrap();
+            if committed >= 5_000 {
+                break;
+            }
+        }
+    }
+    assert!(committed >= 5_000, "the bulk post started");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let out = abadi(&db.url, &["verify"]);
+    assert!(out.status.success(), "{}", stdout_of(&out));
+    let text = stdout_of(&out);
+    let entries: u64 = text
+        .split(" entries")
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(entries >= committed, "{text}");
+    assert_eq!(
+        entries % 1_000,
+        0,
+        "only whole batches are in the books: {text}"
+    );
+    let postings: u64 = text
+        .split(" postings")
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(postings, entries * 2);
+}
+
+fn stdout_of(out: &std::process::Output) -> String {
+    stdout(out)
+}
