@@ -24,12 +24,7 @@ pub async fn trial_balance(store: &Store, scope: TrialBalanceScope) -> StoreResu
 }
 
 /// Posts one entry with the clock's time as its booked time.
-pub async fn post(
-    store: &Store,
-    clock: &dyn Clock,
-    book_id: BookId,
-    draft: &EntryDraft,
-) -> StoreResult<PostOutcome> {
+pub async fn post(store: &Store, clock: &dyn Clock, book_id: BookId, draft: &EntryDraft) -> StoreResult<PostOutcome> {
     store.post_entry(book_id, draft, clock.now_ms()).await
 }
 
@@ -46,8 +41,7 @@ pub async fn reverse(
     let original = store.entry(book_id, seq).await?;
     let draft = EntryDraft {
         idempotency_key,
-        code: EntryCode::parse("reversal")
-            .map_err(|e| store::StoreError::Invalid(e.to_string()))?,
+        code: EntryCode::parse("reversal").map_err(|e| store::StoreError::Invalid(e.to_string()))?,
         object_ref: original.draft.object_ref.clone(),
         effective_on,
         memo: domain::text::normalize_text(reason),

@@ -29,10 +29,7 @@ fn root(kind: AccountKind) -> &'static str {
 /// The journal name of an account: `Assets:B3:1010`. Dots in codes become dashes and the first letter
 /// is upper-cased, as beancount requires.
 pub fn journal_account_name(book_id: i64, kind: AccountKind, code: &str) -> String {
-    let mut component: String = code
-        .chars()
-        .map(|c| if c == '.' { '-' } else { c })
-        .collect();
+    let mut component: String = code.chars().map(|c| if c == '.' { '-' } else { c }).collect();
     if let Some(first) = component.get(..1) {
         let upper = first.to_ascii_uppercase();
         component.replace_range(..1, &upper);
@@ -46,9 +43,7 @@ pub fn journal_name_of_line(book_id: i64, line: &TrialBalanceLine) -> String {
 }
 
 fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 fn quoted(text: &str) -> String {
@@ -79,29 +74,18 @@ pub async fn write_journal<W: Write>(
         EntryFilter::All => store.books().await?,
         EntryFilter::Book(id) => vec![store.book(id).await?],
     };
-    let mut names: std::collections::HashMap<domain::AccountId, String> =
-        std::collections::HashMap::new();
+    let mut names: std::collections::HashMap<domain::AccountId, String> = std::collections::HashMap::new();
     let mut accounts: Vec<Account> = Vec::new();
     for book in &books {
         accounts.extend(store.accounts(book.id).await?);
     }
     match format {
         JournalFormat::Hledger => {
-            writeln!(
-                out,
-                "; Abadi journal: {} book(s), amounts in whole rials",
-                books.len()
-            )
-            .map_err(io_error)?;
+            writeln!(out, "; Abadi journal: {} book(s), amounts in whole rials", books.len()).map_err(io_error)?;
             writeln!(out, "commodity 1000. IRR").map_err(io_error)?;
         }
         JournalFormat::Beancount => {
-            writeln!(
-                out,
-                "; Abadi journal: {} book(s), amounts in whole rials",
-                books.len()
-            )
-            .map_err(io_error)?;
+            writeln!(out, "; Abadi journal: {} book(s), amounts in whole rials", books.len()).map_err(io_error)?;
             writeln!(out, "option \"operating_currency\" \"IRR\"").map_err(io_error)?;
             writeln!(out, "1900-01-01 commodity IRR").map_err(io_error)?;
         }
@@ -113,11 +97,7 @@ pub async fn write_journal<W: Write>(
                 writeln!(out, "account {name}  ; {}", one_line(&account.name))
             }
             JournalFormat::Beancount => {
-                writeln!(
-                    out,
-                    "1900-01-01 open {name} IRR\n  title: {}",
-                    quoted(&account.name)
-                )
+                writeln!(out, "1900-01-01 open {name} IRR\n  title: {}", quoted(&account.name))
             }
         }
         .map_err(io_error)?;
@@ -126,42 +106,21 @@ pub async fn write_journal<W: Write>(
     writeln!(out).map_err(io_error)?;
     let mut write_entry = |entry: PostedEntry| -> StoreResult<()> {
         let d = &entry.draft;
-        let narration = if d.memo.is_empty() {
-            d.code.as_str().to_string()
-        } else {
-            format!("{} | {}", d.code.as_str(), d.memo)
-        };
+        let narration =
+            if d.memo.is_empty() { d.code.as_str().to_string() } else { format!("{} | {}", d.code.as_str(), d.memo) };
         match format {
             JournalFormat::Hledger => {
-                writeln!(
-                    out,
-                    "{} (B{}#{}) {}",
-                    d.effective_on,
-                    entry.book_id,
-                    entry.seq,
-                    one_line(&narration)
-                )
-                .map_err(io_error)?;
-                writeln!(
-                    out,
-                    "    ; key: {}, object: {}",
-                    d.idempotency_key,
-                    one_line(&d.object_ref)
-                )
-                .map_err(io_error)?;
+                writeln!(out, "{} (B{}#{}) {}", d.effective_on, entry.book_id, entry.seq, one_line(&narration))
+                    .map_err(io_error)?;
+                writeln!(out, "    ; key: {}, object: {}", d.idempotency_key, one_line(&d.object_ref))
+                    .map_err(io_error)?;
                 if let Some(r) = d.reverses {
                     writeln!(out, "    ; reverses: B{}#{r}", entry.book_id).map_err(io_error)?;
                 }
             }
             JournalFormat::Beancount => {
-                writeln!(
-                    out,
-                    "{} * {} {}",
-                    d.effective_on,
-                    quoted(d.code.as_str()),
-                    quoted(&d.memo)
-                )
-                .map_err(io_error)?;
+                writeln!(out, "{} * {} {}", d.effective_on, quoted(d.code.as_str()), quoted(&d.memo))
+                    .map_err(io_error)?;
                 writeln!(
                     out,
                     "  entry: \"B{}#{}\"\n  key: {}",
@@ -179,9 +138,7 @@ pub async fn write_journal<W: Write>(
             }
         }
         for posting in &d.postings {
-            let name = names
-                .get(&posting.account_id)
-                .map_or("Unknown", String::as_str);
+            let name = names.get(&posting.account_id).map_or("Unknown", String::as_str);
             writeln!(out, "    {name}  {} IRR", posting.signed_rials()).map_err(io_error)?;
         }
         writeln!(out).map_err(io_error)
@@ -196,14 +153,8 @@ mod tests {
 
     #[test]
     fn account_names() {
-        assert_eq!(
-            journal_account_name(3, AccountKind::Asset, "1010"),
-            "Assets:B3:1010"
-        );
-        assert_eq!(
-            journal_account_name(3, AccountKind::Income, "fee.late"),
-            "Income:B3:Fee-late"
-        );
+        assert_eq!(journal_account_name(3, AccountKind::Asset, "1010"), "Assets:B3:1010");
+        assert_eq!(journal_account_name(3, AccountKind::Income, "fee.late"), "Income:B3:Fee-late");
         assert_eq!(quoted("a \"b\" \\ c\nd"), "\"a \\\"b\\\" \\\\ c d\"");
     }
 }

@@ -1,8 +1,8 @@
 //! Synthetic books at scale: for the benchmark, the crash test and load tests. Deterministic.
 
 use domain::{
-    AccountCode, AccountId, AccountKind, BookId, EntryCode, EntryDraft, IdempotencyKey, IsoDate,
-    PlaceKind, PostingDraft, Rials,
+    AccountCode, AccountId, AccountKind, BookId, EntryCode, EntryDraft, IdempotencyKey, IsoDate, PlaceKind,
+    PostingDraft, Rials,
 };
 use std::time::{Duration, Instant};
 use store::{Store, StoreError, StoreResult};
@@ -22,12 +22,7 @@ fn invalid(e: impl std::fmt::Display) -> StoreError {
 }
 
 /// Opens a book with a small fund chart: cash (never negative), loans, savings, fee income.
-pub async fn open_fund_book(
-    store: &Store,
-    place_id: i64,
-    name: &str,
-    now_ms: i64,
-) -> StoreResult<FundAccounts> {
+pub async fn open_fund_book(store: &Store, place_id: i64, name: &str, now_ms: i64) -> StoreResult<FundAccounts> {
     let book = store.add_book(place_id, "fund", name, now_ms).await?;
     let mut ids = Vec::with_capacity(4);
     for (code, name, kind, never_negative) in [
@@ -37,29 +32,14 @@ pub async fn open_fund_book(
         ("4010", "درآمد کارمزد", AccountKind::Income, false),
     ] {
         let code = AccountCode::parse(code).map_err(invalid)?;
-        ids.push(
-            store
-                .add_account(book.id, &code, name, kind, never_negative)
-                .await?
-                .id,
-        );
+        ids.push(store.add_account(book.id, &code, name, kind, never_negative).await?.id);
     }
-    Ok(FundAccounts {
-        book: book.id,
-        cash: ids[0],
-        loans: ids[1],
-        savings: ids[2],
-        fees: ids[3],
-    })
+    Ok(FundAccounts { book: book.id, cash: ids[0], loans: ids[1], savings: ids[2], fees: ids[3] })
 }
 
 /// The `index`-th synthetic two-posting entry of a fund: three deposits, then a loan, and so on, so
 /// that cash never goes negative.
-pub fn synthetic_entry(
-    fund: &FundAccounts,
-    key_prefix: &str,
-    index: u64,
-) -> StoreResult<EntryDraft> {
+pub fn synthetic_entry(fund: &FundAccounts, key_prefix: &str, index: u64) -> StoreResult<EntryDraft> {
     let (code, postings) = if index % 4 == 3 {
         (
             "loan.disburse",
@@ -70,18 +50,11 @@ pub fn synthetic_entry(
         )
     } else {
         let amount = Rials::new(1_000_000 + (index % 7) as i64 * 10_000);
-        (
-            "deposit",
-            vec![
-                PostingDraft::debit(fund.cash, amount),
-                PostingDraft::credit(fund.savings, amount),
-            ],
-        )
+        ("deposit", vec![PostingDraft::debit(fund.cash, amount), PostingDraft::credit(fund.savings, amount)])
     };
     let start = IsoDate::from_ymd(2022, 3, 21).map_err(invalid)?;
     Ok(EntryDraft {
-        idempotency_key: IdempotencyKey::parse(&format!("{key_prefix}-{index}"))
-            .map_err(invalid)?,
+        idempotency_key: IdempotencyKey::parse(&format!("{key_prefix}-{index}")).map_err(invalid)?,
         code: EntryCode::parse(code).map_err(invalid)?,
         object_ref: format!("member:{}", index % 50 + 1),
         effective_on: start.add_days((index / 40) as i64 % 1_460),
@@ -105,9 +78,7 @@ pub async fn post_synthetic(
     let mut done = 0;
     while done < count {
         let n = batch.min(count - done);
-        let drafts = (done..done + n)
-            .map(|i| synthetic_entry(fund, key_prefix, i))
-            .collect::<StoreResult<Vec<_>>>()?;
+        let drafts = (done..done + n).map(|i| synthetic_entry(fund, key_prefix, i)).collect::<StoreResult<Vec<_>>>()?;
         store.post_entries(fund.book, &drafts, now_ms).await?;
         done += n;
         progress(done);
@@ -116,41 +87,17 @@ pub async fn post_synthetic(
 }
 
 /// A country, a province and its counties, with `villages` villages spread over them.
-pub async fn synthetic_province(
-    store: &Store,
-    counties: usize,
-    villages: usize,
-) -> StoreResult<(i64, Vec<i64>)> {
+pub async fn synthetic_province(store: &Store, counties: usize, villages: usize) -> StoreResult<(i64, Vec<i64>)> {
     let country = store.add_place(None, PlaceKind::Country, "ایران").await?;
-    let province = store
-        .add_place(Some(country.id), PlaceKind::Province, "قزوین")
-        .await?;
+    let province = store.add_place(Some(country.id), PlaceKind::Province, "قزوین").await?;
     let mut county_ids = Vec::with_capacity(counties);
     for c in 0..counties.max(1) {
-        county_ids.push(
-            store
-                .add_place(
-                    Some(province.id),
-                    PlaceKind::County,
-                    &format!("شهرستان {}", c + 1),
-                )
-                .await?
-                .id,
-        );
+        county_ids.push(store.add_place(Some(province.id), PlaceKind::County, &format!("شهرستان {}", c + 1)).await?.id);
     }
     let mut village_ids = Vec::with_capacity(villages);
     for v in 0..villages {
         let county = county_ids[v % county_ids.len()];
-        village_ids.push(
-            store
-                .add_place(
-                    Some(county),
-                    PlaceKind::Village,
-                    &format!("روستای {}", v + 1),
-                )
-                .await?
-                .id,
-        );
+        village_ids.push(store.add_place(Some(county), PlaceKind::Village, &format!("روستای {}", v + 1)).await?.id);
     }
     Ok((province.id, village_ids))
 }
@@ -214,59 +161,28 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 }
 
 /// Runs the benchmark on an empty store. `say` receives a line per phase.
-pub async fn run_bench(
-    store: &Store,
-    sizes: BenchSizes,
-    mut say: impl FnMut(&str),
-) -> StoreResult<BenchFigures> {
+pub async fn run_bench(store: &Store, sizes: BenchSizes, mut say: impl FnMut(&str)) -> StoreResult<BenchFigures> {
     let mut figures = BenchFigures::default();
     let now_ms = 0;
-    let (province, villages) =
-        synthetic_province(store, 20, sizes.place_books as usize + 3).await?;
+    let (province, villages) = synthetic_province(store, 20, sizes.place_books as usize + 3).await?;
 
-    say(&format!(
-        "bulk: {} two-posting entries in batches of {}",
-        sizes.bulk_entries, sizes.batch
-    ));
+    say(&format!("bulk: {} two-posting entries in batches of {}", sizes.bulk_entries, sizes.batch));
     let fund = open_fund_book(store, villages[0], "bulk", now_ms).await?;
     let started = Instant::now();
-    post_synthetic(
-        store,
-        &fund,
-        "bulk",
-        sizes.bulk_entries,
-        sizes.batch,
-        now_ms,
-        |_| {},
-    )
-    .await?;
+    post_synthetic(store, &fund, "bulk", sizes.bulk_entries, sizes.batch, now_ms, |_| {}).await?;
     figures.bulk_postings_per_s = (sizes.bulk_entries * 2) as f64 / started.elapsed().as_secs_f64();
 
-    say(&format!(
-        "single: {} entries, each its own durable transaction",
-        sizes.single_entries
-    ));
+    say(&format!("single: {} entries, each its own durable transaction", sizes.single_entries));
     let fund = open_fund_book(store, villages[1], "single", now_ms).await?;
     let started = Instant::now();
     for i in 0..sizes.single_entries {
-        store
-            .post_entry(fund.book, &synthetic_entry(&fund, "single", i)?, now_ms)
-            .await?;
+        store.post_entry(fund.book, &synthetic_entry(&fund, "single", i)?, now_ms).await?;
     }
     figures.single_entries_per_s = sizes.single_entries as f64 / started.elapsed().as_secs_f64();
 
     say(&format!("big book: {} postings", sizes.big_book_postings));
     let big = open_fund_book(store, villages[2], "big", now_ms).await?;
-    post_synthetic(
-        store,
-        &big,
-        "big",
-        sizes.big_book_postings / 2,
-        5_000,
-        now_ms,
-        |_| {},
-    )
-    .await?;
+    post_synthetic(store, &big, "big", sizes.big_book_postings / 2, 5_000, now_ms, |_| {}).await?;
     let mut samples = Vec::new();
     for _ in 0..sizes.repetitions {
         let started = Instant::now();
@@ -275,24 +191,13 @@ pub async fn run_bench(
     }
     figures.big_book_trial_balance = median(samples);
 
-    say(&format!(
-        "place: {} books with {} postings in all",
-        sizes.place_books, sizes.place_postings
-    ));
+    say(&format!("place: {} books with {} postings in all", sizes.place_books, sizes.place_postings));
     // The place books get a province of their own, so the roll-up covers exactly them.
     let country = store.place(province).await?.parent_id.unwrap_or(province);
-    let place_province = store
-        .add_place(Some(country), PlaceKind::Province, "استان آزمون")
-        .await?;
+    let place_province = store.add_place(Some(country), PlaceKind::Province, "استان آزمون").await?;
     let per_book = sizes.place_postings / 2 / sizes.place_books.max(1);
     for b in 0..sizes.place_books {
-        let village = store
-            .add_place(
-                Some(place_province.id),
-                PlaceKind::Village,
-                &format!("ده {b}"),
-            )
-            .await?;
+        let village = store.add_place(Some(place_province.id), PlaceKind::Village, &format!("ده {b}")).await?;
         let fund = open_fund_book(store, village.id, &format!("صندوق {b}"), now_ms).await?;
         post_synthetic(store, &fund, "p", per_book, 5_000, now_ms, |_| {}).await?;
     }
@@ -311,10 +216,7 @@ pub async fn run_bench(
     figures.verify = started.elapsed();
     figures.verify_postings = report.postings;
     if !report.is_clean() {
-        return Err(StoreError::Unexpected(format!(
-            "verify found problems: {:?}",
-            report.problems
-        )));
+        return Err(StoreError::Unexpected(format!("verify found problems: {:?}", report.problems)));
     }
     Ok(figures)
 }

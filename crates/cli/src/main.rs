@@ -24,12 +24,7 @@ Examples / نمونه‌ها:
 #[command(name = "abadi", version, about = "Abadi (آبادی): rural development finance, every rial and every job", after_help = EXAMPLES)]
 struct Cli {
     /// Database URL: sqlite://PATH or postgres://USER@HOST/DATABASE.
-    #[arg(
-        long,
-        global = true,
-        env = "ABADI_DATABASE_URL",
-        default_value = "sqlite://abadi.db"
-    )]
+    #[arg(long, global = true, env = "ABADI_DATABASE_URL", default_value = "sqlite://abadi.db")]
     database: String,
     #[command(subcommand)]
     command: Command,
@@ -68,6 +63,9 @@ enum Command {
         /// Only post this many synthetic entries in bulk (for crash tests), then stop.
         #[arg(long)]
         bulk_only: Option<u64>,
+        /// Only post this many synthetic entries one durable transaction each, then stop.
+        #[arg(long, conflicts_with = "bulk_only")]
+        single_only: Option<u64>,
     },
 }
 
@@ -128,18 +126,12 @@ impl From<StoreError> for Failure {
             StoreError::Unreachable(_) => 69,
             _ => 1,
         };
-        Failure {
-            message: error.to_string(),
-            code,
-        }
+        Failure { message: error.to_string(), code }
     }
 }
 
 fn fail(message: impl Into<String>) -> Failure {
-    Failure {
-        message: message.into(),
-        code: 1,
-    }
+    Failure { message: message.into(), code: 1 }
 }
 
 fn main() -> ExitCode {
@@ -151,10 +143,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("abadi: cannot start: {e}");
@@ -192,26 +181,22 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             println!("backup written to {file}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench { quick, bulk_only } => bench(&store, &cli.database, quick, bulk_only).await,
+        Command::Bench { quick, bulk_only, single_only } => {
+            bench(&store, &cli.database, quick, bulk_only, single_only).await
+        }
     }
 }
 
 async fn serve(store: Store, addr: &str) -> Result<ExitCode, Failure> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| fail(format!("cannot listen on {addr}: {e}")))?;
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.map_err(|e| fail(format!("cannot listen on {addr}: {e}")))?;
     let local = listener.local_addr().map_err(|e| fail(e.to_string()))?;
     println!("Abadi is serving on http://{local}/ (آبادی در حال اجراست)");
-    let state = web::AppState {
-        store,
-        clock: Arc::new(SystemClock),
-    };
+    let state = web::AppState { store, clock: Arc::new(SystemClock) };
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    web::serve(listener, state, shutdown)
-        .await
-        .map_err(|e| fail(format!("server stopped: {e}")))?;
+    web::serve(listener, state, shutdown).await.map_err(|e| fail(format!("server stopped: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -286,10 +271,7 @@ async fn trial_balance(store: &Store, args: &TrialBalanceArgs) -> Result<ExitCod
             "total_credit_rials": credits as i64,
             "balanced": debits == credits,
         });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&out).map_err(|e| fail(e.to_string()))?
-        );
+        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| fail(e.to_string()))?);
         return Ok(ExitCode::SUCCESS);
     }
     let digits = match args.digits {
@@ -298,10 +280,7 @@ async fn trial_balance(store: &Store, args: &TrialBalanceArgs) -> Result<ExitCod
     };
     let money = |v: i64| domain::Rials::new(v).format(domain::MoneyUnit::Rial, digits);
     let big = |v: i128| domain::text::group_digits(&v.to_string(), digits);
-    println!(
-        "{:<10} {:<10} {:>22} {:>22}  name",
-        "code", "kind", "debit (rials)", "credit (rials)"
-    );
+    println!("{:<10} {:<10} {:>22} {:>22}  name", "code", "kind", "debit (rials)", "credit (rials)");
     for l in &tb.lines {
         println!(
             "{:<10} {:<10} {:>22} {:>22}  {}",
@@ -312,13 +291,7 @@ async fn trial_balance(store: &Store, args: &TrialBalanceArgs) -> Result<ExitCod
             l.name
         );
     }
-    println!(
-        "{:<10} {:<10} {:>22} {:>22}",
-        "total",
-        "",
-        big(debits),
-        big(credits)
-    );
+    println!("{:<10} {:<10} {:>22} {:>22}", "total", "", big(debits), big(credits));
     if tb.lines.is_empty() {
         println!("(no accounts in this scope)");
     }
@@ -330,12 +303,22 @@ async fn bench(
     url: &str,
     quick: bool,
     bulk_only: Option<u64>,
+    single_only: Option<u64>,
 ) -> Result<ExitCode, Failure> {
     let clock = SystemClock;
+    if let Some(count) = single_only {
+        let (_, villages) = app::workload::synthetic_province(store, 1, 1).await?;
+        let fund = app::workload::open_fund_book(store, villages[0], "single", clock.now_ms()).await?;
+        let started = std::time::Instant::now();
+        for i in 0..count {
+            store.post_entry(fund.book, &app::workload::synthetic_entry(&fund, "single", i)?, clock.now_ms()).await?;
+        }
+        println!("single durable entries: {:.0} entries/s", count as f64 / started.elapsed().as_secs_f64());
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(count) = bulk_only {
         let (_, villages) = app::workload::synthetic_province(store, 1, 1).await?;
-        let fund =
-            app::workload::open_fund_book(store, villages[0], "bulk", clock.now_ms()).await?;
+        let fund = app::workload::open_fund_book(store, villages[0], "bulk", clock.now_ms()).await?;
         println!("posting {count} entries to book {}", fund.book);
         app::workload::post_synthetic(store, &fund, "bulk", count, 1_000, clock.now_ms(), |done| {
             println!("posted {done}");
@@ -344,29 +327,13 @@ async fn bench(
         return Ok(ExitCode::SUCCESS);
     }
     if !store.books().await?.is_empty() {
-        return Err(fail(
-            "the benchmark needs an empty database: give it a new one with --database",
-        ));
+        return Err(fail("the benchmark needs an empty database: give it a new one with --database"));
     }
-    let sizes = if quick {
-        app::workload::BenchSizes::QUICK
-    } else {
-        app::workload::BenchSizes::FULL
-    };
-    println!(
-        "benchmark on {} ({} mode)",
-        store_kind(store),
-        if quick { "quick" } else { "full" }
-    );
+    let sizes = if quick { app::workload::BenchSizes::QUICK } else { app::workload::BenchSizes::FULL };
+    println!("benchmark on {} ({} mode)", store_kind(store), if quick { "quick" } else { "full" });
     let figures = app::workload::run_bench(store, sizes, |line| println!("  {line}")).await?;
-    println!(
-        "bulk posting:              {:>12.0} postings/s",
-        figures.bulk_postings_per_s
-    );
-    println!(
-        "single durable entries:    {:>12.0} entries/s",
-        figures.single_entries_per_s
-    );
+    println!("bulk posting:              {:>12.0} postings/s", figures.bulk_postings_per_s);
+    println!("single durable entries:    {:>12.0} entries/s", figures.single_entries_per_s);
     println!(
         "trial balance, big book:   {:>12.2} ms ({} postings)",
         ms(figures.big_book_trial_balance),
@@ -385,9 +352,7 @@ async fn bench(
     );
     // Verify again as a fresh process, as an operator would run it, to measure its own peak memory.
     if let Ok(exe) = std::env::current_exe() {
-        let output = std::process::Command::new(exe)
-            .args(["--database", url, "verify", "--stats"])
-            .output();
+        let output = std::process::Command::new(exe).args(["--database", url, "verify", "--stats"]).output();
         if let Ok(output) = output {
             for line in String::from_utf8_lossy(&output.stdout).lines() {
                 if let Some(v) = line.strip_prefix("elapsed_ms ") {

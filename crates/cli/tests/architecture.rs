@@ -5,9 +5,28 @@ use std::process::Command;
 
 /// Crates the pure core must never reach.
 const BANNED: &[&str] = &[
-    "sqlx", "sqlx-core", "rusqlite", "libsqlite3-sys", "postgres", "tokio-postgres", "diesel", "sea-orm", "tokio",
-    "async-std", "smol", "futures", "futures-util", "mio", "axum", "hyper", "tower", "actix-web", "warp", "rocket",
-    "reqwest", "serde_json",
+    "sqlx",
+    "sqlx-core",
+    "rusqlite",
+    "libsqlite3-sys",
+    "postgres",
+    "tokio-postgres",
+    "diesel",
+    "sea-orm",
+    "tokio",
+    "async-std",
+    "smol",
+    "futures",
+    "futures-util",
+    "mio",
+    "axum",
+    "hyper",
+    "tower",
+    "actix-web",
+    "warp",
+    "rocket",
+    "reqwest",
+    "serde_json",
 ];
 
 /// The crates that make up the pure core.
@@ -17,7 +36,20 @@ fn dependencies_of(package: &str) -> Vec<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml");
     let output = Command::new(cargo)
-        .args(["tree", "--offline", "--manifest-path", manifest, "-p", package, "-e", "normal,build", "--prefix", "none", "-f", "{p}"])
+        .args([
+            "tree",
+            "--offline",
+            "--manifest-path",
+            manifest,
+            "-p",
+            package,
+            "-e",
+            "normal,build",
+            "--prefix",
+            "none",
+            "-f",
+            "{p}",
+        ])
         .output()
         .expect("cargo tree runs");
     assert!(output.status.success(), "cargo tree failed: {}", String::from_utf8_lossy(&output.stderr));

@@ -13,10 +13,7 @@ async fn trial_balance_table_is_golden() {
     let store = Store::open(&db.url).await.unwrap();
     let books = sample_books(&store).await;
     store.close().await;
-    let out = abadi(
-        &db.url,
-        &["report", "trial-balance", "--book", &books[0].0.to_string()],
-    );
+    let out = abadi(&db.url, &["report", "trial-balance", "--book", &books[0].0.to_string()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let expected = "\
 code       kind                debit (rials)         credit (rials)  name
@@ -29,11 +26,7 @@ total                              5,033,333              5,033,333
 ";
     assert_eq!(stdout(&out), expected);
     let persian = abadi(&db.url, &["report", "trial-balance", "--digits", "persian"]);
-    assert!(
-        stdout(&persian).contains("۸٬۱۰۰٬۰۰۰"),
-        "{}",
-        stdout(&persian)
-    );
+    assert!(stdout(&persian).contains("۸٬۱۰۰٬۰۰۰"), "{}", stdout(&persian));
     let json = abadi(&db.url, &["report", "trial-balance", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(json["total_debit_rials"], 15_099_999);
@@ -54,50 +47,24 @@ async fn verify_passes_on_good_books_and_names_a_broken_entry() {
     );
 
     sqlx::any::install_default_drivers();
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
-        .await
-        .unwrap();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
     let drop = if db.is_postgres() {
         "DROP TRIGGER entries_append_only ON entries"
     } else {
         "DROP TRIGGER entries_append_only"
     };
     sqlx::query(drop).execute(&mut conn).await.unwrap();
-    let sql = format!(
-        "UPDATE entries SET memo = 'دستکاری' WHERE book_id = {} AND seq = 3",
-        books[1].0
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    let sql = format!("UPDATE entries SET memo = 'دستکاری' WHERE book_id = {} AND seq = 3", books[1].0);
+    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.unwrap();
     let out = abadi(&db.url, &["verify"]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
-    assert!(
-        text.contains(&format!(
-            "BROKEN book {} entry 3: its content does not match",
-            books[1].0
-        )),
-        "{text}"
-    );
+    assert!(text.contains(&format!("BROKEN book {} entry 3: its content does not match", books[1].0)), "{text}");
     // Forging the content hash as well breaks the chain.
-    let sql = format!(
-        "UPDATE entries SET content_hash = 'forged' WHERE book_id = {} AND seq = 3",
-        books[1].0
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    let sql = format!("UPDATE entries SET content_hash = 'forged' WHERE book_id = {} AND seq = 3", books[1].0);
+    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.unwrap();
     let text = stdout(&abadi(&db.url, &["verify"]));
-    assert!(
-        text.contains(&format!(
-            "BROKEN book {} entry 3: the hash chain breaks",
-            books[1].0
-        )),
-        "{text}"
-    );
+    assert!(text.contains(&format!("BROKEN book {} entry 3: the hash chain breaks", books[1].0)), "{text}");
 }
 
 #[test]
@@ -119,15 +86,8 @@ fn a_file_that_is_not_sqlite_is_refused_and_kept() {
     let url = format!("sqlite://{}", path.display());
     let out = abadi(&url, &["verify"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("is not an SQLite database"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(
-        std::fs::read(&path).unwrap(),
-        b"PK\x03\x04 this is a spreadsheet"
-    );
+    assert!(stderr(&out).contains("is not an SQLite database"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&path).unwrap(), b"PK\x03\x04 this is a spreadsheet");
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -136,27 +96,14 @@ fn database_is_accepted_before_or_after_the_subcommand_and_help_has_examples() {
     let dir = std::env::temp_dir().join(format!("abadi-cli-pos-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("a.db").display());
-    let after = Command::new(env!("CARGO_BIN_EXE_abadi"))
-        .args(["verify", "--database", &url])
-        .output()
-        .unwrap();
+    let after = Command::new(env!("CARGO_BIN_EXE_abadi")).args(["verify", "--database", &url]).output().unwrap();
     assert!(after.status.success(), "{}", stderr(&after));
-    let env = Command::new(env!("CARGO_BIN_EXE_abadi"))
-        .arg("verify")
-        .env("ABADI_DATABASE_URL", &url)
-        .output()
-        .unwrap();
+    let env = Command::new(env!("CARGO_BIN_EXE_abadi")).arg("verify").env("ABADI_DATABASE_URL", &url).output().unwrap();
     assert!(env.status.success(), "{}", stderr(&env));
-    let help = Command::new(env!("CARGO_BIN_EXE_abadi"))
-        .arg("--help")
-        .output()
-        .unwrap();
+    let help = Command::new(env!("CARGO_BIN_EXE_abadi")).arg("--help").output().unwrap();
     assert!(stdout(&help).contains("تراز آزمایشی"));
     for sub in ["serve", "verify", "backup", "bench"] {
-        let h = Command::new(env!("CARGO_BIN_EXE_abadi"))
-            .args([sub, "--help"])
-            .output()
-            .unwrap();
+        let h = Command::new(env!("CARGO_BIN_EXE_abadi")).args([sub, "--help"]).output().unwrap();
         assert!(h.status.success(), "{sub} --help");
     }
     let _ = std::fs::remove_dir_all(dir);
@@ -178,17 +125,9 @@ async fn backup_writes_a_verifiable_copy() {
     let out = abadi(&db.url, &["backup", copy.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let again = abadi(&db.url, &["backup", copy.to_str().unwrap()]);
-    assert_eq!(
-        again.status.code(),
-        Some(1),
-        "an existing file is never overwritten"
-    );
+    assert_eq!(again.status.code(), Some(1), "an existing file is never overwritten");
     let verify = abadi(&format!("sqlite://{}", copy.display()), &["verify"]);
-    assert!(
-        stdout(&verify).contains("10 entries"),
-        "{}",
-        stdout(&verify)
-    );
+    assert!(stdout(&verify).contains("10 entries"), "{}", stdout(&verify));
 }
 
 /// Kill the process in the middle of a bulk post: after a restart nothing is half-posted.
@@ -221,30 +160,10 @@ async fn a_crash_in_the_middle_of_a_bulk_post_leaves_whole_entries() {
     let out = abadi(&db.url, &["verify"]);
     assert!(out.status.success(), "{}", stdout_of(&out));
     let text = stdout_of(&out);
-    let entries: u64 = text
-        .split(" entries")
-        .next()
-        .unwrap()
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let entries: u64 = text.split(" entries").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
     assert!(entries >= committed, "{text}");
-    assert_eq!(
-        entries % 1_000,
-        0,
-        "only whole batches are in the books: {text}"
-    );
-    let postings: u64 = text
-        .split(" postings")
-        .next()
-        .unwrap()
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    assert_eq!(entries % 1_000, 0, "only whole batches are in the books: {text}");
+    let postings: u64 = text.split(" postings").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
     assert_eq!(postings, entries * 2);
 }
 

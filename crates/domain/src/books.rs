@@ -75,13 +75,8 @@ pub enum AccountKind {
 }
 
 impl AccountKind {
-    pub const ALL: [AccountKind; 5] = [
-        AccountKind::Asset,
-        AccountKind::Liability,
-        AccountKind::Equity,
-        AccountKind::Income,
-        AccountKind::Expense,
-    ];
+    pub const ALL: [AccountKind; 5] =
+        [AccountKind::Asset, AccountKind::Liability, AccountKind::Equity, AccountKind::Income, AccountKind::Expense];
 
     pub fn normal_side(self) -> Side {
         match self {
@@ -128,46 +123,25 @@ pub enum LedgerError {
     TooFewPostings { count: usize },
     #[error("an entry may have at most {max} postings; this one has {count}")]
     TooManyPostings { count: usize, max: usize },
-    #[error(
-        "posting {line} has amount {amount_rials}: every posting amount must be more than zero"
-    )]
+    #[error("posting {line} has amount {amount_rials}: every posting amount must be more than zero")]
     NonPositiveAmount { line: usize, amount_rials: i64 },
     #[error("the amounts overflow")]
     Overflow,
     #[error("the entry does not balance: debits {debits_rials} ≠ credits {credits_rials}")]
-    Unbalanced {
-        debits_rials: i64,
-        credits_rials: i64,
-    },
+    Unbalanced { debits_rials: i64, credits_rials: i64 },
     #[error("account {account_id} does not exist")]
     UnknownAccount { account_id: AccountId },
     #[error("account {account_id} belongs to book {account_book_id}, not to book {book_id}")]
-    AccountInOtherBook {
-        account_id: AccountId,
-        account_book_id: BookId,
-        book_id: BookId,
-    },
-    #[error(
-        "account {account_id} must not go negative; this entry would leave it at {balance_after_rials}"
-    )]
-    WouldGoNegative {
-        account_id: AccountId,
-        balance_after_rials: i64,
-    },
+    AccountInOtherBook { account_id: AccountId, account_book_id: BookId, book_id: BookId },
+    #[error("account {account_id} must not go negative; this entry would leave it at {balance_after_rials}")]
+    WouldGoNegative { account_id: AccountId, balance_after_rials: i64 },
     #[error("entry {seq} does not exist in this book, so it cannot be reversed")]
     ReversedEntryUnknown { seq: EntrySeq },
     #[error("entry {seq} was already reversed by entry {reversed_by}")]
-    AlreadyReversed {
-        seq: EntrySeq,
-        reversed_by: EntrySeq,
-    },
-    #[error(
-        "entry {seq} is itself a reversal; post the original again instead of reversing the reversal"
-    )]
+    AlreadyReversed { seq: EntrySeq, reversed_by: EntrySeq },
+    #[error("entry {seq} is itself a reversal; post the original again instead of reversing the reversal")]
     ReversalOfReversal { seq: EntrySeq },
-    #[error(
-        "a reversal of entry {seq} must post the same amounts to the same accounts on the opposite sides"
-    )]
+    #[error("a reversal of entry {seq} must post the same amounts to the same accounts on the opposite sides")]
     ReversalMismatch { seq: EntrySeq },
     #[error("key {key:?} was already used for entry {existing_seq} with different content")]
     IdempotencyConflict { key: String, existing_seq: EntrySeq },
@@ -179,12 +153,7 @@ impl From<MoneyError> for LedgerError {
     }
 }
 
-fn check_code(
-    field: &'static str,
-    text: &str,
-    max: usize,
-    allowed: impl Fn(char) -> bool,
-) -> Result<(), LedgerError> {
+fn check_code(field: &'static str, text: &str, max: usize, allowed: impl Fn(char) -> bool) -> Result<(), LedgerError> {
     let invalid = |reason: String| LedgerError::InvalidText { field, reason };
     if text.is_empty() {
         return Err(invalid("it is empty".into()));
@@ -205,9 +174,7 @@ pub struct AccountCode(String);
 
 impl AccountCode {
     pub fn parse(text: &str) -> Result<AccountCode, LedgerError> {
-        check_code("account code", text, 32, |c| {
-            c.is_ascii_alphanumeric() || c == '-' || c == '.'
-        })?;
+        check_code("account code", text, 32, |c| c.is_ascii_alphanumeric() || c == '-' || c == '.')?;
         if !text.starts_with(|c: char| c.is_ascii_alphanumeric()) {
             return Err(LedgerError::InvalidText {
                 field: "account code",
@@ -233,9 +200,7 @@ pub struct EntryCode(String);
 
 impl EntryCode {
     pub fn parse(text: &str) -> Result<EntryCode, LedgerError> {
-        check_code("entry code", text, 40, |c| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c)
-        })?;
+        check_code("entry code", text, 40, |c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c))?;
         Ok(EntryCode(text.to_string()))
     }
     pub fn as_str(&self) -> &str {
@@ -249,9 +214,7 @@ pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
     pub fn parse(text: &str) -> Result<IdempotencyKey, LedgerError> {
-        check_code("idempotency key", text, IDEMPOTENCY_KEY_BYTES_MAX, |c| {
-            c.is_ascii_graphic()
-        })?;
+        check_code("idempotency key", text, IDEMPOTENCY_KEY_BYTES_MAX, |c| c.is_ascii_graphic())?;
         Ok(IdempotencyKey(text.to_string()))
     }
     pub fn as_str(&self) -> &str {
@@ -275,18 +238,10 @@ pub struct PostingDraft {
 
 impl PostingDraft {
     pub fn debit(account_id: AccountId, amount: Rials) -> PostingDraft {
-        PostingDraft {
-            account_id,
-            side: Side::Debit,
-            amount,
-        }
+        PostingDraft { account_id, side: Side::Debit, amount }
     }
     pub fn credit(account_id: AccountId, amount: Rials) -> PostingDraft {
-        PostingDraft {
-            account_id,
-            side: Side::Credit,
-            amount,
-        }
+        PostingDraft { account_id, side: Side::Credit, amount }
     }
     /// Debit positive, credit negative: the stored form.
     pub fn signed_rials(&self) -> i64 {
@@ -297,16 +252,8 @@ impl PostingDraft {
     }
     /// Rebuilds a posting from its stored signed amount (never zero).
     pub fn from_signed(account_id: AccountId, signed_rials: i64) -> PostingDraft {
-        let side = if signed_rials >= 0 {
-            Side::Debit
-        } else {
-            Side::Credit
-        };
-        PostingDraft {
-            account_id,
-            side,
-            amount: Rials::new(signed_rials.saturating_abs()),
-        }
+        let side = if signed_rials >= 0 { Side::Debit } else { Side::Credit };
+        PostingDraft { account_id, side, amount: Rials::new(signed_rials.saturating_abs()) }
     }
 }
 
@@ -334,10 +281,7 @@ impl EntryDraft {
             return Err(LedgerError::TooFewPostings { count });
         }
         if count > POSTINGS_PER_ENTRY_MAX {
-            return Err(LedgerError::TooManyPostings {
-                count,
-                max: POSTINGS_PER_ENTRY_MAX,
-            });
+            return Err(LedgerError::TooManyPostings { count, max: POSTINGS_PER_ENTRY_MAX });
         }
         for (field, text) in [("memo", &self.memo), ("object reference", &self.object_ref)] {
             if text.len() > ENTRY_TEXT_BYTES_MAX {
@@ -351,10 +295,7 @@ impl EntryDraft {
         let mut credits = Rials::ZERO;
         for (index, posting) in self.postings.iter().enumerate() {
             if !posting.amount.is_positive() {
-                return Err(LedgerError::NonPositiveAmount {
-                    line: index + 1,
-                    amount_rials: posting.amount.get(),
-                });
+                return Err(LedgerError::NonPositiveAmount { line: index + 1, amount_rials: posting.amount.get() });
             }
             match posting.side {
                 Side::Debit => debits = debits.checked_add(posting.amount)?,
@@ -362,23 +303,14 @@ impl EntryDraft {
             }
         }
         if debits != credits {
-            return Err(LedgerError::Unbalanced {
-                debits_rials: debits.get(),
-                credits_rials: credits.get(),
-            });
+            return Err(LedgerError::Unbalanced { debits_rials: debits.get(), credits_rials: credits.get() });
         }
         Ok(())
     }
 
     /// The postings that undo `original`: same accounts and amounts, opposite sides.
     pub fn mirror_postings(original: &[PostingDraft]) -> Vec<PostingDraft> {
-        original
-            .iter()
-            .map(|p| PostingDraft {
-                side: p.side.opposite(),
-                ..*p
-            })
-            .collect()
+        original.iter().map(|p| PostingDraft { side: p.side.opposite(), ..*p }).collect()
     }
 
     /// A hash of everything the entry says except its key: two requests with one key are "the same"
@@ -386,12 +318,7 @@ impl EntryDraft {
     pub fn content_hash(&self) -> String {
         let mut hasher = Sha256::new();
         hasher.update(b"abadi-entry-content-v1\0");
-        let texts = [
-            self.code.as_str(),
-            self.object_ref.as_str(),
-            &self.effective_on.to_string(),
-            self.memo.as_str(),
-        ];
+        let texts = [self.code.as_str(), self.object_ref.as_str(), &self.effective_on.to_string(), self.memo.as_str()];
         for text in texts {
             hasher.update((text.len() as u64).to_le_bytes());
             hasher.update(text.as_bytes());
@@ -477,11 +404,7 @@ pub struct AppliedEntry {
 impl BookState {
     /// Applies one entry: checks it, its accounts and each "must not go negative" rule, then moves the
     /// balances and the head. On an error nothing changes.
-    pub fn apply(
-        &mut self,
-        draft: &EntryDraft,
-        booked_at_ms: i64,
-    ) -> Result<AppliedEntry, LedgerError> {
+    pub fn apply(&mut self, draft: &EntryDraft, booked_at_ms: i64) -> Result<AppliedEntry, LedgerError> {
         draft.check()?;
         let mut deltas: Vec<(AccountId, i64)> = Vec::with_capacity(draft.postings.len());
         for posting in &draft.postings {
@@ -492,17 +415,11 @@ impl BookState {
                         account_book_id: *other,
                         book_id: self.book_id,
                     },
-                    None => LedgerError::UnknownAccount {
-                        account_id: posting.account_id,
-                    },
+                    None => LedgerError::UnknownAccount { account_id: posting.account_id },
                 });
             }
             match deltas.iter_mut().find(|(id, _)| *id == posting.account_id) {
-                Some((_, delta)) => {
-                    *delta = delta
-                        .checked_add(posting.signed_rials())
-                        .ok_or(LedgerError::Overflow)?
-                }
+                Some((_, delta)) => *delta = delta.checked_add(posting.signed_rials()).ok_or(LedgerError::Overflow)?,
                 None => deltas.push((posting.account_id, posting.signed_rials())),
             }
         }
@@ -511,10 +428,7 @@ impl BookState {
             let Some(account) = self.accounts.get(&account_id) else {
                 return Err(LedgerError::UnknownAccount { account_id });
             };
-            let after = account
-                .balance_rials
-                .checked_add(delta)
-                .ok_or(LedgerError::Overflow)?;
+            let after = account.balance_rials.checked_add(delta).ok_or(LedgerError::Overflow)?;
             if account.must_not_go_negative && account.kind.normal_balance(after) < 0 {
                 return Err(LedgerError::WouldGoNegative {
                     account_id,
@@ -530,21 +444,11 @@ impl BookState {
         }
         let seq = EntrySeq(self.head_seq.0 + 1);
         let content_hash = draft.content_hash();
-        let hash = chain_hash(
-            self.book_id,
-            seq,
-            booked_at_ms,
-            draft.idempotency_key.as_str(),
-            &content_hash,
-            &self.head_hash,
-        );
+        let hash =
+            chain_hash(self.book_id, seq, booked_at_ms, draft.idempotency_key.as_str(), &content_hash, &self.head_hash);
         self.head_seq = seq;
         self.head_hash.clone_from(&hash);
-        Ok(AppliedEntry {
-            seq,
-            content_hash,
-            hash,
-        })
+        Ok(AppliedEntry { seq, content_hash, hash })
     }
 }
 
@@ -576,12 +480,7 @@ pub struct TrialBalance {
 impl TrialBalance {
     /// Total debits and credits, in i128 so that a country's books cannot overflow the sum.
     pub fn totals(&self) -> (i128, i128) {
-        self.lines.iter().fold((0, 0), |(d, c), l| {
-            (
-                d + i128::from(l.debit_rials()),
-                c + i128::from(l.credit_rials()),
-            )
-        })
+        self.lines.iter().fold((0, 0), |(d, c), l| (d + i128::from(l.debit_rials()), c + i128::from(l.credit_rials())))
     }
     pub fn is_balanced(&self) -> bool {
         let (d, c) = self.totals();
@@ -644,29 +543,14 @@ mod tests {
     fn refusals_in_order() {
         let r = |v| Rials::new(v);
         let cases: Vec<(Vec<PostingDraft>, LedgerError)> = vec![
+            (vec![PostingDraft::debit(AccountId(1), r(5))], LedgerError::TooFewPostings { count: 1 }),
             (
-                vec![PostingDraft::debit(AccountId(1), r(5))],
-                LedgerError::TooFewPostings { count: 1 },
+                vec![PostingDraft::debit(AccountId(1), r(0)), PostingDraft::credit(AccountId(2), r(0))],
+                LedgerError::NonPositiveAmount { line: 1, amount_rials: 0 },
             ),
             (
-                vec![
-                    PostingDraft::debit(AccountId(1), r(0)),
-                    PostingDraft::credit(AccountId(2), r(0)),
-                ],
-                LedgerError::NonPositiveAmount {
-                    line: 1,
-                    amount_rials: 0,
-                },
-            ),
-            (
-                vec![
-                    PostingDraft::debit(AccountId(1), r(5)),
-                    PostingDraft::credit(AccountId(2), r(4)),
-                ],
-                LedgerError::Unbalanced {
-                    debits_rials: 5,
-                    credits_rials: 4,
-                },
+                vec![PostingDraft::debit(AccountId(1), r(5)), PostingDraft::credit(AccountId(2), r(4))],
+                LedgerError::Unbalanced { debits_rials: 5, credits_rials: 4 },
             ),
             (
                 vec![
@@ -677,10 +561,7 @@ mod tests {
                 LedgerError::Overflow,
             ),
             (
-                vec![
-                    PostingDraft::debit(AccountId(9), r(5)),
-                    PostingDraft::credit(AccountId(2), r(5)),
-                ],
+                vec![PostingDraft::debit(AccountId(9), r(5)), PostingDraft::credit(AccountId(2), r(5))],
                 LedgerError::AccountInOtherBook {
                     account_id: AccountId(9),
                     account_book_id: BookId(2),
@@ -688,37 +569,19 @@ mod tests {
                 },
             ),
             (
-                vec![
-                    PostingDraft::debit(AccountId(7), r(5)),
-                    PostingDraft::credit(AccountId(2), r(5)),
-                ],
-                LedgerError::UnknownAccount {
-                    account_id: AccountId(7),
-                },
+                vec![PostingDraft::debit(AccountId(7), r(5)), PostingDraft::credit(AccountId(2), r(5))],
+                LedgerError::UnknownAccount { account_id: AccountId(7) },
             ),
             (
-                vec![
-                    PostingDraft::credit(AccountId(1), r(5)),
-                    PostingDraft::debit(AccountId(2), r(5)),
-                ],
-                LedgerError::WouldGoNegative {
-                    account_id: AccountId(1),
-                    balance_after_rials: -5,
-                },
+                vec![PostingDraft::credit(AccountId(1), r(5)), PostingDraft::debit(AccountId(2), r(5))],
+                LedgerError::WouldGoNegative { account_id: AccountId(1), balance_after_rials: -5 },
             ),
         ];
         for (postings, expected) in cases {
             let mut s = state();
-            assert_eq!(
-                s.apply(&draft(postings), 0),
-                Err(expected.clone()),
-                "{expected}"
-            );
+            assert_eq!(s.apply(&draft(postings), 0), Err(expected.clone()), "{expected}");
             assert_eq!(s.head_seq, EntrySeq(0), "a refused entry leaves the head");
-            assert!(
-                s.accounts.values().all(|a| a.balance_rials == 0),
-                "a refused entry leaves balances"
-            );
+            assert!(s.accounts.values().all(|a| a.balance_rials == 0), "a refused entry leaves balances");
         }
     }
 
@@ -734,17 +597,7 @@ mod tests {
         assert_eq!(first.seq, EntrySeq(1));
         assert_eq!(second.seq, EntrySeq(2));
         assert_ne!(first.hash, second.hash);
-        assert_eq!(
-            second.hash,
-            chain_hash(
-                BookId(1),
-                EntrySeq(2),
-                10,
-                "k1",
-                &second.content_hash,
-                &first.hash
-            )
-        );
+        assert_eq!(second.hash, chain_hash(BookId(1), EntrySeq(2), 10, "k1", &second.content_hash, &first.hash));
         assert_eq!(s.accounts[&AccountId(1)].balance_rials, 10);
     }
 

@@ -38,11 +38,7 @@ pub struct IsoDate {
 
 fn rata_die_to_iso_ymd(rata_die: i64) -> (i32, u8, u8) {
     let date = Date::from_rata_die(RataDie::new(rata_die), Iso);
-    (
-        date.year().extended_year(),
-        date.month().ordinal,
-        date.day_of_month().0,
-    )
+    (date.year().extended_year(), date.month().ordinal, date.day_of_month().0)
 }
 
 impl IsoDate {
@@ -54,13 +50,10 @@ impl IsoDate {
         if !(1..=12).contains(&month) {
             return Err(DateError::MonthOutOfRange(month));
         }
-        let day_u8 =
-            u8::try_from(day).map_err(|_| DateError::DayOutOfRange { year, month, day })?;
-        let date = Date::try_new_iso(year, month as u8, day_u8)
-            .map_err(|_| DateError::DayOutOfRange { year, month, day })?;
-        Ok(IsoDate {
-            rata_die: date.to_rata_die().to_i64_date(),
-        })
+        let day_u8 = u8::try_from(day).map_err(|_| DateError::DayOutOfRange { year, month, day })?;
+        let date =
+            Date::try_new_iso(year, month as u8, day_u8).map_err(|_| DateError::DayOutOfRange { year, month, day })?;
+        Ok(IsoDate { rata_die: date.to_rata_die().to_i64_date() })
     }
 
     /// Parses `YYYY-MM-DD` (ASCII or Persian digits).
@@ -81,9 +74,7 @@ impl IsoDate {
 
     /// The date `days` later (or earlier, if negative).
     pub fn add_days(self, days: i64) -> IsoDate {
-        IsoDate {
-            rata_die: self.rata_die + days,
-        }
+        IsoDate { rata_die: self.rata_die + days }
     }
 
     /// Whole days from `self` to `later` (negative if `later` is earlier).
@@ -97,18 +88,12 @@ impl IsoDate {
     }
 
     pub fn from_day_number(day_number: i64) -> IsoDate {
-        IsoDate {
-            rata_die: day_number,
-        }
+        IsoDate { rata_die: day_number }
     }
 
     pub fn to_jalali(self) -> JalaliDate {
         let date = Date::from_rata_die(RataDie::new(self.rata_die), Persian::new());
-        JalaliDate {
-            year: date.year().extended_year(),
-            month: date.month().ordinal,
-            day: date.day_of_month().0,
-        }
+        JalaliDate { year: date.year().extended_year(), month: date.month().ordinal, day: date.day_of_month().0 }
     }
 }
 
@@ -152,20 +137,8 @@ fn split_ymd(text: &str) -> Result<(i32, u32, u32), DateError> {
 }
 
 /// Persian names of the Jalali months, Farvardin first.
-pub const JALALI_MONTH_NAMES_FA: [&str; 12] = [
-    "فروردین",
-    "اردیبهشت",
-    "خرداد",
-    "تیر",
-    "مرداد",
-    "شهریور",
-    "مهر",
-    "آبان",
-    "آذر",
-    "دی",
-    "بهمن",
-    "اسفند",
-];
+pub const JALALI_MONTH_NAMES_FA: [&str; 12] =
+    ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"];
 /// English names of the Jalali months, Farvardin first.
 pub const JALALI_MONTH_NAMES_EN: [&str; 12] = [
     "Farvardin",
@@ -202,11 +175,7 @@ impl JalaliDate {
         if day < 1 || day > u32::from(days_in_jalali_month(year, month as u8)) {
             return Err(DateError::DayOutOfRange { year, month, day });
         }
-        Ok(JalaliDate {
-            year,
-            month: month as u8,
-            day: day as u8,
-        })
+        Ok(JalaliDate { year, month: month as u8, day: day as u8 })
     }
 
     /// Parses what people type: `۱۴۰۳/۵/۱۲`, `1403-05-12`, `١٤٠٣/٠٥/١٢`, year first.
@@ -240,10 +209,7 @@ impl JalaliDate {
 
     /// The Jalali month this day lies in.
     pub fn jalali_month(self) -> JalaliMonth {
-        JalaliMonth {
-            year: self.year,
-            month: self.month,
-        }
+        JalaliMonth { year: self.year, month: self.month }
     }
 
     /// The same day `months` later (or earlier), clamped to the end of a shorter month: 1403/06/31 plus
@@ -256,27 +222,17 @@ impl JalaliDate {
 
     /// `۱۴۰۳/۰۵/۱۲` or `1403/05/12`.
     pub fn format(self, digits: Digits) -> String {
-        show_digits(
-            &format!("{:04}/{:02}/{:02}", self.year, self.month, self.day),
-            digits,
-        )
+        show_digits(&format!("{:04}/{:02}/{:02}", self.year, self.month, self.day), digits)
     }
 
     /// `۱۲ مرداد ۱۴۰۳` (Persian) or `12 Mordad 1403` (Latin digits, English month name).
     pub fn format_long(self, digits: Digits) -> String {
         let index = usize::from(self.month - 1);
         match digits {
-            Digits::Persian => show_digits(
-                &format!(
-                    "{} {} {}",
-                    self.day, JALALI_MONTH_NAMES_FA[index], self.year
-                ),
-                Digits::Persian,
-            ),
-            Digits::Latin => format!(
-                "{} {} {}",
-                self.day, JALALI_MONTH_NAMES_EN[index], self.year
-            ),
+            Digits::Persian => {
+                show_digits(&format!("{} {} {}", self.day, JALALI_MONTH_NAMES_FA[index], self.year), Digits::Persian)
+            }
+            Digits::Latin => format!("{} {} {}", self.day, JALALI_MONTH_NAMES_EN[index], self.year),
         }
     }
 }
@@ -323,23 +279,14 @@ impl JalaliMonth {
         u32::from(days_in_jalali_month(self.year, self.month))
     }
     pub fn first_day(self) -> JalaliDate {
-        JalaliDate {
-            year: self.year,
-            month: self.month,
-            day: 1,
-        }
+        JalaliDate { year: self.year, month: self.month, day: 1 }
     }
     pub fn last_day(self) -> JalaliDate {
-        JalaliDate {
-            year: self.year,
-            month: self.month,
-            day: days_in_jalali_month(self.year, self.month),
-        }
+        JalaliDate { year: self.year, month: self.month, day: days_in_jalali_month(self.year, self.month) }
     }
     pub fn add_months(self, months: i32) -> Result<JalaliMonth, DateError> {
         let index = i64::from(self.year) * 12 + i64::from(self.month) - 1 + i64::from(months);
-        let year =
-            i32::try_from(index.div_euclid(12)).map_err(|_| DateError::YearOutOfRange(i32::MAX))?;
+        let year = i32::try_from(index.div_euclid(12)).map_err(|_| DateError::YearOutOfRange(i32::MAX))?;
         let month = index.rem_euclid(12) as u32 + 1;
         JalaliMonth::new(year, month)
     }
@@ -349,10 +296,7 @@ impl JalaliMonth {
     pub fn name(self, digits: Digits) -> String {
         let index = usize::from(self.month - 1);
         match digits {
-            Digits::Persian => show_digits(
-                &format!("{} {}", JALALI_MONTH_NAMES_FA[index], self.year),
-                digits,
-            ),
+            Digits::Persian => show_digits(&format!("{} {}", JALALI_MONTH_NAMES_FA[index], self.year), digits),
             Digits::Latin => format!("{} {}", JALALI_MONTH_NAMES_EN[index], self.year),
         }
     }
@@ -370,18 +314,10 @@ impl JalaliYear {
         self.0
     }
     pub fn first_day(self) -> JalaliDate {
-        JalaliDate {
-            year: self.0,
-            month: 1,
-            day: 1,
-        }
+        JalaliDate { year: self.0, month: 1, day: 1 }
     }
     pub fn last_day(self) -> JalaliDate {
-        JalaliMonth {
-            year: self.0,
-            month: 12,
-        }
-        .last_day()
+        JalaliMonth { year: self.0, month: 12 }.last_day()
     }
     pub fn is_leap(self) -> bool {
         is_jalali_leap_year(self.0)
@@ -399,13 +335,7 @@ mod tests {
     #[test]
     fn parses_what_people_type() {
         let expected = JalaliDate::new(1403, 5, 12).ok();
-        for text in [
-            "۱۴۰۳/۵/۱۲",
-            "1403-05-12",
-            "١٤٠٣/٠٥/١٢",
-            " 1403.5.12 ",
-            "۱۴۰۳/۰۵/۱۲",
-        ] {
+        for text in ["۱۴۰۳/۵/۱۲", "1403-05-12", "١٤٠٣/٠٥/١٢", " 1403.5.12 ", "۱۴۰۳/۰۵/۱۲"] {
             assert_eq!(JalaliDate::parse(text).ok(), expected, "{text}");
         }
     }
@@ -413,61 +343,23 @@ mod tests {
     #[test]
     fn refuses_what_is_not_a_date() {
         assert_eq!(JalaliDate::parse(""), Err(DateError::Empty));
-        assert!(matches!(
-            JalaliDate::parse("12/05/1403"),
-            Err(DateError::Malformed(_))
-        ));
-        assert!(matches!(
-            JalaliDate::parse("1403/05"),
-            Err(DateError::Malformed(_))
-        ));
-        assert!(matches!(
-            JalaliDate::parse("1403//05"),
-            Err(DateError::Malformed(_))
-        ));
-        assert!(matches!(
-            JalaliDate::parse("1403/0a/05"),
-            Err(DateError::Malformed(_))
-        ));
-        assert_eq!(
-            JalaliDate::parse("1403/13/01"),
-            Err(DateError::MonthOutOfRange(13))
-        );
-        assert_eq!(
-            JalaliDate::parse("1403/07/31"),
-            Err(DateError::DayOutOfRange {
-                year: 1403,
-                month: 7,
-                day: 31
-            })
-        );
+        assert!(matches!(JalaliDate::parse("12/05/1403"), Err(DateError::Malformed(_))));
+        assert!(matches!(JalaliDate::parse("1403/05"), Err(DateError::Malformed(_))));
+        assert!(matches!(JalaliDate::parse("1403//05"), Err(DateError::Malformed(_))));
+        assert!(matches!(JalaliDate::parse("1403/0a/05"), Err(DateError::Malformed(_))));
+        assert_eq!(JalaliDate::parse("1403/13/01"), Err(DateError::MonthOutOfRange(13)));
+        assert_eq!(JalaliDate::parse("1403/07/31"), Err(DateError::DayOutOfRange { year: 1403, month: 7, day: 31 }));
         // 1403 is a leap year, 1404 is not
         assert!(JalaliDate::parse("1403/12/30").is_ok());
-        assert_eq!(
-            JalaliDate::parse("1404/12/30"),
-            Err(DateError::DayOutOfRange {
-                year: 1404,
-                month: 12,
-                day: 30
-            })
-        );
-        assert_eq!(
-            JalaliDate::parse("0900/01/01"),
-            Err(DateError::Malformed("0900/01/01".into()))
-        );
-        assert_eq!(
-            JalaliDate::parse("1900/01/01"),
-            Err(DateError::YearOutOfRange(1900))
-        );
+        assert_eq!(JalaliDate::parse("1404/12/30"), Err(DateError::DayOutOfRange { year: 1404, month: 12, day: 30 }));
+        assert_eq!(JalaliDate::parse("0900/01/01"), Err(DateError::Malformed("0900/01/01".into())));
+        assert_eq!(JalaliDate::parse("1900/01/01"), Err(DateError::YearOutOfRange(1900)));
     }
 
     #[test]
     fn converts_known_days() {
         let nowruz_1403 = JalaliDate::new(1403, 1, 1).map(JalaliDate::to_iso);
-        assert_eq!(
-            nowruz_1403.map(|d| d.to_string()),
-            Ok("2024-03-20".to_string())
-        );
+        assert_eq!(nowruz_1403.map(|d| d.to_string()), Ok("2024-03-20".to_string()));
         let d = IsoDate::parse_iso("2026-11-27").map(IsoDate::to_jalali);
         assert_eq!(d.map(|d| d.to_string()), Ok("1405/09/06".to_string()));
     }
@@ -475,18 +367,9 @@ mod tests {
     #[test]
     fn formats() {
         let d = JalaliDate::new(1403, 5, 12).ok();
-        assert_eq!(
-            d.map(|d| d.format(Digits::Persian)),
-            Some("۱۴۰۳/۰۵/۱۲".to_string())
-        );
-        assert_eq!(
-            d.map(|d| d.format_long(Digits::Persian)),
-            Some("۱۲ مرداد ۱۴۰۳".to_string())
-        );
-        assert_eq!(
-            d.map(|d| d.format_long(Digits::Latin)),
-            Some("12 Mordad 1403".to_string())
-        );
+        assert_eq!(d.map(|d| d.format(Digits::Persian)), Some("۱۴۰۳/۰۵/۱۲".to_string()));
+        assert_eq!(d.map(|d| d.format_long(Digits::Persian)), Some("۱۲ مرداد ۱۴۰۳".to_string()));
+        assert_eq!(d.map(|d| d.format_long(Digits::Latin)), Some("12 Mordad 1403".to_string()));
     }
 
     #[test]
@@ -509,19 +392,10 @@ mod tests {
     fn periods() {
         let month = JalaliMonth::new(1403, 12).ok();
         assert_eq!(month.map(|m| m.days()), Some(30));
-        assert_eq!(
-            month.map(|m| m.name(Digits::Persian)),
-            Some("اسفند ۱۴۰۳".to_string())
-        );
+        assert_eq!(month.map(|m| m.name(Digits::Persian)), Some("اسفند ۱۴۰۳".to_string()));
         let year = JalaliYear::new(1404).ok();
-        assert_eq!(
-            year.map(|y| y.last_day().to_string()),
-            Some("1404/12/29".to_string())
-        );
-        assert_eq!(
-            year.map(|y| y.first_day().to_iso().to_string()),
-            Some("2025-03-21".to_string())
-        );
+        assert_eq!(year.map(|y| y.last_day().to_string()), Some("1404/12/29".to_string()));
+        assert_eq!(year.map(|y| y.first_day().to_iso().to_string()), Some("2025-03-21".to_string()));
     }
 
     proptest! {

@@ -12,8 +12,8 @@ pub mod place;
 pub mod text;
 
 pub use books::{
-    AccountCode, AccountId, AccountKind, BookId, EntryCode, EntryDraft, EntrySeq, IdempotencyKey,
-    LedgerError, PostingDraft, Side,
+    AccountCode, AccountId, AccountKind, BookId, EntryCode, EntryDraft, EntrySeq, IdempotencyKey, LedgerError,
+    PostingDraft, Side,
 };
 pub use date::{DateError, IsoDate, JalaliDate, JalaliMonth, JalaliYear};
 pub use money::{MoneyError, MoneyUnit, Rials};

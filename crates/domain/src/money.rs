@@ -41,17 +41,11 @@ impl Rials {
     }
 
     pub fn checked_add(self, other: Rials) -> Result<Rials, MoneyError> {
-        self.0
-            .checked_add(other.0)
-            .map(Rials)
-            .ok_or(MoneyError::Overflow)
+        self.0.checked_add(other.0).map(Rials).ok_or(MoneyError::Overflow)
     }
 
     pub fn checked_sub(self, other: Rials) -> Result<Rials, MoneyError> {
-        self.0
-            .checked_sub(other.0)
-            .map(Rials)
-            .ok_or(MoneyError::Overflow)
+        self.0.checked_sub(other.0).map(Rials).ok_or(MoneyError::Overflow)
     }
 
     pub fn checked_neg(self) -> Result<Rials, MoneyError> {
@@ -59,17 +53,12 @@ impl Rials {
     }
 
     pub fn checked_mul(self, factor: i64) -> Result<Rials, MoneyError> {
-        self.0
-            .checked_mul(factor)
-            .map(Rials)
-            .ok_or(MoneyError::Overflow)
+        self.0.checked_mul(factor).map(Rials).ok_or(MoneyError::Overflow)
     }
 
     /// Sums amounts, failing on overflow.
     pub fn checked_sum<I: IntoIterator<Item = Rials>>(amounts: I) -> Result<Rials, MoneyError> {
-        amounts
-            .into_iter()
-            .try_fold(Rials::ZERO, Rials::checked_add)
+        amounts.into_iter().try_fold(Rials::ZERO, Rials::checked_add)
     }
 
     pub const fn is_positive(self) -> bool {
@@ -85,9 +74,7 @@ impl Rials {
     pub fn parse(text: &str) -> Result<Rials, MoneyError> {
         let text = text.trim().trim_start_matches(['\u{200E}', '\u{200F}']);
         let (negative, body) = match text.chars().next() {
-            Some('-' | '\u{2212}') => {
-                (true, &text[text.chars().next().map_or(0, char::len_utf8)..])
-            }
+            Some('-' | '\u{2212}') => (true, &text[text.chars().next().map_or(0, char::len_utf8)..]),
             _ => (false, text),
         };
         let mut value: i64 = 0;
@@ -95,21 +82,10 @@ impl Rials {
         for c in body.chars() {
             if let Some(d) = digit_value(c) {
                 seen_digit = true;
-                value = value
-                    .checked_mul(10)
-                    .and_then(|v| v.checked_add(i64::from(d)))
-                    .ok_or(MoneyError::Overflow)?;
+                value = value.checked_mul(10).and_then(|v| v.checked_add(i64::from(d))).ok_or(MoneyError::Overflow)?;
             } else if matches!(
                 c,
-                ',' | '\u{066C}'
-                    | '\u{060C}'
-                    | '\''
-                    | '_'
-                    | ' '
-                    | '\u{00A0}'
-                    | '\u{200C}'
-                    | '\u{200E}'
-                    | '\u{200F}'
+                ',' | '\u{066C}' | '\u{060C}' | '\'' | '_' | ' ' | '\u{00A0}' | '\u{200C}' | '\u{200E}' | '\u{200F}'
             ) {
                 continue;
             } else if matches!(c, '.' | '\u{066B}' | '/') {
@@ -139,10 +115,7 @@ impl Rials {
                             Digits::Persian => '\u{066B}',
                             Digits::Latin => '.',
                         };
-                        format!(
-                            "{whole}{sep}{}",
-                            crate::text::show_digits(&tenth.to_string(), digits)
-                        )
+                        format!("{whole}{sep}{}", crate::text::show_digits(&tenth.to_string(), digits))
                     }
                 }
             }
@@ -187,11 +160,7 @@ mod tests {
             ("99999999999999999999", Err(MoneyError::Overflow)),
         ];
         for (text, expected) in cases {
-            assert_eq!(
-                Rials::parse(text).map(Rials::get),
-                *expected,
-                "parsing {text:?}"
-            );
+            assert_eq!(Rials::parse(text).map(Rials::get), *expected, "parsing {text:?}");
         }
     }
 
@@ -201,39 +170,18 @@ mod tests {
         assert_eq!(r.format(MoneyUnit::Rial, Digits::Latin), "12,345,678");
         assert_eq!(r.format(MoneyUnit::Rial, Digits::Persian), "۱۲٬۳۴۵٬۶۷۸");
         assert_eq!(r.format(MoneyUnit::Toman, Digits::Latin), "1,234,567.8");
-        assert_eq!(
-            Rials::new(50_000).format(MoneyUnit::Toman, Digits::Persian),
-            "۵٬۰۰۰"
-        );
-        assert_eq!(
-            Rials::new(-1500).format(MoneyUnit::Rial, Digits::Latin),
-            "-1,500"
-        );
-        assert_eq!(
-            Rials::new(-1500).format(MoneyUnit::Rial, Digits::Persian),
-            "\u{200E}\u{2212}۱٬۵۰۰"
-        );
-        assert_eq!(
-            Rials::new(i64::MIN).format(MoneyUnit::Rial, Digits::Latin),
-            "-9,223,372,036,854,775,808"
-        );
+        assert_eq!(Rials::new(50_000).format(MoneyUnit::Toman, Digits::Persian), "۵٬۰۰۰");
+        assert_eq!(Rials::new(-1500).format(MoneyUnit::Rial, Digits::Latin), "-1,500");
+        assert_eq!(Rials::new(-1500).format(MoneyUnit::Rial, Digits::Persian), "\u{200E}\u{2212}۱٬۵۰۰");
+        assert_eq!(Rials::new(i64::MIN).format(MoneyUnit::Rial, Digits::Latin), "-9,223,372,036,854,775,808");
     }
 
     #[test]
     fn overflow_is_an_error() {
-        assert_eq!(
-            Rials::MAX.checked_add(Rials::new(1)),
-            Err(MoneyError::Overflow)
-        );
-        assert_eq!(
-            Rials::new(i64::MIN).checked_neg(),
-            Err(MoneyError::Overflow)
-        );
+        assert_eq!(Rials::MAX.checked_add(Rials::new(1)), Err(MoneyError::Overflow));
+        assert_eq!(Rials::new(i64::MIN).checked_neg(), Err(MoneyError::Overflow));
         assert_eq!(Rials::MAX.checked_mul(2), Err(MoneyError::Overflow));
-        assert_eq!(
-            Rials::checked_sum([Rials::MAX, Rials::new(1)]),
-            Err(MoneyError::Overflow)
-        );
+        assert_eq!(Rials::checked_sum([Rials::MAX, Rials::new(1)]), Err(MoneyError::Overflow));
     }
 
     proptest! {

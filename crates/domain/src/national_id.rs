@@ -47,14 +47,9 @@ impl NationalId {
         }
         let expected = check_digit(&digits[..9]);
         if digits[9] != expected {
-            return Err(NationalIdError::CheckDigitMismatch {
-                expected,
-                found: digits[9],
-            });
+            return Err(NationalIdError::CheckDigitMismatch { expected, found: digits[9] });
         }
-        Ok(NationalId(
-            digits.iter().map(|d| char::from(b'0' + d)).collect(),
-        ))
+        Ok(NationalId(digits.iter().map(|d| char::from(b'0' + d)).collect()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -64,11 +59,7 @@ impl NationalId {
 
 /// Weights 10..2 over the first nine digits, s mod 11; the check is s if s < 2, else 11 − s.
 fn check_digit(first_nine: &[u8]) -> u8 {
-    let sum: u32 = first_nine
-        .iter()
-        .zip((2..=10).rev())
-        .map(|(d, w)| u32::from(*d) * w)
-        .sum();
+    let sum: u32 = first_nine.iter().zip((2..=10).rev()).map(|(d, w)| u32::from(*d) * w).sum();
     let s = (sum % 11) as u8;
     if s < 2 { s } else { 11 - s }
 }
@@ -94,13 +85,7 @@ mod tests {
             ("499370899", Ok("0499370899")),
             ("0084575948", Ok("0084575948")),
             ("84575948", Ok("0084575948")),
-            (
-                "0499370898",
-                Err(CheckDigitMismatch {
-                    expected: 9,
-                    found: 8,
-                }),
-            ),
+            ("0499370898", Err(CheckDigitMismatch { expected: 9, found: 8 })),
             ("1111111111", Err(RepeatedDigit)),
             ("12345", Err(WrongLength(5))),
             ("04993708991", Err(WrongLength(11))),
@@ -109,11 +94,7 @@ mod tests {
         ];
         for (text, expected) in cases {
             let got = NationalId::parse(text);
-            assert_eq!(
-                got.as_ref().map(NationalId::as_str),
-                expected.as_ref().map(|s| *s),
-                "{text:?}"
-            );
+            assert_eq!(got.as_ref().map(NationalId::as_str), expected.as_ref().map(|s| *s), "{text:?}");
         }
     }
 

@@ -9,9 +9,7 @@ pub enum PhoneError {
     Empty,
     #[error("a phone number has only digits; {0:?} is not one")]
     NotADigit(char),
-    #[error(
-        "{0:?} is not an Iranian phone number: expected 11 digits such as 09121234567 or 02112345678"
-    )]
+    #[error("{0:?} is not an Iranian phone number: expected 11 digits such as 09121234567 or 02112345678")]
     Malformed(String),
 }
 
@@ -44,8 +42,7 @@ impl PhoneNumber {
         } else {
             digits
         };
-        let valid =
-            national.len() == 11 && national.starts_with('0') && !national[1..].starts_with('0');
+        let valid = national.len() == 11 && national.starts_with('0') && !national[1..].starts_with('0');
         if !valid {
             return Err(PhoneError::Malformed(text.to_string()));
         }
@@ -73,34 +70,14 @@ mod tests {
 
     #[test]
     fn table() {
-        let ok = [
-            "09121234567",
-            "+98 912 123 4567",
-            "0098-912-1234567",
-            "9121234567",
-            "۰۹۱۲۱۲۳۴۵۶۷",
-            "989121234567",
-        ];
+        let ok = ["09121234567", "+98 912 123 4567", "0098-912-1234567", "9121234567", "۰۹۱۲۱۲۳۴۵۶۷", "989121234567"];
         for text in ok {
-            assert_eq!(
-                PhoneNumber::parse(text).map(|p| p.to_string()),
-                Ok("09121234567".to_string()),
-                "{text}"
-            );
+            assert_eq!(PhoneNumber::parse(text).map(|p| p.to_string()), Ok("09121234567".to_string()), "{text}");
         }
-        assert_eq!(
-            PhoneNumber::parse("02832345678").map(|p| p.is_mobile()),
-            Ok(false)
-        );
+        assert_eq!(PhoneNumber::parse("02832345678").map(|p| p.is_mobile()), Ok(false));
         assert_eq!(PhoneNumber::parse(""), Err(PhoneError::Empty));
         assert_eq!(PhoneNumber::parse("0912x"), Err(PhoneError::NotADigit('x')));
-        assert!(matches!(
-            PhoneNumber::parse("0912123"),
-            Err(PhoneError::Malformed(_))
-        ));
-        assert!(matches!(
-            PhoneNumber::parse("00121234567"),
-            Err(PhoneError::Malformed(_))
-        ));
+        assert!(matches!(PhoneNumber::parse("0912123"), Err(PhoneError::Malformed(_))));
+        assert!(matches!(PhoneNumber::parse("00121234567"), Err(PhoneError::Malformed(_))));
     }
 }

@@ -19,10 +19,7 @@ pub enum PlaceError {
     #[error("unknown place kind {0:?}")]
     UnknownKind(String),
     #[error("a {child} cannot lie under a {parent}")]
-    WrongParent {
-        child: &'static str,
-        parent: &'static str,
-    },
+    WrongParent { child: &'static str, parent: &'static str },
     #[error("only a country stands at the top of the tree; a {0} needs a parent")]
     NeedsParent(&'static str),
 }
@@ -50,10 +47,7 @@ impl PlaceKind {
     }
 
     pub fn parse(code: &str) -> Result<PlaceKind, PlaceError> {
-        PlaceKind::ALL
-            .into_iter()
-            .find(|k| k.code() == code)
-            .ok_or_else(|| PlaceError::UnknownKind(code.to_string()))
+        PlaceKind::ALL.into_iter().find(|k| k.code() == code).ok_or_else(|| PlaceError::UnknownKind(code.to_string()))
     }
 
     pub fn name_fa(self) -> &'static str {
@@ -73,10 +67,7 @@ impl PlaceKind {
             (PlaceKind::Country, None) => Ok(()),
             (child, None) => Err(PlaceError::NeedsParent(child.code())),
             (child, Some(parent)) if child > parent => Ok(()),
-            (child, Some(parent)) => Err(PlaceError::WrongParent {
-                child: child.code(),
-                parent: parent.code(),
-            }),
+            (child, Some(parent)) => Err(PlaceError::WrongParent { child: child.code(), parent: parent.code() }),
         }
     }
 }
@@ -116,27 +107,11 @@ mod tests {
 
     #[test]
     fn parents() {
-        assert!(
-            PlaceKind::Village
-                .check_parent(Some(PlaceKind::RuralDistrict))
-                .is_ok()
-        );
-        assert!(
-            PlaceKind::Village
-                .check_parent(Some(PlaceKind::County))
-                .is_ok()
-        );
+        assert!(PlaceKind::Village.check_parent(Some(PlaceKind::RuralDistrict)).is_ok());
+        assert!(PlaceKind::Village.check_parent(Some(PlaceKind::County)).is_ok());
         assert!(PlaceKind::Country.check_parent(None).is_ok());
-        assert!(
-            PlaceKind::County
-                .check_parent(Some(PlaceKind::Village))
-                .is_err()
-        );
-        assert!(
-            PlaceKind::County
-                .check_parent(Some(PlaceKind::County))
-                .is_err()
-        );
+        assert!(PlaceKind::County.check_parent(Some(PlaceKind::Village)).is_err());
+        assert!(PlaceKind::County.check_parent(Some(PlaceKind::County)).is_err());
         assert!(PlaceKind::Province.check_parent(None).is_err());
         for kind in PlaceKind::ALL {
             assert_eq!(PlaceKind::parse(kind.code()), Ok(kind));

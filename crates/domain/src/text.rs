@@ -126,11 +126,11 @@ pub fn search_key(text: &str) -> String {
             continue;
         }
         let c = match persian_letter(c) {
-            '\u{0629}' => '\u{0647}', // TEH MARBUTA -> HEH
+            '\u{0629}' => '\u{0647}',                                        // TEH MARBUTA -> HEH
             '\u{0623}' | '\u{0625}' | '\u{0622}' | '\u{0671}' => '\u{0627}', // hamza/madda alefs -> ALEF
-            '\u{0624}' => '\u{0648}', // WAW WITH HAMZA -> WAW
-            '\u{0626}' => '\u{06CC}', // YEH WITH HAMZA -> YEH
-            '\u{06C0}' => '\u{0647}', // HEH WITH YEH ABOVE -> HEH
+            '\u{0624}' => '\u{0648}',                                        // WAW WITH HAMZA -> WAW
+            '\u{0626}' => '\u{06CC}',                                        // YEH WITH HAMZA -> YEH
+            '\u{06C0}' => '\u{0647}',                                        // HEH WITH YEH ABOVE -> HEH
             c => c,
         };
         out.extend(c.to_lowercase());

@@ -11,14 +11,8 @@ fn every_day_of_1300_to_1500_matches_jdatetime() {
     for line in table.lines().filter(|l| !l.starts_with('#')) {
         let (jalali, iso) = line.split_once(' ').expect("two columns");
         let num = |s: &str, r: std::ops::Range<usize>| s[r].parse::<u32>().expect("digits");
-        let j = JalaliDate::new(
-            num(jalali, 0..4) as i32,
-            num(jalali, 4..6),
-            num(jalali, 6..8),
-        )
-        .expect("valid jalali");
-        let g = IsoDate::from_ymd(num(iso, 0..4) as i32, num(iso, 4..6), num(iso, 6..8))
-            .expect("valid iso");
+        let j = JalaliDate::new(num(jalali, 0..4) as i32, num(jalali, 4..6), num(jalali, 6..8)).expect("valid jalali");
+        let g = IsoDate::from_ymd(num(iso, 0..4) as i32, num(iso, 4..6), num(iso, 6..8)).expect("valid iso");
         assert_eq!(j.to_iso(), g, "{jalali} -> ISO");
         assert_eq!(g.to_jalali(), j, "{iso} -> Jalali");
         if let Some(p) = previous {

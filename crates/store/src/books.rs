@@ -2,12 +2,11 @@
 
 use crate::{Backend, Store, StoreError, StoreResult};
 use domain::books::{
-    AccountState, AppliedEntry, BookState, ReversalTarget, TrialBalance, TrialBalanceLine,
-    chain_hash, check_reversal,
+    AccountState, AppliedEntry, BookState, ReversalTarget, TrialBalance, TrialBalanceLine, chain_hash, check_reversal,
 };
 use domain::{
-    AccountCode, AccountId, AccountKind, BookId, EntryCode, EntryDraft, EntrySeq, IdempotencyKey,
-    IsoDate, LedgerError, PlaceKind, PlacePath, PostingDraft,
+    AccountCode, AccountId, AccountKind, BookId, EntryCode, EntryDraft, EntrySeq, IdempotencyKey, IsoDate, LedgerError,
+    PlaceKind, PlacePath, PostingDraft,
 };
 use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
@@ -114,8 +113,18 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Unexpected(format!("stored {what} {value:?} is not valid"))
 }
 
-fn placeholders(start: usize, rows: usize, columns: usize) -> String {
-    let mut sql = String::with_capacity(rows * columns * 5);
+/// The `n`-th bind parameter. SQLite gets anonymous `?` (bound in order): sqlx looks up each named
+/// parameter by a linear scan inside SQLite, which makes a 4,000-value insert quadratic.
+fn param(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_string(),
+        Backend::Postgres => format!("${n}"),
+    }
+}
+
+/// `(…),(…)` for a multi-row insert, numbered from `start`.
+fn placeholders(backend: Backend, start: usize, rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 6);
     for row in 0..rows {
         if row > 0 {
             sql.push(',');
@@ -125,19 +134,76 @@ fn placeholders(start: usize, rows: usize, columns: usize) -> String {
             if col > 0 {
                 sql.push(',');
             }
-            sql.push('$');
-            sql.push_str(&(start + row * columns + col).to_string());
+            sql.push_str(&param(backend, start + row * columns + col));
         }
         sql.push(')');
     }
     sql
 }
 
-fn in_list(start: usize, count: usize) -> String {
-    (start..start + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(",")
+fn in_list(backend: Backend, start: usize, count: usize) -> String {
+    (start..start + count).map(|i| param(backend, i)).collect::<Vec<_>>().join(",")
+}
+
+/// A value to bind, borrowed where it can be.
+enum Bind<'a> {
+    Int(i64),
+    OptInt(Option<i64>),
+    Text(&'a str),
+    Owned(String),
+}
+
+/// Statements that write one operation. On SQLite they go to the driver as one multi-statement call
+/// (each statement binds its own `?` values in turn), which saves a round trip to SQLite's worker
+/// thread per statement; PostgreSQL takes them one by one.
+struct WriteBatch<'a> {
+    backend: Backend,
+    statements: Vec<(String, Vec<Bind<'a>>)>,
+}
+
+impl<'a> WriteBatch<'a> {
+    fn new(backend: Backend) -> WriteBatch<'a> {
+        WriteBatch { backend, statements: Vec::new() }
+    }
+
+    fn push(&mut self, sql: String, binds: Vec<Bind<'a>>) {
+        self.statements.push((sql, binds));
+    }
+
+    async fn run(self, tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> StoreResult<()> {
+        fn bind_all<'q>(
+            mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+            binds: Vec<Bind<'q>>,
+        ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+            for bind in binds {
+                query = match bind {
+                    Bind::Int(v) => query.bind(v),
+                    Bind::OptInt(v) => query.bind(v),
+                    Bind::Text(v) => query.bind(v),
+                    Bind::Owned(v) => query.bind(v),
+                };
+            }
+            query
+        }
+        match self.backend {
+            Backend::Sqlite => {
+                let mut sql = String::new();
+                let mut all = Vec::new();
+                for (statement, binds) in self.statements {
+                    sql.push_str(&statement);
+                    sql.push_str(";\n");
+                    all.extend(binds);
+                }
+                bind_all(sqlx::query(AssertSqlSafe(sql)), all).execute(&mut **tx).await?;
+            }
+            Backend::Postgres => {
+                for (statement, binds) in self.statements {
+                    bind_all(sqlx::query(AssertSqlSafe(statement)), binds).execute(&mut **tx).await?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
@@ -171,12 +237,10 @@ fn draft_from_row(row: &AnyRow) -> StoreResult<EntryDraft> {
     let code: String = row.try_get("code")?;
     let effective_on: String = row.try_get("effective_on")?;
     Ok(EntryDraft {
-        idempotency_key: IdempotencyKey::parse(&key)
-            .map_err(|_| corrupt("idempotency key", &key))?,
+        idempotency_key: IdempotencyKey::parse(&key).map_err(|_| corrupt("idempotency key", &key))?,
         code: EntryCode::parse(&code).map_err(|_| corrupt("entry code", &code))?,
         object_ref: row.try_get("object_ref")?,
-        effective_on: IsoDate::parse_iso(&effective_on)
-            .map_err(|_| corrupt("date", &effective_on))?,
+        effective_on: IsoDate::parse_iso(&effective_on).map_err(|_| corrupt("date", &effective_on))?,
         memo: row.try_get("memo")?,
         reverses: row.try_get::<Option<i64>, _>("reverses_seq")?.map(EntrySeq),
         postings: Vec::new(),
@@ -207,12 +271,7 @@ fn path_upper_bound(path: &PlacePath) -> String {
 
 impl Store {
     /// Adds a place under `parent_id` (or a country at the root).
-    pub async fn add_place(
-        &self,
-        parent_id: Option<i64>,
-        kind: PlaceKind,
-        name: &str,
-    ) -> StoreResult<Place> {
+    pub async fn add_place(&self, parent_id: Option<i64>, kind: PlaceKind, name: &str) -> StoreResult<Place> {
         let name = domain::text::normalize_text(name);
         if name.is_empty() {
             return Err(StoreError::Invalid("a place needs a name".into()));
@@ -221,8 +280,7 @@ impl Store {
             Some(id) => Some(self.place(id).await?),
             None => None,
         };
-        kind.check_parent(parent.as_ref().map(|p| p.kind))
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        kind.check_parent(parent.as_ref().map(|p| p.kind)).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut tx = self.begin_write().await?;
         let temporary_path = format!("new:{}", domain::text::search_key(&name));
         let id: i64 = sqlx::query_scalar(
@@ -239,19 +297,9 @@ impl Store {
             Some(p) => p.path.child(id),
             None => PlacePath::root(id),
         };
-        sqlx::query("UPDATE places SET path = $1 WHERE id = $2")
-            .bind(path.as_str())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("UPDATE places SET path = $1 WHERE id = $2").bind(path.as_str()).bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
-        Ok(Place {
-            id,
-            parent_id,
-            kind,
-            name,
-            path,
-        })
+        Ok(Place { id, parent_id, kind, name, path })
     }
 
     pub async fn place(&self, id: i64) -> StoreResult<Place> {
@@ -271,13 +319,7 @@ impl Store {
     }
 
     /// Opens a new, empty book for an accounting entity at a place.
-    pub async fn add_book(
-        &self,
-        place_id: i64,
-        kind: &str,
-        name: &str,
-        now_ms: i64,
-    ) -> StoreResult<Book> {
+    pub async fn add_book(&self, place_id: i64, kind: &str, name: &str, now_ms: i64) -> StoreResult<Book> {
         self.place(place_id).await?;
         let name = domain::text::normalize_text(name);
         let id: i64 = sqlx::query_scalar(
@@ -294,25 +336,18 @@ impl Store {
     }
 
     pub async fn book(&self, id: BookId) -> StoreResult<Book> {
-        let row = sqlx::query(
-            "SELECT id, place_id, kind, name, head_seq, head_hash FROM books WHERE id = $1",
-        )
-        .bind(id.0)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound {
-            what: "book",
-            id: id.0,
-        })?;
+        let row = sqlx::query("SELECT id, place_id, kind, name, head_seq, head_hash FROM books WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound { what: "book", id: id.0 })?;
         book_from_row(&row)
     }
 
     pub async fn books(&self) -> StoreResult<Vec<Book>> {
-        let rows = sqlx::query(
-            "SELECT id, place_id, kind, name, head_seq, head_hash FROM books ORDER BY id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query("SELECT id, place_id, kind, name, head_seq, head_hash FROM books ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(book_from_row).collect()
     }
 
@@ -327,16 +362,13 @@ impl Store {
     ) -> StoreResult<Account> {
         self.book(book_id).await?;
         let mut tx = self.begin_write().await?;
-        let exists: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM accounts WHERE book_id = $1 AND code = $2")
-                .bind(book_id.0)
-                .bind(code.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE book_id = $1 AND code = $2")
+            .bind(book_id.0)
+            .bind(code.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
         if exists.is_some() {
-            return Err(StoreError::Conflict(format!(
-                "book {book_id} already has an account {code}"
-            )));
+            return Err(StoreError::Conflict(format!("book {book_id} already has an account {code}")));
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO accounts (book_id, code, name, kind, must_not_go_negative, balance_rials) VALUES ($1, $2, $3, $4, $5, 0) RETURNING id",
@@ -374,18 +406,9 @@ impl Store {
     }
 
     /// Posts one entry; see [`Store::post_entries`].
-    pub async fn post_entry(
-        &self,
-        book_id: BookId,
-        draft: &EntryDraft,
-        booked_at_ms: i64,
-    ) -> StoreResult<PostOutcome> {
-        let mut outcomes = self
-            .post_entries(book_id, std::slice::from_ref(draft), booked_at_ms)
-            .await?;
-        outcomes
-            .pop()
-            .ok_or_else(|| StoreError::Unexpected("posting returned no outcome".into()))
+    pub async fn post_entry(&self, book_id: BookId, draft: &EntryDraft, booked_at_ms: i64) -> StoreResult<PostOutcome> {
+        let mut outcomes = self.post_entries(book_id, std::slice::from_ref(draft), booked_at_ms).await?;
+        outcomes.pop().ok_or_else(|| StoreError::Unexpected("posting returned no outcome".into()))
     }
 
     /// Posts entries to one book in one database transaction: all or nothing.
@@ -401,94 +424,130 @@ impl Store {
         booked_at_ms: i64,
     ) -> StoreResult<Vec<PostOutcome>> {
         let mut tx = self.begin_write().await?;
-        let head_sql = match self.backend {
-            Backend::Sqlite => "SELECT head_seq, head_hash FROM books WHERE id = $1",
-            Backend::Postgres => "SELECT head_seq, head_hash FROM books WHERE id = $1 FOR UPDATE",
-        };
-        let head = sqlx::query(head_sql)
-            .bind(book_id.0)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound {
-                what: "book",
-                id: book_id.0,
-            })?;
-        let mut state = BookState {
-            book_id,
-            head_seq: EntrySeq(head.try_get("head_seq")?),
-            head_hash: head.try_get("head_hash")?,
-            accounts: HashMap::new(),
-            foreign_accounts: HashMap::new(),
-        };
-
-        // Keys already used in this book.
-        let keys: Vec<&str> = drafts
-            .iter()
-            .map(|d| d.idempotency_key.as_str())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let mut existing: HashMap<String, (EntrySeq, String)> = HashMap::new();
-        for chunk in keys.chunks(KEYS_PER_LOOKUP) {
-            let sql = format!(
-                "SELECT idempotency_key, seq, content_hash FROM entries WHERE book_id = $1 AND idempotency_key IN ({})",
-                in_list(2, chunk.len())
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(book_id.0);
-            for key in chunk {
-                query = query.bind(*key);
-            }
-            for row in query.fetch_all(&mut *tx).await? {
-                existing.insert(
-                    row.try_get("idempotency_key")?,
-                    (EntrySeq(row.try_get("seq")?), row.try_get("content_hash")?),
-                );
-            }
-        }
-
-        // The accounts the drafts touch.
+        let keys: Vec<&str> =
+            drafts.iter().map(|d| d.idempotency_key.as_str()).collect::<HashSet<_>>().into_iter().collect();
         let account_ids: Vec<i64> = drafts
             .iter()
             .flat_map(|d| d.postings.iter().map(|p| p.account_id.0))
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        for chunk in account_ids.chunks(KEYS_PER_LOOKUP) {
-            let sql = format!(
-                "SELECT id, book_id, kind, must_not_go_negative, balance_rials FROM accounts WHERE id IN ({})",
-                in_list(1, chunk.len())
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for id in chunk {
+        let mut state = BookState {
+            book_id,
+            head_seq: EntrySeq(0),
+            head_hash: String::new(),
+            accounts: HashMap::new(),
+            foreign_accounts: HashMap::new(),
+        };
+        let mut head_found = false;
+        // PostgreSQL locks the book's head row; SQLite's BEGIN IMMEDIATE already holds the write lock,
+        // so there the head is read in the same round trip as the rest.
+        if self.backend == Backend::Postgres {
+            if let Some(row) = sqlx::query("SELECT head_seq, head_hash FROM books WHERE id = $1 FOR UPDATE")
+                .bind(book_id.0)
+                .fetch_optional(&mut *tx)
+                .await?
+            {
+                state.head_seq = EntrySeq(row.try_get("head_seq")?);
+                state.head_hash = row.try_get("head_hash")?;
+                head_found = true;
+            }
+        }
+        // The keys already used in this book and the accounts the drafts touch, read in as few round
+        // trips as the bind limits allow.
+        let mut existing: HashMap<String, (EntrySeq, String)> = HashMap::new();
+        let rounds = keys.len().max(account_ids.len()).div_ceil(KEYS_PER_LOOKUP).max(1);
+        for round in 0..rounds {
+            let chunk = |len: usize| (round * KEYS_PER_LOOKUP).min(len)..((round + 1) * KEYS_PER_LOOKUP).min(len);
+            let key_chunk = &keys[chunk(keys.len())];
+            let account_chunk = &account_ids[chunk(account_ids.len())];
+            let read_head = round == 0 && self.backend == Backend::Sqlite;
+            let mut next = 0;
+            let mut p = || {
+                next += 1;
+                param(self.backend, next)
+            };
+            let mut parts = Vec::new();
+            if read_head {
+                parts.push(format!(
+                    "SELECT CAST(0 AS BIGINT) AS part, head_seq AS n1, CAST(0 AS BIGINT) AS n2, CAST(0 AS BIGINT) AS n3, \
+                     CAST(0 AS BIGINT) AS n4, head_hash AS t1, CAST('' AS TEXT) AS t2 FROM books WHERE id = {}",
+                    p()
+                ));
+            }
+            if !key_chunk.is_empty() {
+                // `+book_id` keeps SQLite's planner on the (idempotency_key, book_id) index instead of
+                // scanning the book's entries by primary key.
+                let list: Vec<String> = key_chunk.iter().map(|_| p()).collect();
+                parts.push(format!(
+                    "SELECT CAST(1 AS BIGINT), seq, CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), \
+                     idempotency_key, content_hash FROM entries WHERE idempotency_key IN ({}) AND +book_id = {}",
+                    list.join(","),
+                    p()
+                ));
+            }
+            if !account_chunk.is_empty() {
+                let list: Vec<String> = account_chunk.iter().map(|_| p()).collect();
+                parts.push(format!(
+                    "SELECT CAST(2 AS BIGINT), id, book_id, must_not_go_negative, balance_rials, kind, CAST('' AS TEXT) \
+                     FROM accounts WHERE id IN ({})",
+                    list.join(",")
+                ));
+            }
+            if parts.is_empty() {
+                continue;
+            }
+            let mut query = sqlx::query(AssertSqlSafe(parts.join(" UNION ALL ")));
+            if read_head {
+                query = query.bind(book_id.0);
+            }
+            if !key_chunk.is_empty() {
+                for key in key_chunk {
+                    query = query.bind(*key);
+                }
+                query = query.bind(book_id.0);
+            }
+            for id in account_chunk {
                 query = query.bind(*id);
             }
             for row in query.fetch_all(&mut *tx).await? {
-                let id = AccountId(row.try_get("id")?);
-                let owner = BookId(row.try_get("book_id")?);
-                if owner != book_id {
-                    state.foreign_accounts.insert(id, owner);
-                    continue;
+                match row.try_get::<i64, _>(0)? {
+                    0 => {
+                        state.head_seq = EntrySeq(row.try_get(1)?);
+                        state.head_hash = row.try_get(5)?;
+                        head_found = true;
+                    }
+                    1 => {
+                        existing.insert(row.try_get(5)?, (EntrySeq(row.try_get(1)?), row.try_get(6)?));
+                    }
+                    _ => {
+                        let id = AccountId(row.try_get(1)?);
+                        let owner = BookId(row.try_get(2)?);
+                        if owner != book_id {
+                            state.foreign_accounts.insert(id, owner);
+                            continue;
+                        }
+                        let kind: String = row.try_get(5)?;
+                        state.accounts.insert(
+                            id,
+                            AccountState {
+                                id,
+                                book_id: owner,
+                                kind: AccountKind::parse(&kind).map_err(|_| corrupt("account kind", &kind))?,
+                                must_not_go_negative: row.try_get::<i64, _>(3)? != 0,
+                                balance_rials: row.try_get(4)?,
+                            },
+                        );
+                    }
                 }
-                let kind: String = row.try_get("kind")?;
-                state.accounts.insert(
-                    id,
-                    AccountState {
-                        id,
-                        book_id: owner,
-                        kind: AccountKind::parse(&kind)
-                            .map_err(|_| corrupt("account kind", &kind))?,
-                        must_not_go_negative: row.try_get::<i64, _>("must_not_go_negative")? != 0,
-                        balance_rials: row.try_get("balance_rials")?,
-                    },
-                );
             }
+        }
+        if !head_found {
+            return Err(StoreError::NotFound { what: "book", id: book_id.0 });
         }
 
         // The stored entries that drafts reverse.
-        let reversed: Vec<i64> = drafts
-            .iter()
-            .filter_map(|d| d.reverses.map(|s| s.0))
-            .collect();
+        let reversed: Vec<i64> = drafts.iter().filter_map(|d| d.reverses.map(|s| s.0)).collect();
         let mut stored_targets = self.reversal_targets(&mut tx, book_id, &reversed).await?;
 
         // Apply in order, in memory.
@@ -496,48 +555,30 @@ impl Store {
         let mut to_insert: Vec<(&EntryDraft, AppliedEntry)> = Vec::with_capacity(drafts.len());
         let mut batch_keys: HashMap<&str, (EntrySeq, String)> = HashMap::new();
         for (index, draft) in drafts.iter().enumerate() {
-            let reject = |error: LedgerError| StoreError::Rejected {
-                index,
-                key: draft.idempotency_key.to_string(),
-                error,
-            };
+            let reject =
+                |error: LedgerError| StoreError::Rejected { index, key: draft.idempotency_key.to_string(), error };
             let key = draft.idempotency_key.as_str();
             let earlier = existing.get(key).or_else(|| batch_keys.get(key));
             if let Some((seq, content_hash)) = earlier {
                 if *content_hash != draft.content_hash() {
-                    return Err(reject(LedgerError::IdempotencyConflict {
-                        key: key.to_string(),
-                        existing_seq: *seq,
-                    }));
+                    return Err(reject(LedgerError::IdempotencyConflict { key: key.to_string(), existing_seq: *seq }));
                 }
-                outcomes.push(PostOutcome {
-                    seq: *seq,
-                    status: PostStatus::AlreadyPosted,
-                });
+                outcomes.push(PostOutcome { seq: *seq, status: PostStatus::AlreadyPosted });
                 continue;
             }
             if let Some(target_seq) = draft.reverses {
-                let target =
-                    stored_targets
-                        .get(&target_seq)
-                        .map(|(postings, reverses, reversed_by)| ReversalTarget {
-                            postings,
-                            reverses: *reverses,
-                            reversed_by: *reversed_by,
-                        });
+                let target = stored_targets.get(&target_seq).map(|(postings, reverses, reversed_by)| ReversalTarget {
+                    postings,
+                    reverses: *reverses,
+                    reversed_by: *reversed_by,
+                });
                 let target = match target {
                     Some(t) => Some(t),
-                    None => to_insert
-                        .iter()
-                        .find(|(_, a)| a.seq == target_seq)
-                        .map(|(d, _)| ReversalTarget {
-                            postings: &d.postings,
-                            reverses: d.reverses,
-                            reversed_by: to_insert
-                                .iter()
-                                .find(|(x, _)| x.reverses == Some(target_seq))
-                                .map(|(_, a)| a.seq),
-                        }),
+                    None => to_insert.iter().find(|(_, a)| a.seq == target_seq).map(|(d, _)| ReversalTarget {
+                        postings: &d.postings,
+                        reverses: d.reverses,
+                        reversed_by: to_insert.iter().find(|(x, _)| x.reverses == Some(target_seq)).map(|(_, a)| a.seq),
+                    }),
                 };
                 check_reversal(target_seq, target, draft).map_err(reject)?;
             }
@@ -548,10 +589,7 @@ impl Store {
                 }
             }
             batch_keys.insert(key, (applied.seq, applied.content_hash.clone()));
-            outcomes.push(PostOutcome {
-                seq: applied.seq,
-                status: PostStatus::Posted,
-            });
+            outcomes.push(PostOutcome { seq: applied.seq, status: PostStatus::Posted });
             to_insert.push((draft, applied));
         }
         if to_insert.is_empty() {
@@ -559,67 +597,69 @@ impl Store {
             return Ok(outcomes);
         }
 
+        let mut writes = WriteBatch::new(self.backend);
         for chunk in to_insert.chunks(ENTRY_ROWS_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO entries (book_id, seq, idempotency_key, code, object_ref, effective_on, booked_at_ms, memo, reverses_seq, content_hash, hash) VALUES {}",
-                placeholders(1, chunk.len(), 11)
+                placeholders(self.backend, 1, chunk.len(), 11)
             );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
+            let mut binds = Vec::with_capacity(chunk.len() * 11);
             for (draft, applied) in chunk {
-                query = query
-                    .bind(book_id.0)
-                    .bind(applied.seq.0)
-                    .bind(draft.idempotency_key.as_str())
-                    .bind(draft.code.as_str())
-                    .bind(draft.object_ref.as_str())
-                    .bind(draft.effective_on.to_string())
-                    .bind(booked_at_ms)
-                    .bind(draft.memo.as_str())
-                    .bind(draft.reverses.map(|s| s.0))
-                    .bind(applied.content_hash.as_str())
-                    .bind(applied.hash.as_str());
+                binds.extend([
+                    Bind::Int(book_id.0),
+                    Bind::Int(applied.seq.0),
+                    Bind::Text(draft.idempotency_key.as_str()),
+                    Bind::Text(draft.code.as_str()),
+                    Bind::Text(draft.object_ref.as_str()),
+                    Bind::Owned(draft.effective_on.to_string()),
+                    Bind::Int(booked_at_ms),
+                    Bind::Text(draft.memo.as_str()),
+                    Bind::OptInt(draft.reverses.map(|s| s.0)),
+                    Bind::Text(applied.content_hash.as_str()),
+                    Bind::Text(applied.hash.as_str()),
+                ]);
             }
-            query.execute(&mut *tx).await?;
+            writes.push(sql, binds);
         }
         let postings: Vec<(i64, i64, &PostingDraft)> = to_insert
             .iter()
             .flat_map(|(draft, applied)| {
-                draft
-                    .postings
-                    .iter()
-                    .enumerate()
-                    .map(move |(line, p)| (applied.seq.0, line as i64 + 1, p))
+                draft.postings.iter().enumerate().map(move |(line, p)| (applied.seq.0, line as i64 + 1, p))
             })
             .collect();
         for chunk in postings.chunks(POSTING_ROWS_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO postings (book_id, entry_seq, line, account_id, amount_rials) VALUES {}",
-                placeholders(1, chunk.len(), 5)
+                placeholders(self.backend, 1, chunk.len(), 5)
             );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
+            let mut binds = Vec::with_capacity(chunk.len() * 5);
             for (seq, line, posting) in chunk {
-                query = query
-                    .bind(book_id.0)
-                    .bind(*seq)
-                    .bind(*line)
-                    .bind(posting.account_id.0)
-                    .bind(posting.signed_rials());
+                binds.extend([
+                    Bind::Int(book_id.0),
+                    Bind::Int(*seq),
+                    Bind::Int(*line),
+                    Bind::Int(posting.account_id.0),
+                    Bind::Int(posting.signed_rials()),
+                ]);
             }
-            query.execute(&mut *tx).await?;
+            writes.push(sql, binds);
         }
         for account in state.accounts.values() {
-            sqlx::query("UPDATE accounts SET balance_rials = $1 WHERE id = $2")
-                .bind(account.balance_rials)
-                .bind(account.id.0)
-                .execute(&mut *tx)
-                .await?;
+            let sql = format!(
+                "UPDATE accounts SET balance_rials = {} WHERE id = {}",
+                param(self.backend, 1),
+                param(self.backend, 2)
+            );
+            writes.push(sql, vec![Bind::Int(account.balance_rials), Bind::Int(account.id.0)]);
         }
-        sqlx::query("UPDATE books SET head_seq = $1, head_hash = $2 WHERE id = $3")
-            .bind(state.head_seq.0)
-            .bind(state.head_hash.as_str())
-            .bind(book_id.0)
-            .execute(&mut *tx)
-            .await?;
+        let sql = format!(
+            "UPDATE books SET head_seq = {}, head_hash = {} WHERE id = {}",
+            param(self.backend, 1),
+            param(self.backend, 2),
+            param(self.backend, 3)
+        );
+        writes.push(sql, vec![Bind::Int(state.head_seq.0), Bind::Text(state.head_hash.as_str()), Bind::Int(book_id.0)]);
+        writes.run(&mut tx).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -632,20 +672,18 @@ impl Store {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         book_id: BookId,
         seqs: &[i64],
-    ) -> StoreResult<HashMap<EntrySeq, (Vec<PostingDraft>, Option<EntrySeq>, Option<EntrySeq>)>>
-    {
+    ) -> StoreResult<HashMap<EntrySeq, (Vec<PostingDraft>, Option<EntrySeq>, Option<EntrySeq>)>> {
         let mut targets = HashMap::new();
         for chunk in seqs.chunks(KEYS_PER_LOOKUP) {
-            let list = in_list(2, chunk.len());
+            let list = in_list(self.backend, 2, chunk.len());
+            let book = param(self.backend, 1);
             let queries = [
+                format!("SELECT seq, reverses_seq FROM entries WHERE book_id = {book} AND seq IN ({list})"),
                 format!(
-                    "SELECT seq, reverses_seq FROM entries WHERE book_id = $1 AND seq IN ({list})"
+                    "SELECT reverses_seq AS seq, seq AS reversed_by FROM entries WHERE book_id = {book} AND reverses_seq IN ({list})"
                 ),
                 format!(
-                    "SELECT reverses_seq AS seq, seq AS reversed_by FROM entries WHERE book_id = $1 AND reverses_seq IN ({list})"
-                ),
-                format!(
-                    "SELECT entry_seq AS seq, account_id, amount_rials FROM postings WHERE book_id = $1 AND entry_seq IN ({list}) ORDER BY entry_seq, line"
+                    "SELECT entry_seq AS seq, account_id, amount_rials FROM postings WHERE book_id = {book} AND entry_seq IN ({list}) ORDER BY entry_seq, line"
                 ),
             ];
             for (step, sql) in queries.into_iter().enumerate() {
@@ -657,8 +695,7 @@ impl Store {
                     let seq = EntrySeq(row.try_get("seq")?);
                     match step {
                         0 => {
-                            let reverses =
-                                row.try_get::<Option<i64>, _>("reverses_seq")?.map(EntrySeq);
+                            let reverses = row.try_get::<Option<i64>, _>("reverses_seq")?.map(EntrySeq);
                             targets.insert(seq, (Vec::new(), reverses, None));
                         }
                         1 => {
@@ -693,16 +730,17 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound { what: "entry", id: seq.0 })?;
         let mut draft = draft_from_row(&row)?;
-        let postings = sqlx::query("SELECT account_id, amount_rials FROM postings WHERE book_id = $1 AND entry_seq = $2 ORDER BY line")
-            .bind(book_id.0)
-            .bind(seq.0)
-            .fetch_all(&self.pool)
-            .await?;
+        let postings = sqlx::query(
+            "SELECT account_id, amount_rials FROM postings WHERE book_id = $1 AND entry_seq = $2 ORDER BY line",
+        )
+        .bind(book_id.0)
+        .bind(seq.0)
+        .fetch_all(&self.pool)
+        .await?;
         for p in postings {
-            draft.postings.push(PostingDraft::from_signed(
-                AccountId(p.try_get("account_id")?),
-                p.try_get("amount_rials")?,
-            ));
+            draft
+                .postings
+                .push(PostingDraft::from_signed(AccountId(p.try_get("account_id")?), p.try_get("amount_rials")?));
         }
         Ok(PostedEntry {
             book_id,
@@ -758,20 +796,26 @@ impl Store {
     }
 
     /// Reads entries in book and number order with their postings, one at a time, without holding
-    /// them all in memory.
+    /// them all in memory. Postings travel packed into one column per entry (`account:amount,…` in line
+    /// order), which halves the rows the driver hands over.
     pub async fn scan_entries<F>(&self, filter: EntryFilter, mut visit: F) -> StoreResult<()>
     where
         F: FnMut(PostedEntry) -> StoreResult<()>,
     {
-        let (sql, book) = match filter {
+        let (condition, book) = match filter {
             EntryFilter::All => ("", None),
             EntryFilter::Book(id) => ("WHERE e.book_id = $1", Some(id.0)),
         };
+        let aggregate = match self.backend {
+            Backend::Sqlite => "group_concat",
+            Backend::Postgres => "string_agg",
+        };
         let sql = format!(
             "SELECT e.book_id, e.seq, e.idempotency_key, e.code, e.object_ref, e.effective_on, e.booked_at_ms, e.memo, \
-             e.reverses_seq, e.content_hash, e.hash, p.account_id, p.amount_rials \
-             FROM entries e JOIN postings p ON p.book_id = e.book_id AND p.entry_seq = e.seq {sql} \
-             ORDER BY e.book_id, e.seq, p.line"
+             e.reverses_seq, e.content_hash, e.hash, \
+             {aggregate}(CAST(p.account_id AS TEXT) || ':' || CAST(p.amount_rials AS TEXT), ',' ORDER BY p.line) AS postings \
+             FROM entries e LEFT JOIN postings p ON p.book_id = e.book_id AND p.entry_seq = e.seq {condition} \
+             GROUP BY e.book_id, e.seq ORDER BY e.book_id, e.seq"
         );
         let mut conn = self.pool.acquire().await?;
         let mut query = sqlx::query(AssertSqlSafe(sql));
@@ -779,35 +823,24 @@ impl Store {
             query = query.bind(book);
         }
         let mut rows = query.fetch(&mut *conn);
-        let mut current: Option<PostedEntry> = None;
         while let Some(row) = rows.try_next().await? {
-            let book_id = BookId(row.try_get("book_id")?);
-            let seq = EntrySeq(row.try_get("seq")?);
-            let same = current
-                .as_ref()
-                .is_some_and(|c| c.book_id == book_id && c.seq == seq);
-            if !same {
-                if let Some(done) = current.take() {
-                    visit(done)?;
-                }
-                current = Some(PostedEntry {
-                    book_id,
-                    seq,
-                    booked_at_ms: row.try_get("booked_at_ms")?,
-                    content_hash: row.try_get("content_hash")?,
-                    hash: row.try_get("hash")?,
-                    draft: draft_from_row(&row)?,
-                });
+            let mut draft = draft_from_row(&row)?;
+            let packed: Option<String> = row.try_get("postings")?;
+            for item in packed.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()) {
+                let parsed = item
+                    .split_once(':')
+                    .and_then(|(account, amount)| Some((account.parse::<i64>().ok()?, amount.parse::<i64>().ok()?)));
+                let (account, amount) = parsed.ok_or_else(|| corrupt("posting", item))?;
+                draft.postings.push(PostingDraft::from_signed(AccountId(account), amount));
             }
-            if let Some(entry) = current.as_mut() {
-                entry.draft.postings.push(PostingDraft::from_signed(
-                    AccountId(row.try_get("account_id")?),
-                    row.try_get("amount_rials")?,
-                ));
-            }
-        }
-        if let Some(done) = current.take() {
-            visit(done)?;
+            visit(PostedEntry {
+                book_id: BookId(row.try_get("book_id")?),
+                seq: EntrySeq(row.try_get("seq")?),
+                booked_at_ms: row.try_get("booked_at_ms")?,
+                content_hash: row.try_get("content_hash")?,
+                hash: row.try_get("hash")?,
+                draft,
+            })?;
         }
         Ok(())
     }
@@ -816,24 +849,19 @@ impl Store {
     /// book's accounts, stored balances equal the sums of postings, and each hash chain is intact.
     pub async fn verify(&self) -> StoreResult<VerifyReport> {
         let books = self.books().await?;
-        let account_rows = sqlx::query("SELECT id, book_id, code, name, kind, must_not_go_negative, balance_rials FROM accounts")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut accounts: HashMap<AccountId, (BookId, i64, i128)> =
-            HashMap::with_capacity(account_rows.len());
+        let account_rows =
+            sqlx::query("SELECT id, book_id, code, name, kind, must_not_go_negative, balance_rials FROM accounts")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut accounts: HashMap<AccountId, (BookId, i64, i128)> = HashMap::with_capacity(account_rows.len());
         for row in &account_rows {
             let a = account_from_row(row)?;
             accounts.insert(a.id, (a.book_id, a.balance_rials, 0));
         }
-        let heads: HashMap<BookId, (EntrySeq, String)> = books
-            .iter()
-            .map(|b| (b.id, (b.head_seq, b.head_hash.clone())))
-            .collect();
-        let mut report = VerifyReport {
-            books: books.len() as u64,
-            accounts: accounts.len() as u64,
-            ..VerifyReport::default()
-        };
+        let heads: HashMap<BookId, (EntrySeq, String)> =
+            books.iter().map(|b| (b.id, (b.head_seq, b.head_hash.clone()))).collect();
+        let mut report =
+            VerifyReport { books: books.len() as u64, accounts: accounts.len() as u64, ..VerifyReport::default() };
         let mut problems = Vec::new();
         let push = |problems: &mut Vec<VerifyProblem>, problem: VerifyProblem| {
             if problems.len() < VERIFY_PROBLEMS_MAX {
@@ -846,68 +874,36 @@ impl Store {
             report.entries += 1;
             report.postings += entry.draft.postings.len() as u64;
             let book_id = entry.book_id;
-            let problem = |message: String| VerifyProblem {
-                book_id,
-                seq: Some(entry.seq),
-                account_id: None,
-                message,
-            };
-            let (last_seq, last_hash) = chain
-                .get(&book_id)
-                .cloned()
-                .unwrap_or((EntrySeq(0), domain::books::GENESIS_HASH.to_string()));
+            let problem = |message: String| VerifyProblem { book_id, seq: Some(entry.seq), account_id: None, message };
+            let (last_seq, last_hash) =
+                chain.get(&book_id).cloned().unwrap_or((EntrySeq(0), domain::books::GENESIS_HASH.to_string()));
             if entry.seq.0 != last_seq.0 + 1 {
                 push(
                     &mut problems,
-                    problem(format!(
-                        "entry number {} follows {}: entries are missing",
-                        entry.seq, last_seq
-                    )),
+                    problem(format!("entry number {} follows {}: entries are missing", entry.seq, last_seq)),
                 );
             }
             if let Err(e) = entry.draft.check() {
-                push(
-                    &mut problems,
-                    problem(format!("the entry is not valid: {e}")),
-                );
+                push(&mut problems, problem(format!("the entry is not valid: {e}")));
             }
             for posting in &entry.draft.postings {
                 match accounts.get_mut(&posting.account_id) {
-                    Some((owner, _, sum)) if *owner == book_id => {
-                        *sum += i128::from(posting.signed_rials())
-                    }
+                    Some((owner, _, sum)) if *owner == book_id => *sum += i128::from(posting.signed_rials()),
                     Some((owner, _, _)) => push(
                         &mut problems,
-                        problem(format!(
-                            "it posts to account {} of book {owner}",
-                            posting.account_id
-                        )),
+                        problem(format!("it posts to account {} of book {owner}", posting.account_id)),
                     ),
-                    None => push(
-                        &mut problems,
-                        problem(format!(
-                            "it posts to unknown account {}",
-                            posting.account_id
-                        )),
-                    ),
+                    None => push(&mut problems, problem(format!("it posts to unknown account {}", posting.account_id))),
                 }
             }
             if let Some(target) = entry.draft.reverses {
                 if target.0 < 1 || target.0 >= entry.seq.0 {
-                    push(
-                        &mut problems,
-                        problem(format!(
-                            "it reverses entry {target}, which does not precede it"
-                        )),
-                    );
+                    push(&mut problems, problem(format!("it reverses entry {target}, which does not precede it")));
                 }
             }
             let content_hash = entry.draft.content_hash();
             if content_hash != entry.content_hash {
-                push(
-                    &mut problems,
-                    problem("its content does not match its content hash: it was altered".into()),
-                );
+                push(&mut problems, problem("its content does not match its content hash: it was altered".into()));
             }
             let hash = chain_hash(
                 book_id,
@@ -920,10 +916,7 @@ impl Store {
             if hash != entry.hash {
                 push(
                     &mut problems,
-                    problem(
-                        "the hash chain breaks here: this entry or the one before it was altered"
-                            .into(),
-                    ),
+                    problem("the hash chain breaks here: this entry or the one before it was altered".into()),
                 );
             }
             chain.insert(book_id, (entry.seq, entry.hash));
@@ -931,10 +924,8 @@ impl Store {
         })
         .await?;
         for (book_id, (head_seq, head_hash)) in &heads {
-            let (last_seq, last_hash) = chain
-                .get(book_id)
-                .cloned()
-                .unwrap_or((EntrySeq(0), domain::books::GENESIS_HASH.to_string()));
+            let (last_seq, last_hash) =
+                chain.get(book_id).cloned().unwrap_or((EntrySeq(0), domain::books::GENESIS_HASH.to_string()));
             if last_seq != *head_seq || last_hash != *head_hash {
                 push(
                     &mut problems,
@@ -957,9 +948,7 @@ impl Store {
                         book_id: *book_id,
                         seq: None,
                         account_id: Some(*account_id),
-                        message: format!(
-                            "account {account_id} holds balance {balance} but its postings sum to {sum}"
-                        ),
+                        message: format!("account {account_id} holds balance {balance} but its postings sum to {sum}"),
                     },
                 );
             }

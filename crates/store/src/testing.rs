@@ -14,16 +14,12 @@ static WARN_ONCE: Once = Once::new();
 
 /// The PostgreSQL server tests should use, if one is named.
 pub fn postgres_test_url() -> Option<String> {
-    let url = std::env::var("ABADI_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
+    let url = std::env::var("ABADI_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
     match url {
         Some(u) if u.starts_with("postgres") => Some(u),
         _ => {
             if std::env::var("ABADI_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-                panic!(
-                    "ABADI_REQUIRE_POSTGRES=1 but ABADI_TEST_DATABASE_URL names no PostgreSQL server"
-                );
+                panic!("ABADI_REQUIRE_POSTGRES=1 but ABADI_TEST_DATABASE_URL names no PostgreSQL server");
             }
             WARN_ONCE.call_once(|| {
                 eprintln!(
@@ -37,15 +33,8 @@ pub fn postgres_test_url() -> Option<String> {
 }
 
 fn unique_name() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!(
-        "abadi_t_{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        nanos
-    )
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    format!("abadi_t_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos)
 }
 
 /// Replaces the database name in a PostgreSQL URL.
@@ -86,9 +75,7 @@ impl TestDatabase {
                 sqlx::any::install_default_drivers();
                 let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
                     .await
-                    .unwrap_or_else(|e| {
-                        panic!("cannot reach the PostgreSQL test server {admin_url}: {e}")
-                    });
+                    .unwrap_or_else(|e| panic!("cannot reach the PostgreSQL test server {admin_url}: {e}"));
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}")))
                     .execute(&mut conn)
                     .await
@@ -96,21 +83,14 @@ impl TestDatabase {
                 let _ = sqlx::Connection::close(conn).await;
                 TestDatabase {
                     url: with_database(&admin_url, &database),
-                    cleanup: Cleanup::Postgres {
-                        admin_url,
-                        database,
-                    },
+                    cleanup: Cleanup::Postgres { admin_url, database },
                 }
             }
             None => {
                 let dir = std::env::temp_dir().join(unique_name());
-                std::fs::create_dir_all(&dir)
-                    .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+                std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
                 let url = format!("sqlite://{}", dir.join("abadi.db").display());
-                TestDatabase {
-                    url,
-                    cleanup: Cleanup::Directory(dir),
-                }
+                TestDatabase { url, cleanup: Cleanup::Directory(dir) }
             }
         }
     }
@@ -138,10 +118,7 @@ impl Drop for TestDatabase {
             Cleanup::Directory(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
-            Cleanup::Postgres {
-                admin_url,
-                database,
-            } => {
+            Cleanup::Postgres { admin_url, database } => {
                 let _ = std::fs::remove_dir_all(std::env::temp_dir().join(database));
                 let admin_url = admin_url.clone();
                 let database = database.clone();
@@ -149,13 +126,9 @@ impl Drop for TestDatabase {
                 let _ = std::thread::spawn(move || {
                     let Ok(runtime) = tokio_runtime() else { return };
                     runtime.block_on(async move {
-                        if let Ok(mut conn) =
-                            <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url).await
-                        {
+                        if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url).await {
                             let sql = format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-                            let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
-                                .execute(&mut conn)
-                                .await;
+                            let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
                         }
                     });
                 })
@@ -166,26 +139,18 @@ impl Drop for TestDatabase {
 }
 
 fn tokio_runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
+    tokio::runtime::Builder::new_current_thread().enable_all().build()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn database_name_is_replaced() {
-        assert_eq!(
-            super::with_database("postgres://u@h:5432/test", "x"),
-            "postgres://u@h:5432/x"
-        );
+        assert_eq!(super::with_database("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
         assert_eq!(
             super::with_database("postgres://u@h/test?sslmode=disable", "x"),
             "postgres://u@h/x?sslmode=disable"
         );
-        assert_eq!(
-            super::with_database("postgres://u@h", "x"),
-            "postgres://u@h/x"
-        );
+        assert_eq!(super::with_database("postgres://u@h", "x"), "postgres://u@h/x");
     }
 }

@@ -77,7 +77,10 @@ async fn run(ops: Vec<Op>) {
         let draft = match op {
             Op::Transfer { from, to, amount } => make(
                 step,
-                vec![PostingDraft::debit(accounts[to].0, Rials::new(amount)), PostingDraft::credit(accounts[from].0, Rials::new(amount))],
+                vec![
+                    PostingDraft::debit(accounts[to].0, Rials::new(amount)),
+                    PostingDraft::credit(accounts[from].0, Rials::new(amount)),
+                ],
                 None,
             ),
             Op::Split { from, to_a, to_b, amount } => make(

@@ -33,14 +33,8 @@ async fn security_headers(mut response: Response) -> Response {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"),
     );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     response
 }
 
@@ -113,7 +107,12 @@ h1 {{ font-size: 1.6rem; margin: 0 0 .25rem; color: #205c40; }}
 
 fn server_error(error: &store::StoreError) -> Response {
     tracing::error!(%error, "request failed");
-    (StatusCode::INTERNAL_SERVER_ERROR, Html("<!doctype html><html lang=\"fa\" dir=\"rtl\"><title>خطا</title><p>خطای داخلی. دوباره تلاش کنید.</p></html>"))
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Html(
+            "<!doctype html><html lang=\"fa\" dir=\"rtl\"><title>خطا</title><p>خطای داخلی. دوباره تلاش کنید.</p></html>",
+        ),
+    )
         .into_response()
 }
 
@@ -123,10 +122,9 @@ async fn healthz(State(state): State<AppState>) -> Response {
         store::Backend::Postgres => "postgres",
     };
     match state.store.schema_version().await {
-        Ok(version) => Json(
-            serde_json::json!({ "status": "ok", "database": database, "schema_version": version }),
-        )
-        .into_response(),
+        Ok(version) => {
+            Json(serde_json::json!({ "status": "ok", "database": database, "schema_version": version })).into_response()
+        }
         Err(error) => {
             tracing::error!(%error, "health check failed");
             (
@@ -144,7 +142,5 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
 }

@@ -2,8 +2,8 @@
 #![allow(dead_code)]
 
 use domain::{
-    AccountCode, AccountKind, BookId, EntryCode, EntryDraft, EntrySeq, IdempotencyKey, IsoDate,
-    PlaceKind, PostingDraft, Rials,
+    AccountCode, AccountKind, BookId, EntryCode, EntryDraft, EntrySeq, IdempotencyKey, IsoDate, PlaceKind,
+    PostingDraft, Rials,
 };
 use std::process::{Command, Output};
 use store::Store;
@@ -37,31 +37,17 @@ pub fn require_tool(name: &str, install: &str) -> bool {
         );
         return false;
     }
-    panic!(
-        "{name} is not installed; install it with `{install}` (or set ABADI_SKIP_PEER_TOOLS=1 to skip loudly)"
-    );
+    panic!("{name} is not installed; install it with `{install}` (or set ABADI_SKIP_PEER_TOOLS=1 to skip loudly)");
 }
 
 /// Two small fund books with deposits, a loan, a fee, Persian memos and a reversal.
 pub async fn sample_books(store: &Store) -> Vec<BookId> {
-    let country = store
-        .add_place(None, PlaceKind::Country, "ایران")
-        .await
-        .unwrap();
-    let province = store
-        .add_place(Some(country.id), PlaceKind::Province, "قزوین")
-        .await
-        .unwrap();
+    let country = store.add_place(None, PlaceKind::Country, "ایران").await.unwrap();
+    let province = store.add_place(Some(country.id), PlaceKind::Province, "قزوین").await.unwrap();
     let mut books = Vec::new();
     for (b, village) in ["اسفرورین", "خرم‌آباد"].iter().enumerate() {
-        let place = store
-            .add_place(Some(province.id), PlaceKind::Village, village)
-            .await
-            .unwrap();
-        let book = store
-            .add_book(place.id, "fund", &format!("صندوق {village}"), 0)
-            .await
-            .unwrap();
+        let place = store.add_place(Some(province.id), PlaceKind::Village, village).await.unwrap();
+        let book = store.add_book(place.id, "fund", &format!("صندوق {village}"), 0).await.unwrap();
         let mut acct = Vec::new();
         for (code, name, kind) in [
             ("1010", "صندوق", AccountKind::Asset),
@@ -71,30 +57,19 @@ pub async fn sample_books(store: &Store) -> Vec<BookId> {
             ("fee.late", "جریمه \"دیرکرد\"", AccountKind::Income),
         ] {
             acct.push(
-                store
-                    .add_account(
-                        book.id,
-                        &AccountCode::parse(code).unwrap(),
-                        name,
-                        kind,
-                        false,
-                    )
-                    .await
-                    .unwrap()
-                    .id,
+                store.add_account(book.id, &AccountCode::parse(code).unwrap(), name, kind, false).await.unwrap().id,
             );
         }
         let date = |d: &str| IsoDate::parse_iso(d).unwrap();
-        let entry =
-            |key: &str, code: &str, memo: &str, on: &str, postings: Vec<PostingDraft>| EntryDraft {
-                idempotency_key: IdempotencyKey::parse(key).unwrap(),
-                code: EntryCode::parse(code).unwrap(),
-                object_ref: "member:1".into(),
-                effective_on: date(on),
-                memo: memo.into(),
-                reverses: None,
-                postings,
-            };
+        let entry = |key: &str, code: &str, memo: &str, on: &str, postings: Vec<PostingDraft>| EntryDraft {
+            idempotency_key: IdempotencyKey::parse(key).unwrap(),
+            code: EntryCode::parse(code).unwrap(),
+            object_ref: "member:1".into(),
+            effective_on: date(on),
+            memo: memo.into(),
+            reverses: None,
+            postings,
+        };
         let r = |v: i64| Rials::new(v * (b as i64 + 1));
         let drafts = vec![
             entry(
@@ -102,30 +77,21 @@ pub async fn sample_books(store: &Store) -> Vec<BookId> {
                 "deposit",
                 "پس‌انداز فروردین",
                 "2024-03-25",
-                vec![
-                    PostingDraft::debit(acct[0], r(5_000_000)),
-                    PostingDraft::credit(acct[2], r(5_000_000)),
-                ],
+                vec![PostingDraft::debit(acct[0], r(5_000_000)), PostingDraft::credit(acct[2], r(5_000_000))],
             ),
             entry(
                 "d2",
                 "deposit",
                 "",
                 "2024-04-25",
-                vec![
-                    PostingDraft::debit(acct[0], r(5_000_000)),
-                    PostingDraft::credit(acct[2], r(5_000_000)),
-                ],
+                vec![PostingDraft::debit(acct[0], r(5_000_000)), PostingDraft::credit(acct[2], r(5_000_000))],
             ),
             entry(
                 "l1",
                 "loan.disburse",
                 "وام \"گاو شیری\"; ۱۲ قسط",
                 "2024-05-01",
-                vec![
-                    PostingDraft::debit(acct[1], r(3_000_000)),
-                    PostingDraft::credit(acct[0], r(3_000_000)),
-                ],
+                vec![PostingDraft::debit(acct[1], r(3_000_000)), PostingDraft::credit(acct[0], r(3_000_000))],
             ),
             entry(
                 "p1",
@@ -140,10 +106,7 @@ pub async fn sample_books(store: &Store) -> Vec<BookId> {
                 ],
             ),
         ];
-        store
-            .post_entries(book.id, &drafts, 1_700_000_000_000)
-            .await
-            .unwrap();
+        store.post_entries(book.id, &drafts, 1_700_000_000_000).await.unwrap();
         let reversal = EntryDraft {
             idempotency_key: IdempotencyKey::parse("rev-d2").unwrap(),
             code: EntryCode::parse("reversal").unwrap(),
@@ -151,10 +114,7 @@ pub async fn sample_books(store: &Store) -> Vec<BookId> {
             postings: EntryDraft::mirror_postings(&drafts[1].postings),
             ..drafts[1].clone()
         };
-        store
-            .post_entry(book.id, &reversal, 1_700_000_000_001)
-            .await
-            .unwrap();
+        store.post_entry(book.id, &reversal, 1_700_000_000_001).await.unwrap();
         books.push(book.id);
     }
     books
