@@ -1,6 +1,8 @@
 //! The layers hold: the pure core depends on no database driver, async runtime, web framework or JSON.
 //! Checked on the resolved dependency graph (`cargo tree`), so a transitive dependency counts too.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::process::Command;
 
 /// Crates the pure core must never reach.

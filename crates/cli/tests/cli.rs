@@ -1,5 +1,7 @@
 //! The `abadi` binary: golden output, refusals, exit codes, a crash in the middle of a bulk post.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 mod common;
 use common::*;
 use std::io::{BufRead, BufReader};

@@ -1,5 +1,7 @@
 //! The exported journals are read by hledger and beancount, and hledger's balances equal Abadi's.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 mod common;
 use common::*;
 use std::collections::BTreeMap;

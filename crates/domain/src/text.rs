@@ -147,7 +147,7 @@ pub fn group_digits(ascii_digits: &str, digits: Digits) -> String {
     let len = ascii_digits.len();
     let mut out = String::with_capacity(len + len / 3);
     for (i, c) in ascii_digits.chars().enumerate() {
-        if i > 0 && (len - i) % 3 == 0 {
+        if i > 0 && (len - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);

@@ -442,16 +442,15 @@ impl Store {
         let mut head_found = false;
         // PostgreSQL locks the book's head row; SQLite's BEGIN IMMEDIATE already holds the write lock,
         // so there the head is read in the same round trip as the rest.
-        if self.backend == Backend::Postgres {
-            if let Some(row) = sqlx::query("SELECT head_seq, head_hash FROM books WHERE id = $1 FOR UPDATE")
+        if self.backend == Backend::Postgres
+            && let Some(row) = sqlx::query("SELECT head_seq, head_hash FROM books WHERE id = $1 FOR UPDATE")
                 .bind(book_id.0)
                 .fetch_optional(&mut *tx)
                 .await?
-            {
-                state.head_seq = EntrySeq(row.try_get("head_seq")?);
-                state.head_hash = row.try_get("head_hash")?;
-                head_found = true;
-            }
+        {
+            state.head_seq = EntrySeq(row.try_get("head_seq")?);
+            state.head_hash = row.try_get("head_hash")?;
+            head_found = true;
         }
         // The keys already used in this book and the accounts the drafts touch, read in as few round
         // trips as the bind limits allow.
@@ -583,10 +582,8 @@ impl Store {
                 check_reversal(target_seq, target, draft).map_err(reject)?;
             }
             let applied = state.apply(draft, booked_at_ms).map_err(reject)?;
-            if let Some(target_seq) = draft.reverses {
-                if let Some(stored) = stored_targets.get_mut(&target_seq) {
-                    stored.2 = Some(applied.seq);
-                }
+            if let Some(stored) = draft.reverses.and_then(|target| stored_targets.get_mut(&target)) {
+                stored.2 = Some(applied.seq);
             }
             batch_keys.insert(key, (applied.seq, applied.content_hash.clone()));
             outcomes.push(PostOutcome { seq: applied.seq, status: PostStatus::Posted });
@@ -896,10 +893,10 @@ impl Store {
                     None => push(&mut problems, problem(format!("it posts to unknown account {}", posting.account_id))),
                 }
             }
-            if let Some(target) = entry.draft.reverses {
-                if target.0 < 1 || target.0 >= entry.seq.0 {
-                    push(&mut problems, problem(format!("it reverses entry {target}, which does not precede it")));
-                }
+            if let Some(target) = entry.draft.reverses
+                && (target.0 < 1 || target.0 >= entry.seq.0)
+            {
+                push(&mut problems, problem(format!("it reverses entry {target}, which does not precede it")));
             }
             let content_hash = entry.draft.content_hash();
             if content_hash != entry.content_hash {

@@ -1,6 +1,8 @@
 //! The storage contract of the books. Runs on SQLite, and on PostgreSQL when
 //! `ABADI_TEST_DATABASE_URL` names a server (CI runs both).
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use domain::{
     AccountCode, AccountId, AccountKind, BookId, EntryCode, EntryDraft, EntrySeq, IdempotencyKey, IsoDate, LedgerError,
     PlaceKind, PostingDraft, Rials,

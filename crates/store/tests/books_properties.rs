@@ -2,6 +2,8 @@
 //! step the trial balance sums to zero and every balance equals the model's; at the end `verify` finds
 //! every invariant intact.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use domain::{
     AccountCode, AccountId, AccountKind, EntryCode, EntryDraft, EntrySeq, IdempotencyKey, IsoDate, PlaceKind,
     PostingDraft, Rials,

@@ -1,5 +1,7 @@
 //! HTTP tests on a real server on a random port, with its own fresh database.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use app::FixedClock;
 use std::sync::Arc;
 use store::Store;

@@ -1,5 +1,5 @@
 //! Helpers shared by the CLI tests.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use domain::{
     AccountCode, AccountKind, BookId, EntryCode, EntryDraft, EntrySeq, IdempotencyKey, IsoDate, PlaceKind,
