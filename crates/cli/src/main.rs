@@ -267,8 +267,8 @@ async fn trial_balance(store: &Store, args: &TrialBalanceArgs) -> Result<ExitCod
         let out = serde_json::json!({
             "scope": scope_json,
             "lines": lines,
-            "total_debit_rials": debits as i64,
-            "total_credit_rials": credits as i64,
+            "total_debit_rials": i64::try_from(debits).map_err(|_| fail("the total debits exceed 64 bits"))?,
+            "total_credit_rials": i64::try_from(credits).map_err(|_| fail("the total credits exceed 64 bits"))?,
             "balanced": debits == credits,
         });
         println!("{}", serde_json::to_string_pretty(&out).map_err(|e| fail(e.to_string()))?);

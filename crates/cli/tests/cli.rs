@@ -172,3 +172,27 @@ async fn a_crash_in_the_middle_of_a_bulk_post_leaves_whole_entries() {
 fn stdout_of(out: &std::process::Output) -> String {
     stdout(out)
 }
+
+/// The README's first command: `abadi serve` starts, answers, and creates its SQLite file.
+#[tokio::test]
+async fn serve_starts_and_answers() {
+    use std::io::{Read, Write};
+    let db = TestDatabase::new().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_abadi"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--database", &db.url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first.split("http://").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains(r#""status":"ok""#), "{response}");
+}
