@@ -9,7 +9,6 @@
 //! balances when its signed amounts sum to zero, and an account's balance is debit-positive.
 
 use crate::money::{MoneyError, Rials};
-use crate::text::normalize_text;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fmt;
@@ -330,12 +329,6 @@ impl EntryDraft {
             hasher.update(posting.signed_rials().to_le_bytes());
         }
         hex(&hasher.finalize())
-    }
-
-    /// Normalises the free-text fields the way they are stored (Persian letters, spaces, ZWNJ).
-    pub fn normalized(mut self) -> EntryDraft {
-        self.memo = normalize_text(&self.memo);
-        self
     }
 }
 

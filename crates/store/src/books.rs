@@ -282,7 +282,6 @@ impl Store {
         };
         kind.check_parent(parent.as_ref().map(|p| p.kind)).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut tx = self.begin_write().await?;
-        let temporary_path = format!("new:{}", domain::text::search_key(&name));
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO places (parent_id, kind, name, search_key, path) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -290,7 +289,7 @@ impl Store {
         .bind(kind.code())
         .bind(name.as_str())
         .bind(domain::text::search_key(&name))
-        .bind(temporary_path)
+        .bind("") // the path holds the new id: set just below, in the same transaction
         .fetch_one(&mut *tx)
         .await?;
         let path = match &parent {
@@ -795,7 +794,20 @@ impl Store {
     /// Reads entries in book and number order with their postings, one at a time, without holding
     /// them all in memory. Postings travel packed into one column per entry (`account:amount,…` in line
     /// order), which halves the rows the driver hands over.
-    pub async fn scan_entries<F>(&self, filter: EntryFilter, mut visit: F) -> StoreResult<()>
+    pub async fn scan_entries<F>(&self, filter: EntryFilter, visit: F) -> StoreResult<()>
+    where
+        F: FnMut(PostedEntry) -> StoreResult<()>,
+    {
+        let mut conn = self.pool.acquire().await?;
+        self.scan_entries_on(&mut conn, filter, visit).await
+    }
+
+    async fn scan_entries_on<F>(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        filter: EntryFilter,
+        mut visit: F,
+    ) -> StoreResult<()>
     where
         F: FnMut(PostedEntry) -> StoreResult<()>,
     {
@@ -814,7 +826,6 @@ impl Store {
              FROM entries e LEFT JOIN postings p ON p.book_id = e.book_id AND p.entry_seq = e.seq {condition} \
              GROUP BY e.book_id, e.seq ORDER BY e.book_id, e.seq"
         );
-        let mut conn = self.pool.acquire().await?;
         let mut query = sqlx::query(AssertSqlSafe(sql));
         if let Some(book) = book {
             query = query.bind(book);
@@ -844,11 +855,21 @@ impl Store {
 
     /// Re-checks every invariant from the stored postings: each entry balances and posts only to its
     /// book's accounts, stored balances equal the sums of postings, and each hash chain is intact.
+    ///
+    /// Everything is read in one read-only snapshot, so a verify beside a running server sees the
+    /// books as of one instant.
     pub async fn verify(&self) -> StoreResult<VerifyReport> {
-        let books = self.books().await?;
+        let mut tx = match self.backend {
+            Backend::Sqlite => self.pool.begin().await?,
+            Backend::Postgres => self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
+        };
+        let book_rows = sqlx::query("SELECT id, place_id, kind, name, head_seq, head_hash FROM books ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+        let books = book_rows.iter().map(book_from_row).collect::<StoreResult<Vec<_>>>()?;
         let account_rows =
             sqlx::query("SELECT id, book_id, code, name, kind, must_not_go_negative, balance_rials FROM accounts")
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *tx)
                 .await?;
         let mut accounts: HashMap<AccountId, (BookId, i64, i128)> = HashMap::with_capacity(account_rows.len());
         for row in &account_rows {
@@ -867,7 +888,7 @@ impl Store {
         };
         // Per book: the last number and hash seen.
         let mut chain: HashMap<BookId, (EntrySeq, String)> = HashMap::new();
-        self.scan_entries(EntryFilter::All, |entry| {
+        self.scan_entries_on(&mut tx, EntryFilter::All, |entry| {
             report.entries += 1;
             report.postings += entry.draft.postings.len() as u64;
             let book_id = entry.book_id;
@@ -949,6 +970,20 @@ impl Store {
                     },
                 );
             }
+        }
+        // Postings that belong to no entry would escape the scan above.
+        let stored_postings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM postings").fetch_one(&mut *tx).await?;
+        tx.rollback().await?;
+        if stored_postings != report.postings as i64 {
+            problems.push(VerifyProblem {
+                book_id: BookId(0),
+                seq: None,
+                account_id: None,
+                message: format!(
+                    "{} postings are stored but {} belong to entries: postings without an entry were written",
+                    stored_postings, report.postings
+                ),
+            });
         }
         problems.sort_by_key(|p| (p.book_id, p.seq, p.account_id));
         report.problems = problems;
