@@ -155,9 +155,20 @@ pub struct BenchFigures {
     pub verify_postings: u64,
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
+/// The median time of `repetitions` runs of a read.
+async fn median_time<T, F, Fut>(repetitions: u32, mut read: F) -> StoreResult<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = StoreResult<T>>,
+{
+    let mut samples = Vec::with_capacity(repetitions as usize);
+    for _ in 0..repetitions {
+        let started = Instant::now();
+        read().await?;
+        samples.push(started.elapsed());
+    }
     samples.sort();
-    samples.get(samples.len() / 2).copied().unwrap_or_default()
+    Ok(samples.get(samples.len() / 2).copied().unwrap_or_default())
 }
 
 /// Runs the benchmark on an empty store. `say` receives a line per phase.
@@ -183,13 +194,7 @@ pub async fn run_bench(store: &Store, sizes: BenchSizes, mut say: impl FnMut(&st
     say(&format!("big book: {} postings", sizes.big_book_postings));
     let big = open_fund_book(store, villages[2], "big", now_ms).await?;
     post_synthetic(store, &big, "big", sizes.big_book_postings / 2, 5_000, now_ms, |_| {}).await?;
-    let mut samples = Vec::new();
-    for _ in 0..sizes.repetitions {
-        let started = Instant::now();
-        store.trial_balance_of_book(big.book).await?;
-        samples.push(started.elapsed());
-    }
-    figures.big_book_trial_balance = median(samples);
+    figures.big_book_trial_balance = median_time(sizes.repetitions, || store.trial_balance_of_book(big.book)).await?;
 
     say(&format!("place: {} books with {} postings in all", sizes.place_books, sizes.place_postings));
     // The place books get a province of their own, so the roll-up covers exactly them.
@@ -201,13 +206,8 @@ pub async fn run_bench(store: &Store, sizes: BenchSizes, mut say: impl FnMut(&st
         let fund = open_fund_book(store, village.id, &format!("صندوق {b}"), now_ms).await?;
         post_synthetic(store, &fund, "p", per_book, 5_000, now_ms, |_| {}).await?;
     }
-    let mut samples = Vec::new();
-    for _ in 0..sizes.repetitions {
-        let started = Instant::now();
-        store.trial_balance_under_place(place_province.id).await?;
-        samples.push(started.elapsed());
-    }
-    figures.place_trial_balance = median(samples);
+    figures.place_trial_balance =
+        median_time(sizes.repetitions, || store.trial_balance_under_place(place_province.id)).await?;
     figures.place_trial_balance_books = sizes.place_books as usize;
 
     say("verify: every invariant over every posting");

@@ -50,6 +50,9 @@ enum Command {
     /// Reports derived from the books.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Calculators that need no database.
+    #[command(subcommand)]
+    Calc(CalcCommand),
     /// Write a consistent copy of a live SQLite database to FILE (which must not exist).
     Backup {
         /// The new file.
@@ -67,6 +70,61 @@ enum Command {
         #[arg(long, conflicts_with = "bulk_only")]
         single_only: Option<u64>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum CalcCommand {
+    /// A Qard al-Hasan loan's repayment schedule.
+    ///
+    /// Example: abadi calc loan --amount ۵۰۰٬۰۰۰٬۰۰۰ --months 60 --fee-rate 4 --method simple --rounding 10000
+    Loan(LoanArgs),
+}
+
+#[derive(Args, Debug)]
+struct LoanArgs {
+    /// The principal in rials (Persian or Latin digits, separators allowed).
+    #[arg(long, value_parser = parse_rials)]
+    amount: domain::Rials,
+    /// The number of monthly installments.
+    #[arg(long)]
+    months: u32,
+    /// The annual karmozd rate in percent, such as 4 or 4.5.
+    #[arg(long, value_parser = parse_rate)]
+    fee_rate: domain::loan::FeeRate,
+    #[arg(long, value_enum)]
+    method: MethodArg,
+    /// Round installments to this many rials; the last absorbs the remainder.
+    #[arg(long, value_parser = parse_rials, default_value = "1")]
+    rounding: domain::Rials,
+    /// The disbursement date (Jalali, such as 1403/05/12); the first installment falls due a month
+    /// later. Default: today.
+    #[arg(long, value_parser = parse_jalali)]
+    start: Option<domain::JalaliDate>,
+    /// One JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[arg(long, value_enum, default_value = "latin")]
+    digits: DigitsArg,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum MethodArg {
+    Simple,
+    Annuity,
+    Upfront,
+    None,
+}
+
+fn parse_rials(text: &str) -> Result<domain::Rials, String> {
+    domain::Rials::parse(text).map_err(|e| e.to_string())
+}
+
+fn parse_rate(text: &str) -> Result<domain::loan::FeeRate, String> {
+    domain::loan::FeeRate::parse_percent(text).map_err(|e| e.to_string())
+}
+
+fn parse_jalali(text: &str) -> Result<domain::JalaliDate, String> {
+    domain::JalaliDate::parse(text).map_err(|e| e.to_string())
 }
 
 #[derive(Subcommand, Debug)]
@@ -160,6 +218,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    if let Command::Calc(CalcCommand::Loan(args)) = &cli.command {
+        return calc_loan(args);
+    }
     let store = Store::open(&cli.database).await?;
     match cli.command {
         Command::Serve { addr } => serve(store, &addr).await,
@@ -176,6 +237,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::TrialBalance(args)) => trial_balance(&store, &args).await,
+        Command::Calc(_) => Ok(ExitCode::SUCCESS),
         Command::Backup { file } => {
             store.backup_to(&file).await?;
             println!("backup written to {file}");
@@ -197,6 +259,88 @@ async fn serve(store: Store, addr: &str) -> Result<ExitCode, Failure> {
         let _ = tokio::signal::ctrl_c().await;
     };
     web::serve(listener, state, shutdown).await.map_err(|e| fail(format!("server stopped: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn calc_loan(args: &LoanArgs) -> Result<ExitCode, Failure> {
+    use domain::loan::KarmozdMethod;
+    let method = match args.method {
+        MethodArg::Simple => KarmozdMethod::Simple,
+        MethodArg::Annuity => KarmozdMethod::Annuity,
+        MethodArg::Upfront => KarmozdMethod::Upfront,
+        MethodArg::None => KarmozdMethod::None,
+    };
+    let start = args.start.unwrap_or_else(|| web::today(&SystemClock));
+    let terms = domain::loan::LoanTerms {
+        principal: args.amount,
+        term_months: args.months,
+        fee_rate: args.fee_rate,
+        method,
+        rounding_unit: args.rounding,
+        start,
+    };
+    let schedule = domain::loan::schedule(&terms).map_err(|e| fail(e.to_string()))?;
+    if args.json {
+        let installments: Vec<serde_json::Value> = schedule
+            .installments
+            .iter()
+            .map(|i| {
+                serde_json::json!({
+                    "number": i.number,
+                    "due_on": i.due_on.to_string(),
+                    "due_on_iso": i.due_on.to_iso().to_string(),
+                    "amount_rials": i.amount.get(),
+                    "principal_rials": i.principal.get(),
+                    "fee_rials": i.fee.get(),
+                })
+            })
+            .collect();
+        let out = serde_json::json!({
+            "principal_rials": args.amount.get(),
+            "term_months": args.months,
+            "fee_rate_percent": args.fee_rate.to_string(),
+            "method": method.code(),
+            "rounding_rials": args.rounding.get(),
+            "start": start.to_string(),
+            "installments": installments,
+            "upfront_fee_rials": schedule.upfront_fee.get(),
+            "total_fee_rials": schedule.total_fee().get(),
+            "total_rials": schedule.total().get(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| fail(e.to_string()))?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let digits = match args.digits {
+        DigitsArg::Latin => Digits::Latin,
+        DigitsArg::Persian => Digits::Persian,
+    };
+    let money = |v: domain::Rials| v.format(domain::MoneyUnit::Rial, digits);
+    let show = |text: String| domain::text::show_digits(&text, digits);
+    println!(
+        "{} rials, {} months, karmozd {}% ({}, {}), from {}",
+        money(args.amount),
+        show(args.months.to_string()),
+        show(args.fee_rate.to_string()),
+        method.code(),
+        method.name_fa(),
+        start.format(digits)
+    );
+    println!("{:>4}  {:<10}  {:>16}  {:>16}  {:>14}", "no.", "due", "amount", "principal", "fee");
+    for i in &schedule.installments {
+        println!(
+            "{:>4}  {:<10}  {:>16}  {:>16}  {:>14}",
+            show(i.number.to_string()),
+            i.due_on.format(digits),
+            money(i.amount),
+            money(i.principal),
+            money(i.fee)
+        );
+    }
+    if schedule.upfront_fee.is_positive() {
+        println!("fee taken at disbursement: {}", money(schedule.upfront_fee));
+    }
+    println!("total fee: {}", money(schedule.total_fee()));
+    println!("total repaid: {}", money(schedule.total()));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -196,3 +196,84 @@ async fn serve_starts_and_answers() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains(r#""status":"ok""#), "{response}");
 }
+
+fn calc(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_abadi")).args(["calc", "loan"]).args(args).output().unwrap()
+}
+
+#[test]
+fn calc_loan_prints_the_domain_figures() {
+    let out = calc(&[
+        "--amount",
+        "۱۰۰٬۰۰۰٬۰۰۰",
+        "--months",
+        "12",
+        "--fee-rate",
+        "4",
+        "--method",
+        "simple",
+        "--start",
+        "1403/06/31",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("100,000,000 rials, 12 months, karmozd 4% (simple, ساده), from 1403/06/31\n"), "{text}");
+    assert!(text.contains("   1  1403/07/30         8,513,889         8,333,334         180,555\n"), "{text}");
+    assert!(text.contains("  12  1404/06/31         8,513,888         8,333,326         180,562\n"), "{text}");
+    assert!(text.ends_with("total fee: 2,166,667\ntotal repaid: 102,166,667\n"), "{text}");
+
+    let out = calc(&[
+        "--amount",
+        "500000000",
+        "--months",
+        "60",
+        "--fee-rate",
+        "4",
+        "--method",
+        "annuity",
+        "--start",
+        "1403/01/01",
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = &json["installments"][0];
+    assert_eq!(first["number"], 1);
+    assert_eq!(first["due_on"], "1403/02/01");
+    assert_eq!(first["amount_rials"], 9_208_261);
+    assert_eq!(first["principal_rials"].as_i64().unwrap() + first["fee_rials"].as_i64().unwrap(), 9_208_261);
+    let total_fee = json["total_fee_rials"].as_i64().unwrap();
+    assert!((total_fee - 52_495_662).abs() <= 60, "{total_fee}");
+    assert_eq!(json["total_rials"].as_i64().unwrap(), 500_000_000 + total_fee);
+    assert_eq!(json["installments"].as_array().unwrap().len(), 60);
+
+    let out = calc(&["--amount", "500000000", "--months", "60", "--fee-rate", "4", "--method", "simple", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["total_fee_rials"], 50_833_333);
+    assert_eq!(json["installments"][0]["amount_rials"], 9_180_556);
+}
+
+#[test]
+fn calc_loan_refuses_bad_input_clearly() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--amount", "12.5", "--months", "12", "--fee-rate", "4", "--method", "simple"], "whole rials"),
+        (
+            &["--amount", "0", "--months", "12", "--fee-rate", "4", "--method", "simple"],
+            "principal must be more than zero",
+        ),
+        (
+            &["--amount", "1000", "--months", "0", "--fee-rate", "4", "--method", "simple"],
+            "term must be between 1 and 360",
+        ),
+        (&["--amount", "1000", "--months", "12", "--fee-rate", "4,5", "--method", "simple"], "not a fee rate"),
+        (&["--amount", "1000", "--months", "12", "--fee-rate", "4", "--method", "flat"], "invalid value 'flat'"),
+        (
+            &["--amount", "1000", "--months", "12", "--fee-rate", "4", "--method", "simple", "--start", "1403/12/31"],
+            "day 31 does not exist",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = calc(args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
+    }
+}

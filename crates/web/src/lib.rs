@@ -53,7 +53,8 @@ fn escape(text: &str) -> String {
     out
 }
 
-fn today(clock: &dyn Clock) -> domain::JalaliDate {
+/// Today's date in Iran, from the clock.
+pub fn today(clock: &dyn Clock) -> domain::JalaliDate {
     // The working day in Iran (UTC+03:30).
     let local_ms = clock.now_ms() + 210 * 60 * 1_000;
     let days_since_unix_epoch = local_ms.div_euclid(86_400_000);
