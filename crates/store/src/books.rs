@@ -170,7 +170,7 @@ impl<'a> WriteBatch<'a> {
         self.statements.push((sql, binds));
     }
 
-    async fn run(self, tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> StoreResult<()> {
+    async fn run(self, conn: &mut sqlx::AnyConnection) -> StoreResult<()> {
         fn bind_all<'q>(
             mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
             binds: Vec<Bind<'q>>,
@@ -194,11 +194,11 @@ impl<'a> WriteBatch<'a> {
                     sql.push_str(";\n");
                     all.extend(binds);
                 }
-                bind_all(sqlx::query(AssertSqlSafe(sql)), all).execute(&mut **tx).await?;
+                bind_all(sqlx::query(AssertSqlSafe(sql)), all).execute(&mut *conn).await?;
             }
             Backend::Postgres => {
                 for (statement, binds) in self.statements {
-                    bind_all(sqlx::query(AssertSqlSafe(statement)), binds).execute(&mut **tx).await?;
+                    bind_all(sqlx::query(AssertSqlSafe(statement)), binds).execute(&mut *conn).await?;
                 }
             }
         }
@@ -422,7 +422,14 @@ impl Store {
         drafts: &[EntryDraft],
         booked_at_ms: i64,
     ) -> StoreResult<Vec<PostOutcome>> {
-        let mut tx = self.begin_write().await?;
+        let mut writer = match &self.writer {
+            Some(writer) => Some(writer.lock().await),
+            None => None,
+        };
+        let mut tx = match writer.as_mut() {
+            Some(conn) => sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?,
+            None => self.begin_write().await?,
+        };
         let keys: Vec<&str> =
             drafts.iter().map(|d| d.idempotency_key.as_str()).collect::<HashSet<_>>().into_iter().collect();
         let account_ids: Vec<i64> = drafts
@@ -665,7 +672,7 @@ impl Store {
     #[allow(clippy::type_complexity)]
     async fn reversal_targets(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        conn: &mut sqlx::AnyConnection,
         book_id: BookId,
         seqs: &[i64],
     ) -> StoreResult<HashMap<EntrySeq, (Vec<PostingDraft>, Option<EntrySeq>, Option<EntrySeq>)>> {
@@ -687,7 +694,7 @@ impl Store {
                 for seq in chunk {
                     query = query.bind(*seq);
                 }
-                for row in query.fetch_all(&mut **tx).await? {
+                for row in query.fetch_all(&mut *conn).await? {
                     let seq = EntrySeq(row.try_get("seq")?);
                     match step {
                         0 => {

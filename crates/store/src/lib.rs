@@ -55,11 +55,31 @@ impl From<sqlx::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The store: a pool on one database.
-#[derive(Clone, Debug)]
+/// The store: a pool on one database, and on SQLite one dedicated connection for posting.
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite allows one writer at a time anyway; posting on a connection of its own skips the pool's
+    /// acquire and release on the hot path.
+    writer: Option<std::sync::Arc<tokio::sync::Mutex<sqlx::AnyConnection>>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    conn.execute("PRAGMA journal_mode = WAL").await?;
+    conn.execute("PRAGMA synchronous = FULL").await?;
+    conn.execute("PRAGMA foreign_keys = ON").await?;
+    conn.execute("PRAGMA busy_timeout = 10000").await?;
+    // 64 MiB of page cache per connection: the books' indexes stay in memory.
+    conn.execute("PRAGMA cache_size = -65536").await?;
+    conn.execute("PRAGMA temp_store = MEMORY").await?;
+    Ok(())
 }
 
 /// Decides the backend from a URL, refusing unknown schemes.
@@ -114,28 +134,29 @@ impl Store {
         };
         let options = AnyConnectOptions::from_str(&url).map_err(|e| StoreError::Unreachable(e.to_string()))?;
         let pool_options = match backend {
-            Backend::Sqlite => {
-                AnyPoolOptions::new().max_connections(4).after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = FULL").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        // 64 MiB of page cache per connection: the books' indexes stay in memory.
-                        conn.execute("PRAGMA cache_size = -65536").await?;
-                        conn.execute("PRAGMA temp_store = MEMORY").await?;
-                        Ok(())
-                    })
-                })
-            }
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(4)
+                .test_before_acquire(false)
+                .after_connect(|conn, _meta| Box::pin(sqlite_pragmas(conn))),
             Backend::Postgres => AnyPoolOptions::new().max_connections(8),
         };
-        let pool = pool_options.connect_with(options).await.map_err(|e| match e {
+        let unreachable = |e: sqlx::Error| match e {
             sqlx::Error::Database(ref db) if db.code().as_deref() == Some("26") => StoreError::NotSqlite(url.clone()),
             other => StoreError::Unreachable(other.to_string()),
-        })?;
-        let store = Store { pool, backend };
+        };
+        let pool = pool_options.connect_with(options.clone()).await.map_err(unreachable)?;
+        let store = Store { pool, backend, writer: None };
         store.migrate().await?;
+        let writer = match backend {
+            Backend::Sqlite => {
+                let mut conn =
+                    <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options).await.map_err(unreachable)?;
+                sqlite_pragmas(&mut conn).await?;
+                Some(std::sync::Arc::new(tokio::sync::Mutex::new(conn)))
+            }
+            Backend::Postgres => None,
+        };
+        let store = Store { writer, ..store };
         Ok(store)
     }
 
