@@ -277,3 +277,22 @@ fn calc_loan_refuses_bad_input_clearly() {
         assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[tokio::test]
+async fn unknown_books_and_places_are_named_in_the_error() {
+    let db = TestDatabase::new().await;
+    Store::open(&db.url).await.unwrap().close().await;
+    let cases: &[(&[&str], &str)] = &[
+        (&["report", "trial-balance", "--book", "999"], "abadi: book 999 does not exist"),
+        (&["report", "trial-balance", "--place", "77"], "abadi: place 77 does not exist"),
+        (&["export", "journal", "--format", "hledger", "--book", "5"], "abadi: book 5 does not exist"),
+    ];
+    for (args, expected) in cases {
+        let out = abadi(&db.url, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(stderr(&out).trim_end(), *expected, "{args:?}");
+        assert!(stdout(&out).is_empty(), "nothing half-written to stdout: {args:?}");
+    }
+    let out = abadi(&db.url, &["report", "trial-balance", "--book", "1", "--place", "1"]);
+    assert_eq!(out.status.code(), Some(2), "clap refuses conflicting scopes");
+}
