@@ -5,6 +5,7 @@
 
 pub mod books;
 pub mod date;
+pub mod fund;
 pub mod loan;
 pub mod money;
 pub mod national_id;
