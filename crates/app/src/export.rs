@@ -29,12 +29,16 @@ fn root(kind: AccountKind) -> &'static str {
 /// The journal name of an account: `Assets:B3:1010`. Dots in codes become dashes and the first letter
 /// is upper-cased, as beancount requires.
 pub fn journal_account_name(book_id: i64, kind: AccountKind, code: &str) -> String {
+    format!("{}:B{book_id}:{}", root(kind), journal_component(code))
+}
+
+fn journal_component(code: &str) -> String {
     let mut component: String = code.chars().map(|c| if c == '.' { '-' } else { c }).collect();
     if let Some(first) = component.get(..1) {
         let upper = first.to_ascii_uppercase();
         component.replace_range(..1, &upper);
     }
-    format!("{}:B{book_id}:{component}", root(kind))
+    component
 }
 
 /// The journal name of a trial-balance line of one book.
@@ -91,7 +95,15 @@ pub async fn write_journal<W: Write>(
         }
     }
     for account in &accounts {
-        let name = journal_account_name(account.book_id.0, account.kind, account.code.as_str());
+        let name = match &account.control_code {
+            // A sub-account nests under its control account: Liabilities:B3:2010:M12.
+            Some(control) => {
+                let own = account.code.as_str().strip_prefix(control.as_str()).unwrap_or(account.code.as_str());
+                let own = own.trim_start_matches(['-', '.']);
+                format!("{}:{}", journal_account_name(account.book_id.0, account.kind, control), journal_component(own))
+            }
+            None => journal_account_name(account.book_id.0, account.kind, account.code.as_str()),
+        };
         match format {
             JournalFormat::Hledger => {
                 writeln!(out, "account {name}  ; {}", one_line(&account.name))

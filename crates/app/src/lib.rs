@@ -3,6 +3,7 @@
 
 pub mod books;
 pub mod export;
+pub mod funds;
 pub mod workload;
 
 pub use store::{Store, StoreError};

@@ -12,7 +12,7 @@ fn hledger_balances(journal: &std::path::Path) -> BTreeMap<String, i64> {
     let output = std::process::Command::new("hledger")
         .args(["-f"])
         .arg(journal)
-        .args(["balance", "--flat", "-E", "--no-total", "-O", "csv"])
+        .args(["balance", "--flat", "--depth", "3", "-E", "--no-total", "-O", "csv"])
         .output()
         .expect("hledger runs");
     assert!(output.status.success(), "hledger failed: {}", stderr(&output));

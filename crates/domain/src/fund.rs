@@ -9,6 +9,40 @@ use crate::loan::{FeeRate, KarmozdMethod, daily_penalty};
 use crate::money::Rials;
 use sha2::{Digest, Sha256};
 
+/// Account codes of a fund's chart. A member's savings is a sub-account of [`codes::SAVINGS`].
+pub mod codes {
+    pub const CASH: &str = "1010";
+    pub const LOANS: &str = "1200";
+    pub const SAVINGS: &str = "2010";
+    pub const CAPITAL: &str = "2100";
+    pub const GRANTS: &str = "3100";
+    pub const FEE_INCOME: &str = "4010";
+    pub const PENALTY_INCOME: &str = "4020";
+    pub const EXPENSES: &str = "5010";
+    pub const WRITE_OFFS: &str = "5020";
+
+    /// The code of a member's savings sub-account.
+    pub fn member_savings(member_id: i64) -> String {
+        format!("{SAVINGS}-M{member_id}")
+    }
+}
+
+/// A fund's chart of accounts: code, Persian name, kind, must never go negative.
+pub const FUND_CHART: &[(&str, &str, crate::books::AccountKind, bool)] = {
+    use crate::books::AccountKind::*;
+    &[
+        (codes::CASH, "صندوق و بانک", Asset, true),
+        (codes::LOANS, "وام‌های قرض‌الحسنه", Asset, true),
+        (codes::SAVINGS, "پس‌انداز اعضا", Liability, false),
+        (codes::CAPITAL, "منابع تزریقی سازمان", Liability, false),
+        (codes::GRANTS, "کمک‌های بلاعوض", Equity, false),
+        (codes::FEE_INCOME, "درآمد کارمزد", Income, false),
+        (codes::PENALTY_INCOME, "درآمد دیرکرد", Income, false),
+        (codes::EXPENSES, "هزینه‌ها", Expense, false),
+        (codes::WRITE_OFFS, "وام‌های سوخت‌شده", Expense, false),
+    ]
+};
+
 /// The most guarantors a fund may require.
 pub const GUARANTORS_MAX: u32 = 5;
 
@@ -28,6 +62,75 @@ pub enum PaymentPart {
     Penalty,
     Fee,
     Principal,
+}
+
+impl PaymentPart {
+    pub fn code(self) -> &'static str {
+        match self {
+            PaymentPart::Penalty => "penalty",
+            PaymentPart::Fee => "fee",
+            PaymentPart::Principal => "principal",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<PaymentPart> {
+        [PaymentPart::Penalty, PaymentPart::Fee, PaymentPart::Principal].into_iter().find(|p| p.code() == code)
+    }
+
+    /// Parses an order such as `penalty,fee,principal`: each part exactly once.
+    pub fn parse_order(text: &str) -> Option<[PaymentPart; 3]> {
+        let parts: Vec<PaymentPart> = text.split(',').map(|p| PaymentPart::parse(p.trim())).collect::<Option<_>>()?;
+        let order: [PaymentPart; 3] = parts.try_into().ok()?;
+        let distinct = order[0] != order[1] && order[1] != order[2] && order[0] != order[2];
+        distinct.then_some(order)
+    }
+
+    pub fn order_code(order: [PaymentPart; 3]) -> String {
+        order.map(PaymentPart::code).join(",")
+    }
+}
+
+impl LateRule {
+    pub fn code(self) -> &'static str {
+        match self {
+            LateRule::None => "none",
+            LateRule::Fixed(_) => "fixed",
+            LateRule::Daily => "daily",
+        }
+    }
+
+    /// Rebuilds a rule from its code and the fixed amount (used by `fixed` only).
+    pub fn from_code(code: &str, fixed: Rials) -> Option<LateRule> {
+        match code {
+            "none" => Some(LateRule::None),
+            "fixed" => Some(LateRule::Fixed(fixed)),
+            "daily" => Some(LateRule::Daily),
+            _ => None,
+        }
+    }
+
+    pub fn fixed_amount(self) -> Rials {
+        match self {
+            LateRule::Fixed(amount) => amount,
+            _ => Rials::ZERO,
+        }
+    }
+}
+
+impl BorrowerSelection {
+    pub fn code(self) -> &'static str {
+        match self {
+            BorrowerSelection::Queue => "queue",
+            BorrowerSelection::Score => "score",
+            BorrowerSelection::Lottery => "lottery",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<BorrowerSelection> {
+        [BorrowerSelection::Queue, BorrowerSelection::Score, BorrowerSelection::Lottery]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
 }
 
 /// How the next borrower is chosen.
@@ -534,6 +637,18 @@ mod tests {
             overdue_installments: 0,
             guaranteed: Rials::ZERO,
         }
+    }
+
+    #[test]
+    fn rule_codes_round_trip() {
+        let order = FundRules::usual().payment_order;
+        assert_eq!(PaymentPart::parse_order(&PaymentPart::order_code(order)), Some(order));
+        assert_eq!(PaymentPart::parse_order("fee,fee,principal"), None);
+        assert_eq!(PaymentPart::parse_order("fee,principal"), None);
+        for rule in [LateRule::None, LateRule::Daily, LateRule::Fixed(Rials::new(5))] {
+            assert_eq!(LateRule::from_code(rule.code(), rule.fixed_amount()), Some(rule));
+        }
+        assert_eq!(BorrowerSelection::parse("lottery"), Some(BorrowerSelection::Lottery));
     }
 
     #[test]

@@ -51,6 +51,9 @@ pub struct Account {
     pub must_not_go_negative: bool,
     /// Debit-positive balance, kept current as entries post.
     pub balance_rials: i64,
+    /// The account this one is a sub-account of (a member's savings under 2010); trial balances
+    /// show sub-accounts summed under it.
+    pub control_code: Option<String>,
 }
 
 /// Whether a draft was posted now or had been posted before under the same key.
@@ -217,6 +220,7 @@ fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
         kind: AccountKind::parse(&kind).map_err(|_| corrupt("account kind", &kind))?,
         must_not_go_negative: row.try_get::<i64, _>("must_not_go_negative")? != 0,
         balance_rials: row.try_get("balance_rials")?,
+        control_code: row.try_get("control_code")?,
     })
 }
 
@@ -253,7 +257,7 @@ fn trial_balance_from_rows(rows: Vec<AnyRow>) -> StoreResult<TrialBalance> {
         let kind: String = row.try_get("kind")?;
         lines.push(TrialBalanceLine {
             code: row.try_get("code")?,
-            name: row.try_get("name")?,
+            name: row.try_get::<Option<String>, _>("name")?.unwrap_or_default(),
             kind: AccountKind::parse(&kind).map_err(|_| corrupt("account kind", &kind))?,
             balance_rials: row.try_get("balance_rials")?,
         });
@@ -385,7 +389,7 @@ impl Store {
 
     pub async fn account(&self, id: AccountId) -> StoreResult<Account> {
         let row = sqlx::query(
-            "SELECT id, book_id, code, name, kind, must_not_go_negative, balance_rials FROM accounts WHERE id = $1",
+            "SELECT id, book_id, code, name, kind, must_not_go_negative, balance_rials, control_code FROM accounts WHERE id = $1",
         )
         .bind(id.0)
         .fetch_optional(&self.pool)
@@ -396,7 +400,7 @@ impl Store {
 
     pub async fn accounts(&self, book_id: BookId) -> StoreResult<Vec<Account>> {
         let rows = sqlx::query(
-            "SELECT id, book_id, code, name, kind, must_not_go_negative, balance_rials FROM accounts WHERE book_id = $1 ORDER BY code",
+            "SELECT id, book_id, code, name, kind, must_not_go_negative, balance_rials, control_code FROM accounts WHERE book_id = $1 ORDER BY code",
         )
         .bind(book_id.0)
         .fetch_all(&self.pool)
@@ -755,28 +759,28 @@ impl Store {
         })
     }
 
-    /// The trial balance of one book, read from the kept balances (no history is scanned).
+    /// The trial balance of one book, read from the kept balances (no history is scanned);
+    /// sub-accounts are summed under their control account.
     pub async fn trial_balance_of_book(&self, book_id: BookId) -> StoreResult<TrialBalance> {
         self.book(book_id).await?;
-        let accounts = self.accounts(book_id).await?;
-        Ok(TrialBalance {
-            lines: accounts
-                .into_iter()
-                .map(|a| TrialBalanceLine {
-                    code: a.code.to_string(),
-                    name: a.name,
-                    kind: a.kind,
-                    balance_rials: a.balance_rials,
-                })
-                .collect(),
-        })
+        let rows = sqlx::query(
+            "SELECT COALESCE(a.control_code, a.code) AS code, \
+             MIN(CASE WHEN a.control_code IS NULL THEN a.name END) AS name, a.kind AS kind, \
+             CAST(SUM(a.balance_rials) AS BIGINT) AS balance_rials \
+             FROM accounts a WHERE a.book_id = $1 GROUP BY COALESCE(a.control_code, a.code), a.kind ORDER BY 1, 3",
+        )
+        .bind(book_id.0)
+        .fetch_all(&self.pool)
+        .await?;
+        trial_balance_from_rows(rows)
     }
 
     /// The trial balance summed over every book of the installation, account by account code.
     pub async fn trial_balance_all(&self) -> StoreResult<TrialBalance> {
         let rows = sqlx::query(
-            "SELECT code, MIN(name) AS name, kind, CAST(SUM(balance_rials) AS BIGINT) AS balance_rials \
-             FROM accounts GROUP BY code, kind ORDER BY code, kind",
+            "SELECT COALESCE(control_code, code) AS code, MIN(CASE WHEN control_code IS NULL THEN name END) AS name, \
+             kind, CAST(SUM(balance_rials) AS BIGINT) AS balance_rials \
+             FROM accounts GROUP BY COALESCE(control_code, code), kind ORDER BY 1, 3",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -787,9 +791,10 @@ impl Store {
     pub async fn trial_balance_under_place(&self, place_id: i64) -> StoreResult<TrialBalance> {
         let place = self.place(place_id).await?;
         let rows = sqlx::query(
-            "SELECT a.code AS code, MIN(a.name) AS name, a.kind AS kind, CAST(SUM(a.balance_rials) AS BIGINT) AS balance_rials \
+            "SELECT COALESCE(a.control_code, a.code) AS code, MIN(CASE WHEN a.control_code IS NULL THEN a.name END) AS name, \
+             a.kind AS kind, CAST(SUM(a.balance_rials) AS BIGINT) AS balance_rials \
              FROM accounts a JOIN books b ON b.id = a.book_id JOIN places p ON p.id = b.place_id \
-             WHERE p.path >= $1 AND p.path < $2 GROUP BY a.code, a.kind ORDER BY a.code, a.kind",
+             WHERE p.path >= $1 AND p.path < $2 GROUP BY COALESCE(a.control_code, a.code), a.kind ORDER BY 1, 3",
         )
         .bind(place.path.as_str())
         .bind(path_upper_bound(&place.path))
@@ -874,10 +879,11 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
         let books = book_rows.iter().map(book_from_row).collect::<StoreResult<Vec<_>>>()?;
-        let account_rows =
-            sqlx::query("SELECT id, book_id, code, name, kind, must_not_go_negative, balance_rials FROM accounts")
-                .fetch_all(&mut *tx)
-                .await?;
+        let account_rows = sqlx::query(
+            "SELECT id, book_id, code, name, kind, must_not_go_negative, balance_rials, control_code FROM accounts",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
         let mut accounts: HashMap<AccountId, (BookId, i64, i128)> = HashMap::with_capacity(account_rows.len());
         for row in &account_rows {
             let a = account_from_row(row)?;

@@ -5,10 +5,12 @@
 //! embedded and applied on open. Driver errors are mapped here: callers never see sqlx types.
 
 mod books;
+mod funds;
 mod schema;
 pub mod testing;
 
 pub use books::{Account, Book, EntryFilter, Place, PostOutcome, PostStatus, PostedEntry, VerifyProblem, VerifyReport};
+pub use funds::{Fund, Member, NewMember, check_rules};
 pub use schema::SCHEMA_VERSION;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

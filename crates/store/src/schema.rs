@@ -4,11 +4,12 @@ use crate::Backend;
 
 /// The schema version this program writes. A database with a higher version was written by a newer
 /// Abadi and is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Each migration is a list of statements; tokens in braces are replaced per dialect.
-pub(crate) const MIGRATIONS: &[&[&str]] = &[&[
-    "CREATE TABLE places (
+pub(crate) const MIGRATIONS: &[&[&str]] = &[
+    &[
+        "CREATE TABLE places (
         id {pk},
         parent_id BIGINT REFERENCES places(id),
         kind TEXT NOT NULL,
@@ -16,8 +17,8 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[&[
         search_key TEXT NOT NULL,
         path TEXT {binary} NOT NULL
     )",
-    "CREATE INDEX places_path ON places(path)",
-    "CREATE TABLE books (
+        "CREATE INDEX places_path ON places(path)",
+        "CREATE TABLE books (
         id {pk},
         place_id BIGINT NOT NULL REFERENCES places(id),
         kind TEXT NOT NULL,
@@ -26,8 +27,8 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[&[
         head_hash TEXT NOT NULL,
         created_at_ms BIGINT NOT NULL
     )",
-    "CREATE INDEX books_place ON books(place_id)",
-    "CREATE TABLE accounts (
+        "CREATE INDEX books_place ON books(place_id)",
+        "CREATE TABLE accounts (
         id {pk},
         book_id BIGINT NOT NULL REFERENCES books(id),
         code TEXT NOT NULL,
@@ -37,10 +38,10 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[&[
         balance_rials BIGINT NOT NULL,
         UNIQUE (book_id, code)
     )",
-    // The hot tables carry no foreign keys: row-by-row checks halved PostgreSQL's bulk posting rate.
-    // Their integrity comes from the single write path (`post_entries` checks every account against
-    // the locked book) and is re-checked by `verify`.
-    "CREATE TABLE entries (
+        // The hot tables carry no foreign keys: row-by-row checks halved PostgreSQL's bulk posting rate.
+        // Their integrity comes from the single write path (`post_entries` checks every account against
+        // the locked book) and is re-checked by `verify`.
+        "CREATE TABLE entries (
         book_id BIGINT NOT NULL,
         seq BIGINT NOT NULL,
         idempotency_key TEXT NOT NULL,
@@ -55,8 +56,8 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[&[
         PRIMARY KEY (book_id, seq),
         UNIQUE (idempotency_key, book_id)
     ) {without_rowid}",
-    "CREATE UNIQUE INDEX entries_reversed_once ON entries(book_id, reverses_seq) WHERE reverses_seq IS NOT NULL",
-    "CREATE TABLE postings (
+        "CREATE UNIQUE INDEX entries_reversed_once ON entries(book_id, reverses_seq) WHERE reverses_seq IS NOT NULL",
+        "CREATE TABLE postings (
         book_id BIGINT NOT NULL,
         entry_seq BIGINT NOT NULL,
         line BIGINT NOT NULL,
@@ -64,10 +65,64 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[&[
         amount_rials BIGINT NOT NULL,
         PRIMARY KEY (book_id, entry_seq, line)
     ) {without_rowid}",
-    "{append_only_function}",
-    "{append_only:entries}",
-    "{append_only:postings}",
-]];
+        "{append_only_function}",
+        "{append_only:entries}",
+        "{append_only:postings}",
+    ],
+    // 2: village funds, their dated rules and their members. A member's savings is a sub-account of the
+    // fund's savings account (its control code), so the books themselves keep each member's balance and
+    // refuse to let it go negative; trial balances group sub-accounts under their control code.
+    &[
+        "ALTER TABLE accounts ADD COLUMN control_code TEXT",
+        "CREATE TABLE funds (
+        id {pk},
+        place_id BIGINT NOT NULL REFERENCES places(id),
+        book_id BIGINT NOT NULL REFERENCES books(id),
+        name TEXT NOT NULL,
+        search_key TEXT NOT NULL,
+        opened_on TEXT NOT NULL,
+        created_at_ms BIGINT NOT NULL
+    )",
+        "CREATE TABLE fund_rules (
+        fund_id BIGINT NOT NULL REFERENCES funds(id),
+        effective_on TEXT NOT NULL,
+        monthly_savings_rials BIGINT NOT NULL,
+        min_membership_months BIGINT NOT NULL,
+        savings_multiple_hundredths BIGINT NOT NULL,
+        loan_cap_rials BIGINT NOT NULL,
+        term_months_min BIGINT NOT NULL,
+        term_months_max BIGINT NOT NULL,
+        karmozd_method TEXT NOT NULL,
+        fee_rate_basis_points BIGINT NOT NULL,
+        rounding_unit_rials BIGINT NOT NULL,
+        guarantors_required BIGINT NOT NULL,
+        guarantor_ceiling_rials BIGINT NOT NULL,
+        late_rule TEXT NOT NULL,
+        late_fixed_rials BIGINT NOT NULL,
+        payment_order TEXT NOT NULL,
+        selection TEXT NOT NULL,
+        second_approval_above_rials BIGINT NOT NULL,
+        changed_at_ms BIGINT NOT NULL,
+        PRIMARY KEY (fund_id, effective_on)
+    )",
+        "CREATE TABLE members (
+        id {pk},
+        fund_id BIGINT NOT NULL REFERENCES funds(id),
+        national_id TEXT NOT NULL,
+        first_name TEXT NOT NULL,
+        last_name TEXT NOT NULL,
+        father_name TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        place_id BIGINT NOT NULL REFERENCES places(id),
+        joined_on TEXT NOT NULL,
+        left_on TEXT,
+        search_key TEXT NOT NULL,
+        savings_account_id BIGINT NOT NULL,
+        UNIQUE (fund_id, national_id)
+    )",
+        "CREATE INDEX members_fund ON members(fund_id, search_key)",
+    ],
+];
 
 /// Renders one statement for a dialect, as zero or more statements.
 pub(crate) fn render(statement: &str, backend: Backend) -> Vec<String> {

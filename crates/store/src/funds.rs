@@ -1,0 +1,410 @@
+//! Village funds, their dated rules and their members.
+
+use crate::{Store, StoreError, StoreResult};
+use domain::fund::{BorrowerSelection, FUND_CHART, FundRules, LateRule, PaymentPart, RuleHistory, codes};
+use domain::loan::{FeeRate, KarmozdMethod};
+use domain::{AccountId, AccountKind, BookId, IsoDate, NationalId, PhoneNumber, Rials};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// Members a search returns at most.
+pub const MEMBER_SEARCH_RESULTS_MAX: i64 = 50;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fund {
+    pub id: i64,
+    pub place_id: i64,
+    pub book_id: BookId,
+    pub name: String,
+    pub opened_on: IsoDate,
+}
+
+/// A person joining a fund, already parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewMember {
+    pub national_id: NationalId,
+    pub first_name: String,
+    pub last_name: String,
+    pub father_name: String,
+    pub phone: Option<PhoneNumber>,
+    pub place_id: i64,
+    pub joined_on: IsoDate,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub id: i64,
+    pub fund_id: i64,
+    pub national_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub father_name: String,
+    pub phone: String,
+    pub place_id: i64,
+    pub joined_on: IsoDate,
+    pub left_on: Option<IsoDate>,
+    /// The member's savings sub-account in the fund's book.
+    pub savings_account: AccountId,
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Unexpected(format!("stored {what} {value:?} is not valid"))
+}
+
+fn date(text: &str) -> StoreResult<IsoDate> {
+    IsoDate::parse_iso(text).map_err(|_| corrupt("date", text))
+}
+
+fn fund_from_row(row: &AnyRow) -> StoreResult<Fund> {
+    Ok(Fund {
+        id: row.try_get("id")?,
+        place_id: row.try_get("place_id")?,
+        book_id: BookId(row.try_get("book_id")?),
+        name: row.try_get("name")?,
+        opened_on: date(&row.try_get::<String, _>("opened_on")?)?,
+    })
+}
+
+fn member_from_row(row: &AnyRow) -> StoreResult<Member> {
+    Ok(Member {
+        id: row.try_get("id")?,
+        fund_id: row.try_get("fund_id")?,
+        national_id: row.try_get("national_id")?,
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        father_name: row.try_get("father_name")?,
+        phone: row.try_get("phone")?,
+        place_id: row.try_get("place_id")?,
+        joined_on: date(&row.try_get::<String, _>("joined_on")?)?,
+        left_on: row.try_get::<Option<String>, _>("left_on")?.as_deref().map(date).transpose()?,
+        savings_account: AccountId(row.try_get("savings_account_id")?),
+    })
+}
+
+const MEMBER_COLUMNS: &str = "id, fund_id, national_id, first_name, last_name, father_name, phone, place_id, joined_on, left_on, savings_account_id";
+
+fn u32_of(row: &AnyRow, column: &str) -> StoreResult<u32> {
+    let value: i64 = row.try_get(column)?;
+    u32::try_from(value).map_err(|_| corrupt(column, &value.to_string()))
+}
+
+fn rules_from_row(row: &AnyRow) -> StoreResult<(IsoDate, FundRules)> {
+    let text = |c: &str| row.try_get::<String, _>(c);
+    let rials = |c: &str| row.try_get::<i64, _>(c).map(Rials::new);
+    let method = text("karmozd_method")?;
+    let late = text("late_rule")?;
+    let order = text("payment_order")?;
+    let selection = text("selection")?;
+    let rules = FundRules {
+        monthly_savings: rials("monthly_savings_rials")?,
+        min_membership_months: u32_of(row, "min_membership_months")?,
+        savings_multiple_hundredths: u32_of(row, "savings_multiple_hundredths")?,
+        loan_cap: rials("loan_cap_rials")?,
+        term_months_min: u32_of(row, "term_months_min")?,
+        term_months_max: u32_of(row, "term_months_max")?,
+        karmozd_method: KarmozdMethod::parse(&method).map_err(|_| corrupt("karmozd method", &method))?,
+        fee_rate: FeeRate::from_basis_points(u32_of(row, "fee_rate_basis_points")?)
+            .map_err(|_| corrupt("fee rate", "out of range"))?,
+        rounding_unit: rials("rounding_unit_rials")?,
+        guarantors_required: u32_of(row, "guarantors_required")?,
+        guarantor_ceiling: rials("guarantor_ceiling_rials")?,
+        late_rule: LateRule::from_code(&late, rials("late_fixed_rials")?).ok_or_else(|| corrupt("late rule", &late))?,
+        payment_order: PaymentPart::parse_order(&order).ok_or_else(|| corrupt("payment order", &order))?,
+        selection: BorrowerSelection::parse(&selection).ok_or_else(|| corrupt("selection", &selection))?,
+        second_approval_above: rials("second_approval_above_rials")?,
+    };
+    Ok((date(&text("effective_on")?)?, rules))
+}
+
+/// Checks rules a person typed before they are stored.
+pub fn check_rules(rules: &FundRules) -> StoreResult<()> {
+    let invalid = |m: &str| Err(StoreError::Invalid(m.to_string()));
+    if rules.monthly_savings.is_negative() || rules.loan_cap.is_negative() || rules.guarantor_ceiling.is_negative() {
+        return invalid("amounts in the rules cannot be negative");
+    }
+    if !rules.rounding_unit.is_positive() {
+        return invalid("the rounding unit must be at least one rial");
+    }
+    if rules.term_months_min == 0 || rules.term_months_min > rules.term_months_max || rules.term_months_max > 360 {
+        return invalid("the term range must run from at least 1 month up to at most 360 months");
+    }
+    if rules.guarantors_required > domain::fund::GUARANTORS_MAX {
+        return invalid("a fund may require at most 5 guarantors");
+    }
+    Ok(())
+}
+
+async fn insert_rules(
+    conn: &mut sqlx::AnyConnection,
+    fund_id: i64,
+    from: IsoDate,
+    rules: &FundRules,
+    now_ms: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO fund_rules (fund_id, effective_on, monthly_savings_rials, min_membership_months, \
+         savings_multiple_hundredths, loan_cap_rials, term_months_min, term_months_max, karmozd_method, \
+         fee_rate_basis_points, rounding_unit_rials, guarantors_required, guarantor_ceiling_rials, late_rule, \
+         late_fixed_rials, payment_order, selection, second_approval_above_rials, changed_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+    )
+    .bind(fund_id)
+    .bind(from.to_string())
+    .bind(rules.monthly_savings.get())
+    .bind(i64::from(rules.min_membership_months))
+    .bind(i64::from(rules.savings_multiple_hundredths))
+    .bind(rules.loan_cap.get())
+    .bind(i64::from(rules.term_months_min))
+    .bind(i64::from(rules.term_months_max))
+    .bind(rules.karmozd_method.code())
+    .bind(i64::from(rules.fee_rate.basis_points()))
+    .bind(rules.rounding_unit.get())
+    .bind(i64::from(rules.guarantors_required))
+    .bind(rules.guarantor_ceiling.get())
+    .bind(rules.late_rule.code())
+    .bind(rules.late_rule.fixed_amount().get())
+    .bind(PaymentPart::order_code(rules.payment_order))
+    .bind(rules.selection.code())
+    .bind(rules.second_approval_above.get())
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_account(
+    conn: &mut sqlx::AnyConnection,
+    book_id: BookId,
+    code: &str,
+    name: &str,
+    kind: AccountKind,
+    never_negative: bool,
+    control_code: Option<&str>,
+) -> StoreResult<AccountId> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO accounts (book_id, code, name, kind, must_not_go_negative, balance_rials, control_code) \
+         VALUES ($1, $2, $3, $4, $5, 0, $6) RETURNING id",
+    )
+    .bind(book_id.0)
+    .bind(code)
+    .bind(name)
+    .bind(kind.code())
+    .bind(i64::from(never_negative))
+    .bind(control_code)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(AccountId(id))
+}
+
+impl Store {
+    /// Opens a fund at a village: its book with the fund chart, and its first rules — one transaction.
+    pub async fn create_fund(
+        &self,
+        place_id: i64,
+        name: &str,
+        opened_on: IsoDate,
+        rules: &FundRules,
+        now_ms: i64,
+    ) -> StoreResult<Fund> {
+        check_rules(rules)?;
+        let name = domain::text::normalize_text(name);
+        if name.is_empty() {
+            return Err(StoreError::Invalid("a fund needs a name".into()));
+        }
+        self.place(place_id).await?;
+        let mut tx = self.begin_write().await?;
+        let book_id: i64 = sqlx::query_scalar(
+            "INSERT INTO books (place_id, kind, name, head_seq, head_hash, created_at_ms) VALUES ($1, 'fund', $2, 0, $3, $4) RETURNING id",
+        )
+        .bind(place_id)
+        .bind(name.as_str())
+        .bind(domain::books::GENESIS_HASH)
+        .bind(now_ms)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (code, account_name, kind, never_negative) in FUND_CHART {
+            insert_account(&mut tx, BookId(book_id), code, account_name, *kind, *never_negative, None).await?;
+        }
+        let fund_id: i64 = sqlx::query_scalar(
+            "INSERT INTO funds (place_id, book_id, name, search_key, opened_on, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(place_id)
+        .bind(book_id)
+        .bind(name.as_str())
+        .bind(domain::text::search_key(&name))
+        .bind(opened_on.to_string())
+        .bind(now_ms)
+        .fetch_one(&mut *tx)
+        .await?;
+        insert_rules(&mut tx, fund_id, opened_on, rules, now_ms).await?;
+        tx.commit().await?;
+        self.fund(fund_id).await
+    }
+
+    pub async fn fund(&self, id: i64) -> StoreResult<Fund> {
+        let row = sqlx::query("SELECT id, place_id, book_id, name, opened_on FROM funds WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound { what: "fund", id })?;
+        fund_from_row(&row)
+    }
+
+    /// The fund's rules, every version with its date.
+    pub async fn fund_rules(&self, fund_id: i64) -> StoreResult<RuleHistory> {
+        let fund = self.fund(fund_id).await?;
+        let rows = sqlx::query("SELECT * FROM fund_rules WHERE fund_id = $1 ORDER BY effective_on")
+            .bind(fund_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut versions = rows.iter().map(rules_from_row);
+        let (first_on, first) =
+            versions.next().ok_or(StoreError::NotFound { what: "rules of fund", id: fund_id })??;
+        let mut history = RuleHistory::new(first_on.min(fund.opened_on), first);
+        for version in versions {
+            let (on, rules) = version?;
+            history.change(on, rules);
+        }
+        Ok(history)
+    }
+
+    /// Records new rules from a date on. Earlier versions stay, so past decisions can be explained.
+    pub async fn change_fund_rules(
+        &self,
+        fund_id: i64,
+        from: IsoDate,
+        rules: &FundRules,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        check_rules(rules)?;
+        let fund = self.fund(fund_id).await?;
+        if from < fund.opened_on {
+            return Err(StoreError::Invalid(format!("rules cannot start before the fund opened ({})", fund.opened_on)));
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM fund_rules WHERE fund_id = $1 AND effective_on = $2")
+            .bind(fund_id)
+            .bind(from.to_string())
+            .execute(&mut *tx)
+            .await?;
+        insert_rules(&mut tx, fund_id, from, rules, now_ms).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds a member to a fund with a savings sub-account. One membership per person per fund.
+    pub async fn add_member(&self, fund_id: i64, new: &NewMember) -> StoreResult<Member> {
+        let fund = self.fund(fund_id).await?;
+        self.place(new.place_id).await?;
+        let first_name = domain::text::normalize_text(&new.first_name);
+        let last_name = domain::text::normalize_text(&new.last_name);
+        let father_name = domain::text::normalize_text(&new.father_name);
+        if first_name.is_empty() || last_name.is_empty() {
+            return Err(StoreError::Invalid("a member needs a first and a last name".into()));
+        }
+        if new.joined_on < fund.opened_on {
+            return Err(StoreError::Invalid(format!(
+                "a member cannot join before the fund opened ({})",
+                fund.opened_on
+            )));
+        }
+        let search = format!("{}|{}", domain::text::search_key(&format!("{first_name} {last_name}")), new.national_id);
+        let mut tx = self.begin_write().await?;
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM members WHERE fund_id = $1 AND national_id = $2")
+                .bind(fund_id)
+                .bind(new.national_id.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(id) = existing {
+            return Err(StoreError::Conflict(format!(
+                "national ID {} is already member {id} of this fund: one membership per person",
+                new.national_id
+            )));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO members (fund_id, national_id, first_name, last_name, father_name, phone, place_id, joined_on, search_key, savings_account_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0) RETURNING id",
+        )
+        .bind(fund_id)
+        .bind(new.national_id.as_str())
+        .bind(first_name.as_str())
+        .bind(last_name.as_str())
+        .bind(father_name.as_str())
+        .bind(new.phone.as_ref().map_or("", PhoneNumber::as_str))
+        .bind(new.place_id)
+        .bind(new.joined_on.to_string())
+        .bind(search)
+        .fetch_one(&mut *tx)
+        .await?;
+        let account = insert_account(
+            &mut tx,
+            fund.book_id,
+            &codes::member_savings(id),
+            &format!("پس‌انداز {first_name} {last_name}"),
+            AccountKind::Liability,
+            true,
+            Some(codes::SAVINGS),
+        )
+        .await?;
+        sqlx::query("UPDATE members SET savings_account_id = $1 WHERE id = $2")
+            .bind(account.0)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.member(id).await
+    }
+
+    pub async fn member(&self, id: i64) -> StoreResult<Member> {
+        let sql = format!("SELECT {MEMBER_COLUMNS} FROM members WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound { what: "member", id })?;
+        member_from_row(&row)
+    }
+
+    pub async fn members(&self, fund_id: i64) -> StoreResult<Vec<Member>> {
+        self.fund(fund_id).await?;
+        let sql = format!("SELECT {MEMBER_COLUMNS} FROM members WHERE fund_id = $1 ORDER BY id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(fund_id).fetch_all(&self.pool).await?;
+        rows.iter().map(member_from_row).collect()
+    }
+
+    /// Members whose name (however it was typed: ي or ی, with or without ZWNJ or spaces) or national
+    /// ID contains the query.
+    pub async fn search_members(&self, fund_id: i64, query: &str) -> StoreResult<Vec<Member>> {
+        let key = domain::text::search_key(query);
+        if key.is_empty() {
+            return Ok(Vec::new());
+        }
+        let escaped: String = key
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let sql = format!(
+            "SELECT {MEMBER_COLUMNS} FROM members WHERE fund_id = $1 AND search_key LIKE $2 ESCAPE '\\' ORDER BY last_name, first_name, id LIMIT {MEMBER_SEARCH_RESULTS_MAX}"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(fund_id)
+            .bind(format!("%{escaped}%"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(member_from_row).collect()
+    }
+
+    /// The id of one of the fund chart's accounts.
+    pub async fn fund_account(&self, fund: &Fund, code: &str) -> StoreResult<AccountId> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE book_id = $1 AND code = $2")
+            .bind(fund.book_id.0)
+            .bind(code)
+            .fetch_optional(&self.pool)
+            .await?;
+        id.map(AccountId).ok_or_else(|| StoreError::Unexpected(format!("fund {} has no account {code}", fund.id)))
+    }
+}
