@@ -185,6 +185,11 @@ impl Store {
     }
 
     async fn migrate(&self) -> StoreResult<()> {
+        self.migrate_to(SCHEMA_VERSION).await
+    }
+
+    /// Applies the migrations up to `target` (tests build older databases with it).
+    async fn migrate_to(&self, target: i64) -> StoreResult<()> {
         sqlx::query("CREATE TABLE IF NOT EXISTS abadi_schema_version (version BIGINT NOT NULL)")
             .execute(&self.pool)
             .await
@@ -200,7 +205,7 @@ impl Store {
         }
         for (index, migration) in schema::MIGRATIONS.iter().enumerate() {
             let version = index as i64 + 1;
-            if version <= current {
+            if version <= current || version > target {
                 continue;
             }
             let mut tx = self.begin_write().await?;
@@ -237,5 +242,45 @@ impl Store {
         }
         sqlx::query("VACUUM INTO $1").bind(path).execute(&self.pool).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database written by the previous version is upgraded on open and keeps its books.
+    #[tokio::test]
+    async fn a_version_1_database_is_upgraded_in_place() {
+        let db = testing::TestDatabase::new().await;
+        sqlx::any::install_default_drivers();
+        let options = AnyConnectOptions::from_str(&if db.is_postgres() {
+            db.url.clone()
+        } else {
+            format!("{}?mode=rwc", db.url)
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let pool =
+            AnyPoolOptions::new().max_connections(1).connect_with(options).await.unwrap_or_else(|e| panic!("{e}"));
+        let backend = backend_of(&db.url).unwrap_or_else(|e| panic!("{e}"));
+        let old = Store { pool, backend, writer: None };
+        old.migrate_to(1).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(old.schema_version().await.ok(), Some(1));
+        for sql in [
+            "INSERT INTO places (parent_id, kind, name, search_key, path) VALUES (NULL, 'country', 'ایران', 'ایران', '/1/')",
+            "INSERT INTO books (place_id, kind, name, head_seq, head_hash, created_at_ms) VALUES (1, 'fund', 'قدیمی', 0, '0000000000000000000000000000000000000000000000000000000000000000', 0)",
+            "INSERT INTO accounts (book_id, code, name, kind, must_not_go_negative, balance_rials) VALUES (1, '1010', 'صندوق', 'asset', 1, 0)",
+            "INSERT INTO accounts (book_id, code, name, kind, must_not_go_negative, balance_rials) VALUES (1, '2010', 'پس‌انداز', 'liability', 0, 0)",
+        ] {
+            sqlx::query(sql).execute(&old.pool).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        old.close().await;
+
+        let store = Store::open(&db.url).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.schema_version().await.ok(), Some(SCHEMA_VERSION));
+        let accounts = store.accounts(domain::BookId(1)).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(accounts.len(), 2);
+        assert!(accounts.iter().all(|a| a.control_code.is_none()));
+        assert!(store.verify().await.unwrap_or_else(|e| panic!("{e}")).is_clean());
     }
 }
