@@ -426,14 +426,21 @@ impl Store {
         drafts: &[EntryDraft],
         booked_at_ms: i64,
     ) -> StoreResult<Vec<PostOutcome>> {
-        let mut writer = match &self.writer {
-            Some(writer) => Some(writer.lock().await),
-            None => None,
-        };
-        let mut tx = match writer.as_mut() {
-            Some(conn) => sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?,
-            None => self.begin_write().await?,
-        };
+        begin_posting!(self, writer, tx);
+        let outcomes = self.post_entries_in(&mut tx, book_id, drafts, booked_at_ms).await?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// [`Store::post_entries`] inside a write transaction the caller began with `begin_posting!`, so
+    /// that a use case can post and update its own tables atomically.
+    pub(crate) async fn post_entries_in(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        book_id: BookId,
+        drafts: &[EntryDraft],
+        booked_at_ms: i64,
+    ) -> StoreResult<Vec<PostOutcome>> {
         let keys: Vec<&str> =
             drafts.iter().map(|d| d.idempotency_key.as_str()).collect::<HashSet<_>>().into_iter().collect();
         let account_ids: Vec<i64> = drafts
@@ -557,7 +564,7 @@ impl Store {
 
         // The stored entries that drafts reverse.
         let reversed: Vec<i64> = drafts.iter().filter_map(|d| d.reverses.map(|s| s.0)).collect();
-        let mut stored_targets = self.reversal_targets(&mut tx, book_id, &reversed).await?;
+        let mut stored_targets = self.reversal_targets(tx, book_id, &reversed).await?;
 
         // Apply in order, in memory.
         let mut outcomes = Vec::with_capacity(drafts.len());
@@ -600,7 +607,6 @@ impl Store {
             to_insert.push((draft, applied));
         }
         if to_insert.is_empty() {
-            tx.rollback().await?;
             return Ok(outcomes);
         }
 
@@ -666,8 +672,7 @@ impl Store {
             param(self.backend, 3)
         );
         writes.push(sql, vec![Bind::Int(state.head_seq.0), Bind::Text(state.head_hash.as_str()), Bind::Int(book_id.0)]);
-        writes.run(&mut tx).await?;
-        tx.commit().await?;
+        writes.run(tx).await?;
         Ok(outcomes)
     }
 

@@ -4,6 +4,21 @@
 //! same SQL (with `$1…$n` placeholders) runs on both through sqlx's `Any` driver. Migrations are
 //! embedded and applied on open. Driver errors are mapped here: callers never see sqlx types.
 
+/// Begins the write transaction that posting needs: on SQLite on the dedicated writer connection with
+/// `BEGIN IMMEDIATE`, on PostgreSQL from the pool. Binds `$tx` (and the writer's lock guard).
+macro_rules! begin_posting {
+    ($store:expr, $writer:ident, $tx:ident) => {
+        let mut $writer = match &$store.writer {
+            Some(writer) => Some(writer.lock().await),
+            None => None,
+        };
+        let mut $tx = match $writer.as_mut() {
+            Some(conn) => sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?,
+            None => $store.begin_write().await?,
+        };
+    };
+}
+
 mod books;
 mod funds;
 mod schema;
