@@ -21,11 +21,13 @@ macro_rules! begin_posting {
 
 mod books;
 mod funds;
+mod loans;
 mod schema;
 pub mod testing;
 
 pub use books::{Account, Book, EntryFilter, Place, PostOutcome, PostStatus, PostedEntry, VerifyProblem, VerifyReport};
 pub use funds::{Fund, Member, NewMember, check_rules};
+pub use loans::{Loan, LoanApplication, LoanStatus, Repayment};
 pub use schema::SCHEMA_VERSION;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -58,6 +60,8 @@ pub enum StoreError {
     Invalid(String),
     #[error("entry {index} (key {key:?}) was refused: {error}; nothing was posted")]
     Rejected { index: usize, key: String, error: domain::LedgerError },
+    #[error("the loan request fails: {}", .0.iter().map(|r| r.message_en()).collect::<Vec<_>>().join("; "))]
+    Ineligible(Vec<domain::fund::Refusal>),
     #[error("{0} is not supported on this database")]
     Unsupported(&'static str),
     #[error("unexpected database error: {0}")]

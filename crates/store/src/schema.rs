@@ -4,7 +4,7 @@ use crate::Backend;
 
 /// The schema version this program writes. A database with a higher version was written by a newer
 /// Abadi and is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Each migration is a list of statements; tokens in braces are replaced per dialect.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -121,6 +121,61 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         UNIQUE (fund_id, national_id)
     )",
         "CREATE INDEX members_fund ON members(fund_id, search_key)",
+    ],
+    // 3: loans, their guarantors and installments, and how each repayment was split. Each disbursed
+    // loan has a receivable sub-account under 1200, so the books refuse more principal than is owed.
+    &[
+        "CREATE TABLE loans (
+        id {pk},
+        fund_id BIGINT NOT NULL REFERENCES funds(id),
+        member_id BIGINT NOT NULL REFERENCES members(id),
+        amount_rials BIGINT NOT NULL,
+        term_months BIGINT NOT NULL,
+        karmozd_method TEXT NOT NULL,
+        fee_rate_basis_points BIGINT NOT NULL,
+        rounding_unit_rials BIGINT NOT NULL,
+        purpose TEXT NOT NULL,
+        jobs_created BIGINT NOT NULL,
+        jobs_revived BIGINT NOT NULL,
+        status TEXT NOT NULL,
+        requested_on TEXT NOT NULL,
+        approved_by TEXT,
+        second_approved_by TEXT,
+        disbursed_on TEXT,
+        disbursement_key TEXT,
+        account_id BIGINT,
+        upfront_fee_rials BIGINT NOT NULL
+    )",
+        "CREATE INDEX loans_member ON loans(member_id, status)",
+        "CREATE INDEX loans_fund ON loans(fund_id, status)",
+        "CREATE TABLE loan_guarantors (
+        loan_id BIGINT NOT NULL REFERENCES loans(id),
+        member_id BIGINT NOT NULL REFERENCES members(id),
+        PRIMARY KEY (loan_id, member_id)
+    )",
+        "CREATE INDEX loan_guarantors_member ON loan_guarantors(member_id)",
+        "CREATE TABLE installments (
+        loan_id BIGINT NOT NULL REFERENCES loans(id),
+        number BIGINT NOT NULL,
+        due_on TEXT NOT NULL,
+        principal_due_rials BIGINT NOT NULL,
+        fee_due_rials BIGINT NOT NULL,
+        penalty_due_rials BIGINT NOT NULL,
+        principal_paid_rials BIGINT NOT NULL,
+        fee_paid_rials BIGINT NOT NULL,
+        penalty_paid_rials BIGINT NOT NULL,
+        PRIMARY KEY (loan_id, number)
+    )",
+        "CREATE TABLE repayment_lines (
+        book_id BIGINT NOT NULL,
+        entry_seq BIGINT NOT NULL,
+        loan_id BIGINT NOT NULL REFERENCES loans(id),
+        number BIGINT NOT NULL,
+        penalty_rials BIGINT NOT NULL,
+        fee_rials BIGINT NOT NULL,
+        principal_rials BIGINT NOT NULL,
+        PRIMARY KEY (book_id, entry_seq, number)
+    )",
     ],
 ];
 

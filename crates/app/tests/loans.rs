@@ -1,0 +1,160 @@
+//! A loan's life through the store, on SQLite and (with ABADI_TEST_DATABASE_URL) on PostgreSQL:
+//! request with every reason it fails, two approvals, disbursement with its schedule, repayments split
+//! by the fund's order, a double submit, an over-payment, a reversal, and payoff.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use app::FixedClock;
+use app::funds::{SavingsMove, move_savings};
+use domain::fund::{FundRules, Refusal};
+use domain::{IsoDate, JalaliDate, LedgerError, NationalId, PlaceKind, Rials};
+use store::testing::TestDatabase;
+use store::{LoanApplication, LoanStatus, NewMember, Store, StoreError};
+
+fn day(jalali: &str) -> IsoDate {
+    JalaliDate::parse(jalali).unwrap().to_iso()
+}
+
+#[tokio::test]
+async fn a_loan_from_request_to_payoff() {
+    let db = TestDatabase::new().await;
+    let store = Store::open(&db.url).await.unwrap();
+    let clock = FixedClock(0);
+    let country = store.add_place(None, PlaceKind::Country, "ایران").await.unwrap();
+    let village = store.add_place(Some(country.id), PlaceKind::Village, "اسفرورین").await.unwrap();
+    let rules = FundRules {
+        second_approval_above: Rials::new(20_000_000),
+        rounding_unit: Rials::new(10_000),
+        ..FundRules::usual()
+    };
+    let fund = store.create_fund(village.id, "صندوق اسفرورین", day("1402/01/01"), &rules, 0).await.unwrap();
+    let mut members = Vec::new();
+    for (i, national_id) in ["0499370899", "0084575948", "0013542419"].iter().enumerate() {
+        let m = store
+            .add_member(
+                fund.id,
+                &NewMember {
+                    national_id: NationalId::parse(national_id).unwrap(),
+                    first_name: format!("عضو {i}"),
+                    last_name: "کریمی".into(),
+                    father_name: "حسن".into(),
+                    phone: None,
+                    place_id: village.id,
+                    joined_on: day("1402/01/01"),
+                },
+            )
+            .await
+            .unwrap();
+        move_savings(
+            &store,
+            &clock,
+            m.id,
+            SavingsMove::Deposit,
+            Rials::new(20_000_000),
+            day("1402/02/01"),
+            &format!("s{i}"),
+        )
+        .await
+        .unwrap();
+        members.push(m);
+    }
+    let (borrower, guarantor) = (members[0].id, members[1].id);
+    let application = |amount: i64, guarantors: Vec<i64>| LoanApplication {
+        member_id: borrower,
+        amount: Rials::new(amount),
+        term_months: 12,
+        purpose: "پرورش گوسفند".into(),
+        jobs_created: 1,
+        jobs_revived: 0,
+        guarantors,
+        on: day("1403/01/10"),
+    };
+
+    // Every reason at once: over three times savings, no guarantor, the borrower as guarantor.
+    match store.request_loan(fund.id, &application(70_000_000, vec![borrower])).await {
+        Err(StoreError::Ineligible(refusals)) => {
+            assert!(
+                refusals.contains(&Refusal::OverSavingsCeiling { ceiling: Rials::new(60_000_000) }),
+                "{refusals:?}"
+            );
+            assert!(refusals.contains(&Refusal::GuarantorIsBorrower { member_id: borrower }), "{refusals:?}");
+            assert!(refusals.contains(&Refusal::NotEnoughCash { cash: Rials::new(60_000_000) }), "{refusals:?}");
+        }
+        other => panic!("expected refusals, got {other:?}"),
+    }
+    let loan = store.request_loan(fund.id, &application(30_000_000, vec![guarantor])).await.unwrap();
+    assert_eq!(loan.status, LoanStatus::Requested);
+    assert!(matches!(
+        store.request_loan(fund.id, &application(10_000_000, vec![guarantor])).await,
+        Err(StoreError::Ineligible(r)) if r.contains(&Refusal::OpenLoan)
+    ));
+
+    // Above 20,000,000 rials two different people approve.
+    let loan = store.approve_loan(loan.id, "مریم").await.unwrap();
+    assert_eq!(loan.status, LoanStatus::Requested);
+    assert!(matches!(store.approve_loan(loan.id, "مریم").await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.disburse_loan(loan.id, day("1403/01/15"), "pay-out", 1).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let loan = store.approve_loan(loan.id, "رضا").await.unwrap();
+    assert_eq!(loan.status, LoanStatus::Approved);
+
+    let loan = store.disburse_loan(loan.id, day("1403/01/15"), "pay-out", 1).await.unwrap();
+    assert_eq!(loan.status, LoanStatus::Disbursed);
+    let again = store.disburse_loan(loan.id, day("1403/01/15"), "pay-out", 2).await.unwrap();
+    assert_eq!(again, loan, "a retried disbursement changes nothing");
+    let installments = store.installments(loan.id).await.unwrap();
+    assert_eq!(installments.len(), 12);
+    let owed: i64 = installments.iter().map(|i| i.outstanding().get()).sum();
+    // Simple karmozd at 4 %: 30,000,000 × 4 × 13 / 2400 = 650,000.
+    assert_eq!(owed, 30_650_000);
+    assert_eq!(installments[0].due_on, day("1403/02/15"));
+    let cash_line = |store: Store| async move {
+        let tb = store.trial_balance_of_book(fund.book_id).await.unwrap();
+        tb.lines.iter().find(|l| l.code == "1010").unwrap().balance_rials
+    };
+    assert_eq!(cash_line(store.clone()).await, 30_000_000);
+
+    // A payment of two installments and a bit; the double submit posts once.
+    let first_two = installments[0].outstanding().get() + installments[1].outstanding().get();
+    let pay = store.repay_loan(loan.id, Rials::new(first_two + 1_000), day("1403/02/15"), "pay-1", 3).await.unwrap();
+    assert!(!pay.already_posted);
+    assert_eq!(pay.lines.len(), 3);
+    assert_eq!(pay.lines[0].fee, installments[0].fee_due, "fee before principal");
+    let twice = store.repay_loan(loan.id, Rials::new(first_two + 1_000), day("1403/02/15"), "pay-1", 4).await.unwrap();
+    assert!(twice.already_posted);
+    assert_eq!(twice.seq, pay.seq);
+    assert!(matches!(
+        store.repay_loan(loan.id, Rials::new(5), day("1403/02/15"), "pay-1", 4).await,
+        Err(StoreError::Rejected { error: LedgerError::IdempotencyConflict { .. }, .. })
+    ));
+    let left: i64 = store.installments(loan.id).await.unwrap().iter().map(|i| i.outstanding().get()).sum();
+    assert_eq!(left, owed - first_two - 1_000);
+
+    // An over-payment is refused and changes nothing.
+    assert!(matches!(
+        store.repay_loan(loan.id, Rials::new(left + 1), day("1403/03/15"), "pay-too-much", 5).await,
+        Err(StoreError::Invalid(m)) if m.contains("more than")
+    ));
+
+    // A mistaken repayment is reversed; the installments follow.
+    store.reverse_repayment(loan.id, pay.seq, "undo-pay-1", "مبلغ اشتباه ثبت شد", day("1403/02/16"), 6).await.unwrap();
+    let restored: i64 = store.installments(loan.id).await.unwrap().iter().map(|i| i.outstanding().get()).sum();
+    assert_eq!(restored, owed);
+    assert!(matches!(
+        store.reverse_repayment(loan.id, pay.seq, "undo-again", "x", day("1403/02/16"), 6).await,
+        Err(StoreError::Rejected { error: LedgerError::AlreadyReversed { .. }, .. })
+    ));
+
+    // Paying everything closes the loan, and the member may ask again.
+    store.repay_loan(loan.id, Rials::new(owed), day("1403/03/01"), "pay-all", 7).await.unwrap();
+    assert_eq!(store.loan(loan.id).await.unwrap().status, LoanStatus::Closed);
+    assert_eq!(cash_line(store.clone()).await, 60_650_000);
+    let tb = store.trial_balance_of_book(fund.book_id).await.unwrap();
+    assert_eq!(tb.lines.iter().find(|l| l.code == "1200").unwrap().balance_rials, 0);
+    assert_eq!(tb.lines.iter().find(|l| l.code == "4010").unwrap().balance_rials, -650_000);
+    assert!(store.check_loan(fund.id, &application(10_000_000, vec![guarantor])).await.unwrap().is_empty());
+    let report = store.verify().await.unwrap();
+    assert!(report.is_clean(), "{:?}", report.problems);
+}
