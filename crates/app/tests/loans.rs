@@ -158,3 +158,83 @@ async fn a_loan_from_request_to_payoff() {
     let report = store.verify().await.unwrap();
     assert!(report.is_clean(), "{:?}", report.problems);
 }
+
+#[tokio::test]
+async fn the_close_of_day_marks_arrears_and_penalties_once_and_catches_up() {
+    let db = TestDatabase::new().await;
+    let store = Store::open(&db.url).await.unwrap();
+    let clock = FixedClock(0);
+    let country = store.add_place(None, PlaceKind::Country, "ایران").await.unwrap();
+    let village = store.add_place(Some(country.id), PlaceKind::Village, "زیاران").await.unwrap();
+    let rules = FundRules {
+        late_rule: domain::fund::LateRule::Daily,
+        guarantors_required: 0,
+        savings_multiple_hundredths: 1_000,
+        ..FundRules::usual()
+    };
+    let fund = store.create_fund(village.id, "صندوق زیاران", day("1402/01/01"), &rules, 0).await.unwrap();
+    let member = store
+        .add_member(
+            fund.id,
+            &NewMember {
+                national_id: NationalId::parse("0499370899").unwrap(),
+                first_name: "زهرا".into(),
+                last_name: "رحیمی".into(),
+                father_name: "علی".into(),
+                phone: None,
+                place_id: village.id,
+                joined_on: day("1402/01/01"),
+            },
+        )
+        .await
+        .unwrap();
+    move_savings(&store, &clock, member.id, SavingsMove::Deposit, Rials::new(150_000_000), day("1402/02/01"), "s")
+        .await
+        .unwrap();
+    let loan = store
+        .request_loan(
+            fund.id,
+            &LoanApplication {
+                member_id: member.id,
+                amount: Rials::new(120_000_000),
+                term_months: 12,
+                purpose: "قالی‌بافی".into(),
+                jobs_created: 1,
+                jobs_revived: 0,
+                guarantors: vec![],
+                on: day("1403/01/10"),
+            },
+        )
+        .await
+        .unwrap();
+    store.approve_loan(loan.id, "مریم").await.unwrap();
+    store.disburse_loan(loan.id, day("1403/01/15"), "out", 0).await.unwrap();
+    let first = store.installments(loan.id).await.unwrap()[0];
+    assert_eq!(first.due_on, day("1403/02/15"));
+    assert_eq!(first.outstanding(), Rials::new(10_220_000));
+
+    // Nothing is late the day it falls due; 29 days later it is 30 days late.
+    let report = store.close_days_until(first.due_on.add_days(29), 1).await.unwrap();
+    assert_eq!(report.first, Some(day("1403/01/15")));
+    assert_eq!(report.days_closed, 61);
+    assert_eq!(report.loans_late, 1);
+    let loan_now = store.loan(loan.id).await.unwrap();
+    assert_eq!(loan_now.days_past_due, 30);
+    assert_eq!(domain::fund::AgingBucket::of(loan_now.days_past_due), domain::fund::AgingBucket::Days1To30);
+    // 10,220,000 × (4 + 6) × 30 / 36,000
+    assert_eq!(store.installments(loan.id).await.unwrap()[0].penalty_due, Rials::new(85_166));
+
+    // Running again closes nothing and changes nothing.
+    let again = store.close_days_until(first.due_on.add_days(29), 2).await.unwrap();
+    assert_eq!(again.days_closed, 0);
+    assert_eq!(store.installments(loan.id).await.unwrap()[0].penalty_due, Rials::new(85_166));
+    assert_eq!(store.last_closed_day().await.unwrap(), Some(first.due_on.add_days(29)));
+
+    // A payment goes to the penalty first.
+    let pay = store.repay_loan(loan.id, Rials::new(100_000), first.due_on.add_days(30), "p", 3).await.unwrap();
+    assert_eq!(pay.lines[0].penalty, Rials::new(85_166));
+    assert_eq!(pay.lines[0].fee, Rials::new(100_000 - 85_166));
+    let tb = store.trial_balance_of_book(fund.book_id).await.unwrap();
+    assert_eq!(tb.lines.iter().find(|l| l.code == "4020").unwrap().balance_rials, -85_166);
+    assert!(store.verify().await.unwrap().is_clean());
+}

@@ -50,6 +50,13 @@ enum Command {
     /// Reports derived from the books.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Close every day not yet closed up to DATE (default: yesterday): arrears, days late, penalties.
+    /// Safe to run again; catches up on missed days.
+    CloseDay {
+        /// The last day to close (Jalali, such as 1403/05/12).
+        #[arg(long, value_parser = parse_jalali)]
+        until: Option<domain::JalaliDate>,
+    },
     /// Calculators that need no database.
     #[command(subcommand)]
     Calc(CalcCommand),
@@ -238,6 +245,21 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Report(ReportCommand::TrialBalance(args)) => trial_balance(&store, &args).await,
         Command::Calc(_) => Ok(ExitCode::SUCCESS),
+        Command::CloseDay { until } => {
+            let until = until.map_or_else(|| web::today(&SystemClock).to_iso().add_days(-1), |d| d.to_iso());
+            let report = store.close_days_until(until, SystemClock.now_ms()).await?;
+            match (report.first, report.last) {
+                (Some(first), Some(last)) => println!(
+                    "closed {} day(s), {} to {}: {} loan(s) late",
+                    report.days_closed,
+                    first.to_jalali(),
+                    last.to_jalali(),
+                    report.loans_late
+                ),
+                _ => println!("every day up to {} was already closed", until.to_jalali()),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Backup { file } => {
             store.backup_to(&file).await?;
             println!("backup written to {file}");
@@ -254,6 +276,22 @@ async fn serve(store: Store, addr: &str) -> Result<ExitCode, Failure> {
         tokio::net::TcpListener::bind(addr).await.map_err(|e| fail(format!("cannot listen on {addr}: {e}")))?;
     let local = listener.local_addr().map_err(|e| fail(e.to_string()))?;
     println!("Abadi is serving on http://{local}/ (آبادی در حال اجراست)");
+    // The close of day runs at start-up and then every hour: a laptop that slept through midnight
+    // catches up on the days it missed. Closing a closed day is a no-op.
+    let closer = store.clone();
+    tokio::spawn(async move {
+        loop {
+            let yesterday = web::today(&SystemClock).to_iso().add_days(-1);
+            match closer.close_days_until(yesterday, SystemClock.now_ms()).await {
+                Ok(report) if report.days_closed > 0 => {
+                    tracing::info!(days = report.days_closed, late = report.loans_late, "closed days")
+                }
+                Ok(_) => {}
+                Err(error) => tracing::error!(%error, "close of day failed; will retry"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3_600)).await;
+        }
+    });
     let state = web::AppState { store, clock: Arc::new(SystemClock) };
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -296,3 +296,17 @@ async fn unknown_books_and_places_are_named_in_the_error() {
     let out = abadi(&db.url, &["report", "trial-balance", "--book", "1", "--place", "1"]);
     assert_eq!(out.status.code(), Some(2), "clap refuses conflicting scopes");
 }
+
+#[tokio::test]
+async fn close_day_says_what_it_closed_and_is_safe_to_repeat() {
+    let db = TestDatabase::new().await;
+    Store::open(&db.url).await.unwrap().close().await;
+    let out = abadi(&db.url, &["close-day", "--until", "1403/05/12"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "closed 1 day(s), 1403/05/12 to 1403/05/12: 0 loan(s) late\n");
+    let again = abadi(&db.url, &["close-day", "--until", "1403/05/12"]);
+    assert_eq!(stdout(&again), "every day up to 1403/05/12 was already closed\n");
+    let bad = abadi(&db.url, &["close-day", "--until", "1403/13/01"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("month 13 does not exist"), "{}", stderr(&bad));
+}

@@ -20,12 +20,14 @@ macro_rules! begin_posting {
 }
 
 mod books;
+mod closeday;
 mod funds;
 mod loans;
 mod schema;
 pub mod testing;
 
 pub use books::{Account, Book, EntryFilter, Place, PostOutcome, PostStatus, PostedEntry, VerifyProblem, VerifyReport};
+pub use closeday::{CATCH_UP_DAYS_MAX, CloseReport};
 pub use funds::{Fund, Member, NewMember, check_rules};
 pub use loans::{Loan, LoanApplication, LoanStatus, Repayment};
 pub use schema::SCHEMA_VERSION;

@@ -65,6 +65,8 @@ pub struct Loan {
     pub disbursed_on: Option<IsoDate>,
     pub account_id: Option<AccountId>,
     pub upfront_fee: Rials,
+    /// How late the loan was at the last close of day.
+    pub days_past_due: i64,
 }
 
 /// A repayment as posted.
@@ -108,6 +110,7 @@ fn loan_from_row(row: &AnyRow) -> StoreResult<Loan> {
             .transpose()?,
         account_id: row.try_get::<Option<i64>, _>("account_id")?.map(AccountId),
         upfront_fee: Rials::new(row.try_get("upfront_fee_rials")?),
+        days_past_due: row.try_get("days_past_due")?,
     })
 }
 

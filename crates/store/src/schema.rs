@@ -4,7 +4,7 @@ use crate::Backend;
 
 /// The schema version this program writes. A database with a higher version was written by a newer
 /// Abadi and is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Each migration is a list of statements; tokens in braces are replaced per dialect.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -176,6 +176,11 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         principal_rials BIGINT NOT NULL,
         PRIMARY KEY (book_id, entry_seq, number)
     )",
+    ],
+    // 4: the close of day: which days are closed, and how late each loan was at the last close.
+    &[
+        "CREATE TABLE closed_days (day TEXT NOT NULL PRIMARY KEY, closed_at_ms BIGINT NOT NULL, loans_late BIGINT NOT NULL)",
+        "ALTER TABLE loans ADD COLUMN days_past_due BIGINT NOT NULL DEFAULT 0",
     ],
 ];
 
