@@ -69,3 +69,86 @@ pub async fn savings_balance(store: &Store, member_id: i64) -> StoreResult<Rials
     let account = store.account(member.savings_account).await?;
     Ok(Rials::new(account.kind.normal_balance(account.balance_rials)))
 }
+
+/// What the organisation's money is to the fund.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InjectionKind {
+    /// Owed back to the organisation (a liability of the fund).
+    Loan,
+    /// Given for good (the fund's equity).
+    Grant,
+}
+
+/// The organisation's money moving into a fund, or a capital loan paid back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CapitalMove<'a> {
+    pub fund_id: i64,
+    pub kind: InjectionKind,
+    pub amount: Rials,
+    /// Where the money comes from (programme and year), or what the repayment settles.
+    pub source: &'a str,
+    pub on: IsoDate,
+}
+
+/// Records the organisation's money put into a fund, with its source, as one entry.
+pub async fn inject_capital(
+    store: &Store,
+    clock: &dyn Clock,
+    injection: &CapitalMove<'_>,
+    idempotency_key: &str,
+) -> StoreResult<PostOutcome> {
+    capital_entry(store, clock, injection, idempotency_key, false).await
+}
+
+/// Records the fund paying back part of a capital loan. Refused by the books beyond what is owed.
+pub async fn repay_capital(
+    store: &Store,
+    clock: &dyn Clock,
+    repayment: &CapitalMove<'_>,
+    idempotency_key: &str,
+) -> StoreResult<PostOutcome> {
+    let repayment = CapitalMove { kind: InjectionKind::Loan, ..repayment.clone() };
+    capital_entry(store, clock, &repayment, idempotency_key, true).await
+}
+
+async fn capital_entry(
+    store: &Store,
+    clock: &dyn Clock,
+    movement: &CapitalMove<'_>,
+    idempotency_key: &str,
+    repayment: bool,
+) -> StoreResult<PostOutcome> {
+    let CapitalMove { fund_id, kind, amount, source, on } = *movement;
+    if !amount.is_positive() {
+        return Err(invalid("the amount must be more than zero"));
+    }
+    let source = domain::text::normalize_text(source);
+    if source.is_empty() {
+        return Err(invalid("say where the money comes from (the source), such as the programme and year"));
+    }
+    let fund = store.fund(fund_id).await?;
+    if on < fund.opened_on {
+        return Err(invalid(format!("the fund opened on {}", fund.opened_on)));
+    }
+    let cash = store.fund_account(&fund, codes::CASH).await?;
+    let (code, object, other) = match kind {
+        InjectionKind::Loan => ("capital.loan", "injection:loan", codes::CAPITAL),
+        InjectionKind::Grant => ("capital.grant", "injection:grant", codes::GRANTS),
+    };
+    let other = store.fund_account(&fund, other).await?;
+    let (code, postings) = if repayment {
+        ("capital.repay", vec![PostingDraft::debit(other, amount), PostingDraft::credit(cash, amount)])
+    } else {
+        (code, vec![PostingDraft::debit(cash, amount), PostingDraft::credit(other, amount)])
+    };
+    let draft = EntryDraft {
+        idempotency_key: IdempotencyKey::parse(idempotency_key).map_err(invalid)?,
+        code: EntryCode::parse(code).map_err(invalid)?,
+        object_ref: object.to_string(),
+        effective_on: on,
+        memo: source,
+        reverses: None,
+        postings,
+    };
+    store.post_entry(fund.book_id, &draft, clock.now_ms()).await
+}

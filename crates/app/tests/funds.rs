@@ -137,3 +137,50 @@ async fn savings_post_once_and_never_go_negative() {
     assert!(tb.lines.iter().all(|l| !l.code.contains("-M")), "sub-accounts are not listed one by one");
     assert!(store.verify().await.unwrap().is_clean());
 }
+
+#[tokio::test]
+async fn capital_comes_in_as_a_loan_or_a_grant_and_health_figures_follow() {
+    use app::funds::{CapitalMove, InjectionKind, inject_capital, repay_capital};
+    let (_db, store, fund, village) = setup().await;
+    let clock = FixedClock(0);
+    let on = day("1403/02/01");
+    let capital = |kind, amount: i64, source: &'static str, on| CapitalMove {
+        fund_id: fund.id,
+        kind,
+        amount: Rials::new(amount),
+        source,
+        on,
+    };
+    inject_capital(&store, &clock, &capital(InjectionKind::Loan, 50_000_000, "تبصره ۱۶ سال ۱۴۰۳", on), "inj-1")
+        .await
+        .unwrap();
+    inject_capital(&store, &clock, &capital(InjectionKind::Grant, 10_000_000, "کمک بلاعوض بنیاد", on), "inj-2")
+        .await
+        .unwrap();
+    assert!(matches!(
+        inject_capital(&store, &clock, &capital(InjectionKind::Grant, 1, "  ", on), "inj-3").await,
+        Err(StoreError::Invalid(_))
+    ));
+    let back = |amount, on| capital(InjectionKind::Loan, amount, "بازپرداخت", on);
+    repay_capital(&store, &clock, &back(20_000_000, day("1403/06/01")), "back-1").await.unwrap();
+    match repay_capital(&store, &clock, &back(30_000_001, day("1403/07/01")), "back-2").await {
+        Err(StoreError::Rejected { error: LedgerError::WouldGoNegative { .. }, .. }) => {}
+        other => panic!("more than is owed must be refused, got {other:?}"),
+    }
+    let tb = store.trial_balance_of_book(fund.book_id).await.unwrap();
+    let line = |code: &str| tb.lines.iter().find(|l| l.code == code).unwrap().balance_rials;
+    assert_eq!((line("2100"), line("3100"), line("1010")), (-30_000_000, -10_000_000, 40_000_000));
+
+    let ali = store.add_member(fund.id, &person("0499370899", "علی", "کریمی", village)).await.unwrap();
+    move_savings(&store, &clock, ali.id, SavingsMove::Deposit, Rials::new(8_000_000), day("1403/02/01"), "d")
+        .await
+        .unwrap();
+    let health = store.fund_health(fund.id, day("1403/08/01")).await.unwrap();
+    assert_eq!((health.members, health.members_active), (1, 1));
+    assert_eq!(health.savings, Rials::new(8_000_000));
+    assert_eq!(health.cash, Rials::new(48_000_000));
+    assert_eq!(health.liquidity, 6.0);
+    assert_eq!(health.par30, 0.0);
+    assert_eq!(health.repayment_rate, 1.0, "nothing fell due yet");
+    assert_eq!(health.age_months, 7);
+}

@@ -230,6 +230,11 @@ async fn the_close_of_day_marks_arrears_and_penalties_once_and_catches_up() {
     assert_eq!(store.installments(loan.id).await.unwrap()[0].penalty_due, Rials::new(85_166));
     assert_eq!(store.last_closed_day().await.unwrap(), Some(first.due_on.add_days(29)));
 
+    let health = store.fund_health(fund.id, first.due_on.add_days(29)).await.unwrap();
+    assert_eq!(health.par30, 1.0, "the only loan is 30 days late");
+    assert_eq!(health.repayment_rate, 0.0);
+    assert_eq!(health.loans_outstanding, Rials::new(120_000_000));
+
     // A payment goes to the penalty first.
     let pay = store.repay_loan(loan.id, Rials::new(100_000), first.due_on.add_days(30), "p", 3).await.unwrap();
     assert_eq!(pay.lines[0].penalty, Rials::new(85_166));

@@ -34,7 +34,7 @@ pub const FUND_CHART: &[(&str, &str, crate::books::AccountKind, bool)] = {
         (codes::CASH, "صندوق و بانک", Asset, true),
         (codes::LOANS, "وام‌های قرض‌الحسنه", Asset, true),
         (codes::SAVINGS, "پس‌انداز اعضا", Liability, false),
-        (codes::CAPITAL, "منابع تزریقی سازمان", Liability, false),
+        (codes::CAPITAL, "منابع تزریقی سازمان", Liability, true),
         (codes::GRANTS, "کمک‌های بلاعوض", Equity, false),
         (codes::FEE_INCOME, "درآمد کارمزد", Income, false),
         (codes::PENALTY_INCOME, "درآمد دیرکرد", Income, false),
@@ -573,6 +573,67 @@ pub fn par30(loans: &[(Rials, i64)]) -> f64 {
     }
     let at_risk: i128 = loans.iter().filter(|(_, days)| *days >= 30).map(|(p, _)| i128::from(p.get())).sum();
     at_risk as f64 / total as f64
+}
+
+/// A fund's health figures, as a programme officer reads them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FundHealth {
+    pub members: u32,
+    pub members_active: u32,
+    pub savings: Rials,
+    pub cash: Rials,
+    pub loans_outstanding: Rials,
+    pub loans_open: u32,
+    /// Outstanding principal of loans 30+ days late over all outstanding principal.
+    pub par30: f64,
+    /// What was paid of what fell due so far (1 when nothing fell due).
+    pub repayment_rate: f64,
+    /// Cash over members' savings (0 when there are no savings).
+    pub liquidity: f64,
+    pub loans_per_member: f64,
+    pub age_months: u32,
+}
+
+/// The facts health figures are computed from.
+#[derive(Clone, Debug, Default)]
+pub struct HealthFacts {
+    pub members: u32,
+    pub members_active: u32,
+    pub savings: Rials,
+    pub cash: Rials,
+    /// Each open loan's outstanding principal and days past due.
+    pub loans: Vec<(Rials, i64)>,
+    pub due_so_far: Rials,
+    pub paid_of_due: Rials,
+    pub opened_on: Option<IsoDate>,
+    pub on: Option<IsoDate>,
+}
+
+impl FundHealth {
+    pub fn compute(facts: &HealthFacts) -> FundHealth {
+        let ratio = |a: i64, b: i64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let outstanding: i64 = facts.loans.iter().map(|(p, _)| p.get()).sum();
+        FundHealth {
+            members: facts.members,
+            members_active: facts.members_active,
+            savings: facts.savings,
+            cash: facts.cash,
+            loans_outstanding: Rials::new(outstanding),
+            loans_open: facts.loans.len() as u32,
+            par30: par30(&facts.loans),
+            repayment_rate: if facts.due_so_far.is_positive() {
+                ratio(facts.paid_of_due.get(), facts.due_so_far.get())
+            } else {
+                1.0
+            },
+            liquidity: ratio(facts.cash.get(), facts.savings.get()),
+            loans_per_member: ratio(facts.loans.len() as i64, i64::from(facts.members_active)),
+            age_months: match (facts.opened_on, facts.on) {
+                (Some(opened), Some(on)) => whole_months_between(opened, on),
+                _ => 0,
+            },
+        }
+    }
 }
 
 /// A lottery among eligible members that anyone can recompute: the winner is entrant

@@ -22,6 +22,7 @@ macro_rules! begin_posting {
 mod books;
 mod closeday;
 mod funds;
+mod health;
 mod loans;
 mod schema;
 pub mod testing;
