@@ -57,6 +57,9 @@ enum Command {
         #[arg(long, value_parser = parse_jalali)]
         until: Option<domain::JalaliDate>,
     },
+    /// The fund's lottery for the next loan.
+    #[command(subcommand)]
+    Lottery(LotteryCommand),
     /// Calculators that need no database.
     #[command(subcommand)]
     Calc(CalcCommand),
@@ -76,6 +79,29 @@ enum Command {
         /// Only post this many synthetic entries one durable transaction each, then stop.
         #[arg(long, conflicts_with = "bulk_only")]
         single_only: Option<u64>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum LotteryCommand {
+    /// Draw among the members eligible on the date and record the result with its seed and entrants.
+    Draw {
+        #[arg(long)]
+        fund: i64,
+        /// What was said aloud at the meeting (date and three words, say): anyone can recompute from it.
+        #[arg(long)]
+        seed: String,
+        /// The cycle a member wins at most once in (default: the Jalali year of the draw).
+        #[arg(long)]
+        cycle: Option<String>,
+        /// The draw date (Jalali; default today).
+        #[arg(long, value_parser = parse_jalali)]
+        on: Option<domain::JalaliDate>,
+    },
+    /// Recompute a recorded draw from its published seed and entrants; exits 1 if it does not match.
+    Verify {
+        /// The draw's number.
+        draw: i64,
     },
 }
 
@@ -245,6 +271,32 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Report(ReportCommand::TrialBalance(args)) => trial_balance(&store, &args).await,
         Command::Calc(_) => Ok(ExitCode::SUCCESS),
+        Command::Lottery(LotteryCommand::Draw { fund, seed, cycle, on }) => {
+            let on = on.unwrap_or_else(|| web::today(&SystemClock));
+            let cycle = cycle.unwrap_or_else(|| on.year().to_string());
+            let record = store.draw_lottery(fund, on.to_iso(), &cycle, &seed, SystemClock.now_ms()).await?;
+            print_draw(&record);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Lottery(LotteryCommand::Verify { draw }) => {
+            let record = store.lottery_draw(draw).await?;
+            print_draw(&record);
+            let again = domain::fund::draw_lottery(&record.draw.seed, &record.draw.entrants);
+            match again {
+                Ok(recomputed) if recomputed == record.draw => {
+                    println!("verified: recomputing from the seed and the entrants gives the same winner");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Ok(recomputed) => {
+                    println!("MISMATCH: recomputed winner {} with digest {}", recomputed.winner, recomputed.digest_hex);
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(e) => {
+                    println!("MISMATCH: {e}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
         Command::CloseDay { until } => {
             let until = until.map_or_else(|| web::today(&SystemClock).to_iso().add_days(-1), |d| d.to_iso());
             let report = store.close_days_until(until, SystemClock.now_ms()).await?;
@@ -380,6 +432,24 @@ fn calc_loan(args: &LoanArgs) -> Result<ExitCode, Failure> {
     println!("total fee: {}", money(schedule.total_fee()));
     println!("total repaid: {}", money(schedule.total()));
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_draw(record: &store::DrawRecord) {
+    println!(
+        "draw {} of fund {}, cycle {}, on {}",
+        record.id,
+        record.fund_id,
+        record.cycle,
+        record.drawn_on.to_jalali()
+    );
+    println!("seed: {}", record.draw.seed);
+    println!(
+        "entrants ({}): {}",
+        record.draw.entrants.len(),
+        record.draw.entrants.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+    );
+    println!("sha256: {}", record.draw.digest_hex);
+    println!("winner: member {}", record.draw.winner);
 }
 
 fn peak_memory_kib() -> Option<u64> {

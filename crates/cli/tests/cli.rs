@@ -310,3 +310,50 @@ async fn close_day_says_what_it_closed_and_is_safe_to_repeat() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("month 13 does not exist"), "{}", stderr(&bad));
 }
+
+/// A draw anyone can check: `abadi lottery verify` recomputes it; a tampered record fails.
+#[tokio::test]
+async fn a_lottery_draw_can_be_verified_and_a_forged_one_is_caught() {
+    use domain::fund::FundRules;
+    let db = TestDatabase::new().await;
+    let store = Store::open(&db.url).await.unwrap();
+    let country = store.add_place(None, domain::PlaceKind::Country, "ایران").await.unwrap();
+    let village = store.add_place(Some(country.id), domain::PlaceKind::Village, "ده").await.unwrap();
+    let start = domain::JalaliDate::parse("1402/01/01").unwrap().to_iso();
+    let fund = store.create_fund(village.id, "صندوق", start, &FundRules::usual(), 0).await.unwrap();
+    for (i, id) in ["0499370899", "0084575948", "0013542419"].iter().enumerate() {
+        let new = store::NewMember {
+            national_id: domain::NationalId::parse(id).unwrap(),
+            first_name: format!("عضو{i}"),
+            last_name: "کریمی".into(),
+            father_name: String::new(),
+            phone: None,
+            place_id: village.id,
+            joined_on: start,
+        };
+        store.add_member(fund.id, &new).await.unwrap();
+    }
+    store.close().await;
+    let fund_id = fund.id.to_string();
+    let draw =
+        |seed: &str| abadi(&db.url, &["lottery", "draw", "--fund", &fund_id, "--seed", seed, "--on", "1403/05/12"]);
+    let out = draw("۱۴۰۳/۰۵/۱۲ گندم باران کوه");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("entrants (3): 1, 2, 3"), "{}", stdout(&out));
+    let verify = abadi(&db.url, &["lottery", "verify", "1"]);
+    assert!(verify.status.success(), "{}", stdout(&verify));
+    assert!(stdout(&verify).contains("verified"));
+    // Each member wins at most once per cycle.
+    assert!(stdout(&draw("دوم")).contains("entrants (2)"));
+    assert!(stdout(&draw("سوم")).contains("entrants (1)"));
+    let none = draw("چهارم");
+    assert_eq!(none.status.code(), Some(1));
+    assert!(stderr(&none).contains("no member is eligible"), "{}", stderr(&none));
+
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+    sqlx::query("UPDATE lottery_draws SET seed = 'forged' WHERE id = 1").execute(&mut conn).await.unwrap();
+    let forged = abadi(&db.url, &["lottery", "verify", "1"]);
+    assert_eq!(forged.status.code(), Some(1));
+    assert!(stdout(&forged).contains("MISMATCH"), "{}", stdout(&forged));
+}

@@ -24,6 +24,7 @@ mod closeday;
 mod funds;
 mod health;
 mod loans;
+mod lottery;
 mod schema;
 pub mod testing;
 
@@ -31,6 +32,7 @@ pub use books::{Account, Book, EntryFilter, Place, PostOutcome, PostStatus, Post
 pub use closeday::{CATCH_UP_DAYS_MAX, CloseReport};
 pub use funds::{Fund, Member, NewMember, check_rules};
 pub use loans::{Loan, LoanApplication, LoanStatus, Repayment};
+pub use lottery::DrawRecord;
 pub use schema::SCHEMA_VERSION;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

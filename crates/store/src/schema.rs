@@ -4,7 +4,7 @@ use crate::Backend;
 
 /// The schema version this program writes. A database with a higher version was written by a newer
 /// Abadi and is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Each migration is a list of statements; tokens in braces are replaced per dialect.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -182,6 +182,19 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         "CREATE TABLE closed_days (day TEXT NOT NULL PRIMARY KEY, closed_at_ms BIGINT NOT NULL, loans_late BIGINT NOT NULL)",
         "ALTER TABLE loans ADD COLUMN days_past_due BIGINT NOT NULL DEFAULT 0",
     ],
+    // 5: lottery draws, published with their seed and entrants so that anyone can recompute them.
+    &["CREATE TABLE lottery_draws (
+        id {pk},
+        fund_id BIGINT NOT NULL REFERENCES funds(id),
+        cycle TEXT NOT NULL,
+        drawn_on TEXT NOT NULL,
+        seed TEXT NOT NULL,
+        entrants TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        winner_member_id BIGINT NOT NULL REFERENCES members(id),
+        drawn_at_ms BIGINT NOT NULL,
+        UNIQUE (fund_id, cycle, winner_member_id)
+    )"],
 ];
 
 /// Renders one statement for a dialect, as zero or more statements.
