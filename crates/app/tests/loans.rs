@@ -155,6 +155,15 @@ async fn a_loan_from_request_to_payoff() {
     assert_eq!(tb.lines.iter().find(|l| l.code == "1200").unwrap().balance_rials, 0);
     assert_eq!(tb.lines.iter().find(|l| l.code == "4010").unwrap().balance_rials, -650_000);
     assert!(store.check_loan(fund.id, &application(10_000_000, vec![guarantor])).await.unwrap().is_empty());
+
+    // The member's statement: savings by month and the loan with its schedule, all paid.
+    let statement = store.member_statement(borrower, day("1403/03/01")).await.unwrap();
+    assert_eq!(statement.savings.first().unwrap().month, JalaliDate::parse("1402/01/01").unwrap().jalali_month());
+    assert_eq!(statement.savings.len(), 15, "1402/01 through 1403/03");
+    assert_eq!(statement.savings[1].deposits, Rials::new(20_000_000));
+    assert_eq!(statement.savings.last().unwrap().balance, Rials::new(20_000_000));
+    assert_eq!(statement.loans.len(), 1);
+    assert!(statement.loans[0].1.iter().all(|i| i.outstanding() == Rials::ZERO));
     let report = store.verify().await.unwrap();
     assert!(report.is_clean(), "{:?}", report.problems);
 }

@@ -575,6 +575,64 @@ pub fn par30(loans: &[(Rials, i64)]) -> f64 {
     at_risk as f64 / total as f64
 }
 
+/// One Jalali month of a member's savings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SavingsMonth {
+    pub month: crate::date::JalaliMonth,
+    pub deposits: Rials,
+    pub withdrawals: Rials,
+    /// The balance at the month's end.
+    pub balance: Rials,
+    /// The dues of this month under the rules then in force.
+    pub dues: Rials,
+    /// Dues so far not covered by deposits so far (zero when ahead).
+    pub behind: Rials,
+}
+
+/// A member's savings month by month, from the month they joined through `through`, with dues.
+/// `movements` are (date, amount): deposits positive, withdrawals negative.
+pub fn savings_by_month(
+    movements: &[(IsoDate, i64)],
+    joined_on: IsoDate,
+    through: IsoDate,
+    rules: &RuleHistory,
+) -> Vec<SavingsMonth> {
+    let first = joined_on.to_jalali().jalali_month();
+    let last = through.to_jalali().jalali_month();
+    let mut months = Vec::new();
+    let (mut balance, mut dues_total, mut deposits_total) = (0i64, 0i64, 0i64);
+    let mut month = first;
+    while month <= last {
+        let (mut deposits, mut withdrawals) = (0, 0);
+        for (on, amount) in movements {
+            if month.contains(on.to_jalali()) {
+                if *amount >= 0 {
+                    deposits += amount;
+                } else {
+                    withdrawals -= amount;
+                }
+            }
+        }
+        balance += deposits - withdrawals;
+        let dues = rules.on(month.first_day().to_iso()).monthly_savings.get();
+        dues_total += dues;
+        deposits_total += deposits;
+        months.push(SavingsMonth {
+            month,
+            deposits: Rials::new(deposits),
+            withdrawals: Rials::new(withdrawals),
+            balance: Rials::new(balance),
+            dues: Rials::new(dues),
+            behind: Rials::new((dues_total - deposits_total).max(0)),
+        });
+        match month.add_months(1) {
+            Ok(next) => month = next,
+            Err(_) => break,
+        }
+    }
+    months
+}
+
 /// A fund's health figures, as a programme officer reads them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FundHealth {
@@ -698,6 +756,19 @@ mod tests {
             overdue_installments: 0,
             guaranteed: Rials::ZERO,
         }
+    }
+
+    #[test]
+    fn savings_month_by_month_with_dues() {
+        let rules =
+            RuleHistory::new(d("1403/01/01"), FundRules { monthly_savings: Rials::new(100), ..FundRules::usual() });
+        let movements = [(d("1403/01/20"), 100), (d("1403/03/05"), 250), (d("1403/03/20"), -50)];
+        let months = savings_by_month(&movements, d("1403/01/15"), d("1403/04/01"), &rules);
+        let view: Vec<(u32, i64, i64, i64, i64)> = months
+            .iter()
+            .map(|m| (m.month.month(), m.deposits.get(), m.withdrawals.get(), m.balance.get(), m.behind.get()))
+            .collect();
+        assert_eq!(view, vec![(1, 100, 0, 100, 0), (2, 0, 0, 100, 100), (3, 250, 50, 300, 0), (4, 0, 0, 300, 50)]);
     }
 
     #[test]

@@ -26,6 +26,7 @@ mod health;
 mod loans;
 mod lottery;
 mod schema;
+mod statement;
 pub mod testing;
 
 pub use books::{Account, Book, EntryFilter, Place, PostOutcome, PostStatus, PostedEntry, VerifyProblem, VerifyReport};
@@ -34,6 +35,7 @@ pub use funds::{Fund, Member, NewMember, check_rules};
 pub use loans::{Loan, LoanApplication, LoanStatus, Repayment};
 pub use lottery::DrawRecord;
 pub use schema::SCHEMA_VERSION;
+pub use statement::MemberStatement;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
