@@ -41,12 +41,15 @@ fn op() -> impl Strategy<Value = Op> {
 const NATIONAL_IDS: [&str; 8] =
     ["0499370899", "0084575948", "0013542419", "0067749828", "0062148672", "0017839475", "0043217818", "0057314322"];
 
+/// A loan in the model: its id, what is still owed, and the repayments not reversed (seq, amount).
+type ModelLoan = (i64, i64, Vec<(EntrySeq, i64)>);
+
 #[derive(Default)]
 struct Model {
     cash: i64,
     savings: Vec<i64>,
     /// loan id → (outstanding, repayments still standing: (seq, amount))
-    loans: Vec<(i64, i64, Vec<(EntrySeq, i64)>)>,
+    loans: Vec<ModelLoan>,
     last_deposit: Option<(i64, i64, IsoDate, String)>,
 }
 
