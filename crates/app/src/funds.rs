@@ -152,3 +152,42 @@ async fn capital_entry(
     };
     store.post_entry(fund.book_id, &draft, clock.now_ms()).await
 }
+
+/// Records a month's savings for many members of one fund in one database transaction — what the
+/// treasurer collects at the monthly meeting. Each line keeps its own key (`{key_prefix}/m{member}`), so
+/// submitting the sheet twice posts each deposit once. All or nothing.
+pub async fn record_savings_sheet(
+    store: &Store,
+    clock: &dyn Clock,
+    fund_id: i64,
+    deposits: &[(i64, Rials)],
+    on: IsoDate,
+    key_prefix: &str,
+) -> StoreResult<Vec<PostOutcome>> {
+    let fund = store.fund(fund_id).await?;
+    let cash = store.fund_account(&fund, codes::CASH).await?;
+    let members: std::collections::HashMap<i64, store::Member> =
+        store.members(fund_id).await?.into_iter().map(|m| (m.id, m)).collect();
+    let code = EntryCode::parse("savings.deposit").map_err(invalid)?;
+    let mut drafts = Vec::with_capacity(deposits.len());
+    for (member_id, amount) in deposits {
+        let member =
+            members.get(member_id).ok_or(StoreError::NotFound { what: "member of this fund", id: *member_id })?;
+        if !amount.is_positive() {
+            return Err(invalid(format!("member {member_id}: the amount must be more than zero")));
+        }
+        if on < member.joined_on || member.left_on.is_some() {
+            return Err(invalid(format!("member {member_id} is not a member on {on}")));
+        }
+        drafts.push(EntryDraft {
+            idempotency_key: IdempotencyKey::parse(&format!("{key_prefix}/m{member_id}")).map_err(invalid)?,
+            code: code.clone(),
+            object_ref: format!("member:{member_id}"),
+            effective_on: on,
+            memo: String::new(),
+            reverses: None,
+            postings: vec![PostingDraft::debit(cash, *amount), PostingDraft::credit(member.savings_account, *amount)],
+        });
+    }
+    store.post_entries(fund.book_id, &drafts, clock.now_ms()).await
+}

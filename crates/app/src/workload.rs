@@ -220,3 +220,144 @@ pub async fn run_bench(store: &Store, sizes: BenchSizes, mut say: impl FnMut(&st
     }
     Ok(figures)
 }
+
+/// A valid national ID made from a number (for synthetic members).
+pub fn synthetic_national_id(n: u64) -> domain::NationalId {
+    let first_nine = format!("{:09}", n % 1_000_000_000);
+    let sum: u32 = first_nine.bytes().zip((2..=10).rev()).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let s = sum % 11;
+    let check = if s < 2 { s } else { 11 - s };
+    domain::NationalId::parse(&format!("{first_nine}{check}"))
+        .unwrap_or_else(|_| synthetic_national_id(n + 1_000_000_000 / 3 + 7))
+}
+
+/// Sizes of the funds benchmark.
+#[derive(Clone, Copy, Debug)]
+pub struct FundBenchSizes {
+    pub funds: usize,
+    pub members_per_fund: usize,
+    pub months: u32,
+    pub loans_per_fund: usize,
+    pub repetitions: u32,
+}
+
+impl FundBenchSizes {
+    /// The seed's province: 445 funds, about 22,000 members, four years of monthly savings.
+    pub const PROVINCE: FundBenchSizes =
+        FundBenchSizes { funds: 445, members_per_fund: 49, months: 48, loans_per_fund: 7, repetitions: 20 };
+    pub const QUICK: FundBenchSizes =
+        FundBenchSizes { funds: 4, members_per_fund: 8, months: 6, loans_per_fund: 2, repetitions: 5 };
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FundBenchFigures {
+    pub build: Duration,
+    pub members: usize,
+    pub savings_entries: u64,
+    pub loans: usize,
+    pub month_of_savings: Duration,
+    pub month_of_repayments: Duration,
+    pub close_day: Duration,
+    pub statement: Duration,
+    pub health: Duration,
+}
+
+/// Builds a province of funds through the use cases and times a month of activity, a close of day, a
+/// member's statement and a fund's health figures.
+pub async fn run_fund_bench(
+    store: &Store,
+    sizes: FundBenchSizes,
+    mut say: impl FnMut(&str),
+) -> StoreResult<FundBenchFigures> {
+    use crate::funds::record_savings_sheet;
+    use domain::fund::FundRules;
+    let clock = crate::FixedClock(0);
+    let started = Instant::now();
+    let mut figures = FundBenchFigures::default();
+    let (_, villages) = synthetic_province(store, 20, sizes.funds).await?;
+    let opened = domain::JalaliDate::new(1399, 1, 1).map_err(invalid)?;
+    let rules = FundRules { min_membership_months: 0, guarantors_required: 0, ..FundRules::usual() };
+    let mut funds = Vec::with_capacity(sizes.funds);
+    let mut next_id = 1_000;
+    say(&format!("building {} funds with {} members each", sizes.funds, sizes.members_per_fund));
+    for (f, village) in villages.iter().enumerate() {
+        let fund = store.create_fund(*village, &format!("صندوق {}", f + 1), opened.to_iso(), &rules, 0).await?;
+        let mut members = Vec::with_capacity(sizes.members_per_fund);
+        for m in 0..sizes.members_per_fund {
+            next_id += 1;
+            let new = store::NewMember {
+                national_id: synthetic_national_id(next_id),
+                first_name: ["علی", "فاطمه", "حسن", "زهرا", "رضا", "مریم", "محمد"][m % 7].to_string(),
+                last_name: ["کریمی", "احمدی", "رحیمی", "حسینی", "محمدی"][m % 5].to_string(),
+                father_name: "حسین".into(),
+                phone: None,
+                place_id: *village,
+                joined_on: opened.to_iso(),
+            };
+            members.push(store.add_member(fund.id, &new).await?.id);
+            figures.members += 1;
+        }
+        funds.push((fund, members));
+    }
+    say(&format!("posting {} months of savings", sizes.months));
+    let amount = Rials::new(1_000_000);
+    for month in 0..sizes.months {
+        let on = opened.add_months(month as i32).map_err(invalid)?.to_iso().add_days(4);
+        for (fund, members) in &funds {
+            let sheet: Vec<(i64, Rials)> = members.iter().map(|m| (*m, amount)).collect();
+            record_savings_sheet(store, &clock, fund.id, &sheet, on, &format!("s{month}")).await?;
+            figures.savings_entries += sheet.len() as u64;
+        }
+    }
+    let loans_on = opened.add_months(sizes.months as i32).map_err(invalid)?;
+    say(&format!("disbursing {} loans per fund", sizes.loans_per_fund));
+    let mut loans = Vec::new();
+    for (fund, members) in &funds {
+        for member in members.iter().take(sizes.loans_per_fund) {
+            let application = store::LoanApplication {
+                member_id: *member,
+                amount: Rials::new(20_000_000.min(3 * 1_000_000 * i64::from(sizes.months))),
+                term_months: 12,
+                purpose: "دامداری".into(),
+                jobs_created: 1,
+                jobs_revived: 0,
+                guarantors: vec![],
+                on: loans_on.to_iso(),
+            };
+            let loan = store.request_loan(fund.id, &application).await?;
+            store.approve_loan(loan.id, "خزانه‌دار").await?;
+            store.disburse_loan(loan.id, loans_on.to_iso(), &format!("out-{}", loan.id), 0).await?;
+            loans.push(loan.id);
+        }
+    }
+    figures.loans = loans.len();
+    let first_due = loans_on.add_months(1).map_err(invalid)?.to_iso();
+    store.close_days_until(first_due.add_days(-1), 0).await?;
+    figures.build = started.elapsed();
+
+    say("timing a month of activity: every member's savings, then every loan's installment");
+    let meeting = first_due.add_days(4);
+    let t = Instant::now();
+    for (fund, members) in &funds {
+        let sheet: Vec<(i64, Rials)> = members.iter().map(|m| (*m, amount)).collect();
+        record_savings_sheet(store, &clock, fund.id, &sheet, meeting, "month-timed").await?;
+    }
+    figures.month_of_savings = t.elapsed();
+    let t = Instant::now();
+    for loan in &loans {
+        let due = store.installments(*loan).await?[0].outstanding();
+        store.repay_loan(*loan, due, meeting, &format!("rep-{loan}"), 0).await?;
+    }
+    figures.month_of_repayments = t.elapsed();
+
+    say("timing a close of day for the province");
+    store.close_days_until(meeting.add_days(-1), 0).await?;
+    let t = Instant::now();
+    store.close_days_until(meeting, 0).await?;
+    figures.close_day = t.elapsed();
+
+    let (fund, members) = &funds[0];
+    figures.statement = median_time(sizes.repetitions, || store.member_statement(members[0], meeting)).await?;
+    figures.health = median_time(sizes.repetitions, || store.fund_health(fund.id, meeting)).await?;
+    Ok(figures)
+}

@@ -184,3 +184,26 @@ async fn capital_comes_in_as_a_loan_or_a_grant_and_health_figures_follow() {
     assert_eq!(health.repayment_rate, 1.0, "nothing fell due yet");
     assert_eq!(health.age_months, 7);
 }
+
+#[tokio::test]
+async fn the_monthly_sheet_posts_every_line_once_or_nothing() {
+    use app::funds::record_savings_sheet;
+    let (_db, store, fund, village) = setup().await;
+    let clock = FixedClock(0);
+    let ali = store.add_member(fund.id, &person("0499370899", "علی", "کریمی", village)).await.unwrap();
+    let sara = store.add_member(fund.id, &person("0084575948", "سارا", "احمدی", village)).await.unwrap();
+    let on = day("1403/02/05");
+    let sheet = [(ali.id, Rials::new(1_000_000)), (sara.id, Rials::new(2_000_000))];
+    let first = record_savings_sheet(&store, &clock, fund.id, &sheet, on, "sheet-1403-02").await.unwrap();
+    let again = record_savings_sheet(&store, &clock, fund.id, &sheet, on, "sheet-1403-02").await.unwrap();
+    assert!(first.iter().all(|o| o.status == PostStatus::Posted));
+    assert!(again.iter().all(|o| o.status == PostStatus::AlreadyPosted), "a double submit posts nothing");
+    assert_eq!(savings_balance(&store, sara.id).await.unwrap(), Rials::new(2_000_000));
+    // A bad line in the middle: nothing of the sheet is written.
+    let bad = [(ali.id, Rials::new(1_000_000)), (999, Rials::new(5)), (sara.id, Rials::new(1))];
+    assert!(matches!(
+        record_savings_sheet(&store, &clock, fund.id, &bad, day("1403/03/05"), "sheet-1403-03").await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(savings_balance(&store, ali.id).await.unwrap(), Rials::new(1_000_000));
+}

@@ -76,6 +76,9 @@ enum Command {
         /// Only post this many synthetic entries in bulk (for crash tests), then stop.
         #[arg(long)]
         bulk_only: Option<u64>,
+        /// Benchmark the funds at the seed's scale (445 funds, 22,000 members, four years) instead of the books.
+        #[arg(long, conflicts_with_all = ["bulk_only", "single_only"])]
+        funds: bool,
         /// Only post this many synthetic entries one durable transaction each, then stop.
         #[arg(long, conflicts_with = "bulk_only")]
         single_only: Option<u64>,
@@ -317,7 +320,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             println!("backup written to {file}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench { quick, bulk_only, single_only } => {
+        Command::Bench { quick, bulk_only, single_only, funds } => {
+            if funds {
+                return bench_funds(&store, quick).await;
+            }
             bench(&store, &cli.database, quick, bulk_only, single_only).await
         }
     }
@@ -616,6 +622,37 @@ async fn bench(
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn bench_funds(store: &Store, quick: bool) -> Result<ExitCode, Failure> {
+    if !store.books().await?.is_empty() {
+        return Err(fail("the benchmark needs an empty database: give it a new one with --database"));
+    }
+    let sizes = if quick { app::workload::FundBenchSizes::QUICK } else { app::workload::FundBenchSizes::PROVINCE };
+    println!("funds benchmark on {} ({} mode)", store_kind(store), if quick { "quick" } else { "province" });
+    let f = app::workload::run_fund_bench(store, sizes, |line| println!("  {line}")).await?;
+    println!(
+        "built:                     {} funds, {} members, {} savings entries, {} loans in {:.1} s",
+        sizes.funds,
+        f.members,
+        f.savings_entries,
+        f.loans,
+        f.build.as_secs_f64()
+    );
+    println!(
+        "a month of savings:        {:>10.2} s ({} members, one sheet per fund)",
+        f.month_of_savings.as_secs_f64(),
+        f.members
+    );
+    println!(
+        "a month of repayments:     {:>10.2} s ({} loans, one by one)",
+        f.month_of_repayments.as_secs_f64(),
+        f.loans
+    );
+    println!("close of day (province):   {:>10.2} ms", ms(f.close_day));
+    println!("member statement:          {:>10.2} ms ({} months)", ms(f.statement), sizes.months + 2);
+    println!("fund health figures:       {:>10.2} ms", ms(f.health));
     Ok(ExitCode::SUCCESS)
 }
 

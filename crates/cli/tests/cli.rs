@@ -357,3 +357,14 @@ async fn a_lottery_draw_can_be_verified_and_a_forged_one_is_caught() {
     assert_eq!(forged.status.code(), Some(1));
     assert!(stdout(&forged).contains("MISMATCH"), "{}", stdout(&forged));
 }
+
+#[tokio::test]
+async fn the_funds_benchmark_runs_through_the_use_cases_and_leaves_whole_books() {
+    let db = TestDatabase::new().await;
+    Store::open(&db.url).await.unwrap().close().await;
+    let out = abadi(&db.url, &["bench", "--funds", "--quick"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("4 funds, 32 members, 192 savings entries, 8 loans"), "{}", stdout(&out));
+    let verify = abadi(&db.url, &["verify"]);
+    assert!(verify.status.success(), "{}", stdout(&verify));
+}
