@@ -147,6 +147,28 @@ async fn a_loan_from_request_to_payoff() {
         Err(StoreError::Rejected { error: LedgerError::AlreadyReversed { .. }, .. })
     ));
 
+    // Two payments at the same moment queue up; the same payment sent twice at once posts once.
+    let (a, b) = tokio::join!(
+        store.repay_loan(loan.id, Rials::new(1_000), day("1403/02/17"), "c1", 6),
+        store.repay_loan(loan.id, Rials::new(2_000), day("1403/02/17"), "c2", 6)
+    );
+    a.unwrap();
+    b.unwrap();
+    let (c, d) = tokio::join!(
+        store.repay_loan(loan.id, Rials::new(500), day("1403/02/17"), "c3", 6),
+        store.repay_loan(loan.id, Rials::new(500), day("1403/02/17"), "c3", 6)
+    );
+    let (c, d) = (c.unwrap(), d.unwrap());
+    assert_eq!(c.seq, d.seq);
+    assert!(c.already_posted != d.already_posted);
+    let now: i64 = store.installments(loan.id).await.unwrap().iter().map(|i| i.outstanding().get()).sum();
+    assert_eq!(now, owed - 3_500);
+    let paid_on_first = store.installments(loan.id).await.unwrap()[0];
+    assert!(
+        paid_on_first.principal_paid <= paid_on_first.principal_due && paid_on_first.fee_paid <= paid_on_first.fee_due
+    );
+    let owed = now;
+
     // Paying everything closes the loan, and the member may ask again.
     store.repay_loan(loan.id, Rials::new(owed), day("1403/03/01"), "pay-all", 7).await.unwrap();
     assert_eq!(store.loan(loan.id).await.unwrap().status, LoanStatus::Closed);

@@ -118,7 +118,7 @@ fn corrupt(what: &str, value: &str) -> StoreError {
 
 /// The `n`-th bind parameter. SQLite gets anonymous `?` (bound in order): sqlx looks up each named
 /// parameter by a linear scan inside SQLite, which makes a 4,000-value insert quadratic.
-fn param(backend: Backend, n: usize) -> String {
+pub(crate) fn param(backend: Backend, n: usize) -> String {
     match backend {
         Backend::Sqlite => "?".to_string(),
         Backend::Postgres => format!("${n}"),
@@ -149,7 +149,7 @@ fn in_list(backend: Backend, start: usize, count: usize) -> String {
 }
 
 /// A value to bind, borrowed where it can be.
-enum Bind<'a> {
+pub(crate) enum Bind<'a> {
     Int(i64),
     OptInt(Option<i64>),
     Text(&'a str),
@@ -159,21 +159,21 @@ enum Bind<'a> {
 /// Statements that write one operation. On SQLite they go to the driver as one multi-statement call
 /// (each statement binds its own `?` values in turn), which saves a round trip to SQLite's worker
 /// thread per statement; PostgreSQL takes them one by one.
-struct WriteBatch<'a> {
+pub(crate) struct WriteBatch<'a> {
     backend: Backend,
     statements: Vec<(String, Vec<Bind<'a>>)>,
 }
 
 impl<'a> WriteBatch<'a> {
-    fn new(backend: Backend) -> WriteBatch<'a> {
+    pub(crate) fn new(backend: Backend) -> WriteBatch<'a> {
         WriteBatch { backend, statements: Vec::new() }
     }
 
-    fn push(&mut self, sql: String, binds: Vec<Bind<'a>>) {
+    pub(crate) fn push(&mut self, sql: String, binds: Vec<Bind<'a>>) {
         self.statements.push((sql, binds));
     }
 
-    async fn run(self, conn: &mut sqlx::AnyConnection) -> StoreResult<()> {
+    pub(crate) async fn run(self, conn: &mut sqlx::AnyConnection) -> StoreResult<()> {
         fn bind_all<'q>(
             mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
             binds: Vec<Bind<'q>>,

@@ -398,6 +398,15 @@ impl Store {
         rows.iter().map(member_from_row).collect()
     }
 
+    /// The fund chart's accounts by code (sub-accounts left out), in one query.
+    pub async fn fund_accounts(&self, fund: &Fund) -> StoreResult<std::collections::HashMap<String, AccountId>> {
+        let rows = sqlx::query("SELECT code, id FROM accounts WHERE book_id = $1 AND control_code IS NULL")
+            .bind(fund.book_id.0)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("code")?, AccountId(r.try_get("id")?)))).collect()
+    }
+
     /// The id of one of the fund chart's accounts.
     pub async fn fund_account(&self, fund: &Fund, code: &str) -> StoreResult<AccountId> {
         let id: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE book_id = $1 AND code = $2")

@@ -129,6 +129,12 @@ fn installment_from_row(row: &AnyRow) -> StoreResult<InstallmentBalance> {
     })
 }
 
+async fn installments_on(conn: &mut sqlx::AnyConnection, loan_id: i64) -> StoreResult<Vec<InstallmentBalance>> {
+    let sql = format!("SELECT {INSTALLMENT_COLUMNS} FROM installments WHERE loan_id = $1 ORDER BY number");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(loan_id).fetch_all(&mut *conn).await?;
+    rows.iter().map(installment_from_row).collect()
+}
+
 const INSTALLMENT_COLUMNS: &str = "number, due_on, principal_due_rials, fee_due_rials, penalty_due_rials, \
      principal_paid_rials, fee_paid_rials, penalty_paid_rials";
 
@@ -143,9 +149,8 @@ impl Store {
     }
 
     pub async fn installments(&self, loan_id: i64) -> StoreResult<Vec<InstallmentBalance>> {
-        let sql = format!("SELECT {INSTALLMENT_COLUMNS} FROM installments WHERE loan_id = $1 ORDER BY number");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(loan_id).fetch_all(&self.pool).await?;
-        rows.iter().map(installment_from_row).collect()
+        let mut conn = self.pool.acquire().await?;
+        installments_on(&mut conn, loan_id).await
     }
 
     /// What the eligibility rules need to know of a member on a date.
@@ -409,28 +414,31 @@ impl Store {
         let loan = self.loan(loan_id).await?;
         let fund = self.fund(loan.fund_id).await?;
         let key = IdempotencyKey::parse(idempotency_key).map_err(invalid)?;
-        // A retried request answers the first one, before anything is recomputed.
-        if let Some(seq) = self.repayment_with_key(&fund, &key).await? {
-            let original = self.entry(fund.book_id, seq).await?;
-            let paid: i64 =
-                original.draft.postings.iter().filter(|p| p.side == domain::Side::Debit).map(|p| p.amount.get()).sum();
-            if original.draft.object_ref != format!("loan:{loan_id}") || paid != amount.get() {
-                return Err(StoreError::Rejected {
-                    index: 0,
-                    key: key.to_string(),
-                    error: domain::LedgerError::IdempotencyConflict { key: key.to_string(), existing_seq: seq },
-                });
-            }
-            return Ok(Repayment { seq, already_posted: true, lines: self.repayment_lines(&fund, seq).await? });
-        }
-        if loan.status != LoanStatus::Disbursed {
-            return Err(StoreError::Conflict(format!(
-                "loan {loan_id} is {}: payments go to disbursed loans",
-                loan.status.code()
-            )));
-        }
         let rules = self.fund_rules(loan.fund_id).await?.on(on).clone();
-        let installments = self.installments(loan_id).await?;
+        begin_posting!(self, writer, tx);
+        // Everything below reads inside the write transaction: two payments on one loan queue up
+        // (PostgreSQL locks the loan's row; SQLite holds its one writer), and a retried request answers
+        // the first one before anything is recomputed.
+        if self.backend == crate::Backend::Postgres {
+            sqlx::query("SELECT id FROM loans WHERE id = $1 FOR UPDATE").bind(loan_id).fetch_one(&mut *tx).await?;
+        }
+        let earlier: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM entries WHERE idempotency_key = $1 AND book_id = $2")
+                .bind(key.as_str())
+                .bind(fund.book_id.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(seq) = earlier {
+            drop(tx);
+            drop(writer);
+            return self.answer_retried_repayment(&fund, loan_id, amount, &key, EntrySeq(seq)).await;
+        }
+        let status: String =
+            sqlx::query_scalar("SELECT status FROM loans WHERE id = $1").bind(loan_id).fetch_one(&mut *tx).await?;
+        if status != LoanStatus::Disbursed.code() {
+            return Err(StoreError::Conflict(format!("loan {loan_id} is {status}: payments go to disbursed loans")));
+        }
+        let installments = installments_on(&mut tx, loan_id).await?;
         let lines = allocate_payment(&installments, amount, rules.payment_order).map_err(invalid)?;
         let sum = |part: PaymentPart| -> i64 {
             lines
@@ -444,11 +452,18 @@ impl Store {
         };
         let loan_account =
             loan.account_id.ok_or_else(|| StoreError::Unexpected(format!("loan {loan_id} has no account")))?;
-        let mut postings = vec![PostingDraft::debit(self.fund_account(&fund, codes::CASH).await?, amount)];
+        let chart = self.fund_accounts(&fund).await?;
+        let account_of = |code: &str| {
+            chart
+                .get(code)
+                .copied()
+                .ok_or_else(|| StoreError::Unexpected(format!("fund {} has no account {code}", fund.id)))
+        };
+        let mut postings = vec![PostingDraft::debit(account_of(codes::CASH)?, amount)];
         for (part, account) in [
             (PaymentPart::Principal, loan_account),
-            (PaymentPart::Fee, self.fund_account(&fund, codes::FEE_INCOME).await?),
-            (PaymentPart::Penalty, self.fund_account(&fund, codes::PENALTY_INCOME).await?),
+            (PaymentPart::Fee, account_of(codes::FEE_INCOME)?),
+            (PaymentPart::Penalty, account_of(codes::PENALTY_INCOME)?),
         ] {
             if sum(part) > 0 {
                 postings.push(PostingDraft::credit(account, Rials::new(sum(part))));
@@ -463,10 +478,10 @@ impl Store {
             reverses: None,
             postings,
         };
-        begin_posting!(self, writer, tx);
         let outcome = self.post_entries_in(&mut tx, fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
         let seq = outcome.first().map(|o| o.seq).ok_or_else(|| StoreError::Unexpected("no outcome".into()))?;
-        self.apply_lines(&mut tx, &fund, loan_id, seq, &lines, 1).await?;
+        let owed_before: i64 = installments.iter().map(|i| i.outstanding().get()).sum();
+        self.apply_lines(&mut tx, &fund, loan_id, seq, &lines, 1, owed_before - amount.get()).await?;
         tx.commit().await?;
         drop(writer);
         Ok(Repayment { seq, already_posted: false, lines })
@@ -489,6 +504,8 @@ impl Store {
             return Err(invalid(format!("entry {seq} is not a repayment of loan {loan_id}")));
         }
         let lines = self.repayment_lines(&fund, seq).await?;
+        let owed_before: i64 = self.installments(loan_id).await?.iter().map(|i| i.outstanding().get()).sum();
+        let taken_back: i64 = lines.iter().map(|l| l.total().get()).sum();
         let draft = EntryDraft {
             idempotency_key: IdempotencyKey::parse(idempotency_key).map_err(invalid)?,
             code: EntryCode::parse("reversal").map_err(invalid)?,
@@ -502,21 +519,34 @@ impl Store {
         let outcome = self.post_entries_in(&mut tx, fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
         let first = outcome.first().ok_or_else(|| StoreError::Unexpected("no outcome".into()))?;
         if first.status == crate::PostStatus::Posted {
-            self.apply_lines(&mut tx, &fund, loan_id, first.seq, &lines, -1).await?;
+            self.apply_lines(&mut tx, &fund, loan_id, first.seq, &lines, -1, owed_before + taken_back).await?;
         }
         tx.commit().await?;
         drop(writer);
         Ok(first.seq)
     }
 
-    async fn repayment_with_key(&self, fund: &crate::Fund, key: &IdempotencyKey) -> StoreResult<Option<EntrySeq>> {
-        let seq: Option<i64> =
-            sqlx::query_scalar("SELECT seq FROM entries WHERE idempotency_key = $1 AND book_id = $2")
-                .bind(key.as_str())
-                .bind(fund.book_id.0)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(seq.map(EntrySeq))
+    /// The answer to a repayment sent again with a key already used: the first repayment if it was
+    /// the same payment on the same loan, otherwise a conflict.
+    async fn answer_retried_repayment(
+        &self,
+        fund: &crate::Fund,
+        loan_id: i64,
+        amount: Rials,
+        key: &IdempotencyKey,
+        seq: EntrySeq,
+    ) -> StoreResult<Repayment> {
+        let original = self.entry(fund.book_id, seq).await?;
+        let paid: i64 =
+            original.draft.postings.iter().filter(|p| p.side == domain::Side::Debit).map(|p| p.amount.get()).sum();
+        if original.draft.object_ref != format!("loan:{loan_id}") || paid != amount.get() {
+            return Err(StoreError::Rejected {
+                index: 0,
+                key: key.to_string(),
+                error: domain::LedgerError::IdempotencyConflict { key: key.to_string(), existing_seq: seq },
+            });
+        }
+        Ok(Repayment { seq, already_posted: true, lines: self.repayment_lines(fund, seq).await? })
     }
 
     async fn repayment_lines(
@@ -544,7 +574,9 @@ impl Store {
     }
 
     /// Adds (`sign` 1) or takes back (`sign` −1) a repayment's lines on the installments, records the
-    /// lines of a new repayment, and closes or reopens the loan to match.
+    /// lines of a new repayment, and closes or reopens the loan to match — in one round trip on SQLite.
+    /// `owed_after` is what the loan still owes once the lines are applied.
+    #[allow(clippy::too_many_arguments)]
     async fn apply_lines(
         &self,
         tx: &mut sqlx::AnyConnection,
@@ -553,44 +585,61 @@ impl Store {
         seq: EntrySeq,
         lines: &[domain::fund::AllocationLine],
         sign: i64,
+        owed_after: i64,
     ) -> StoreResult<()> {
+        use crate::books::{Bind, WriteBatch, param};
+        let b = self.backend;
+        let p = |n| param(b, n);
+        let mut writes = WriteBatch::new(b);
         for line in lines {
-            sqlx::query(
-                "UPDATE installments SET penalty_paid_rials = penalty_paid_rials + $1, fee_paid_rials = fee_paid_rials + $2, \
-                 principal_paid_rials = principal_paid_rials + $3 WHERE loan_id = $4 AND number = $5",
-            )
-            .bind(sign * line.penalty.get())
-            .bind(sign * line.fee.get())
-            .bind(sign * line.principal.get())
-            .bind(loan_id)
-            .bind(i64::from(line.number))
-            .execute(&mut *tx)
-            .await?;
+            writes.push(
+                format!(
+                    "UPDATE installments SET penalty_paid_rials = penalty_paid_rials + {}, fee_paid_rials = fee_paid_rials + {}, \
+                     principal_paid_rials = principal_paid_rials + {} WHERE loan_id = {} AND number = {}",
+                    p(1),
+                    p(2),
+                    p(3),
+                    p(4),
+                    p(5)
+                ),
+                vec![
+                    Bind::Int(sign * line.penalty.get()),
+                    Bind::Int(sign * line.fee.get()),
+                    Bind::Int(sign * line.principal.get()),
+                    Bind::Int(loan_id),
+                    Bind::Int(i64::from(line.number)),
+                ],
+            );
             if sign > 0 {
-                sqlx::query(
-                    "INSERT INTO repayment_lines (book_id, entry_seq, loan_id, number, penalty_rials, fee_rials, principal_rials) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(fund.book_id.0)
-                .bind(seq.0)
-                .bind(loan_id)
-                .bind(i64::from(line.number))
-                .bind(line.penalty.get())
-                .bind(line.fee.get())
-                .bind(line.principal.get())
-                .execute(&mut *tx)
-                .await?;
+                writes.push(
+                    format!(
+                        "INSERT INTO repayment_lines (book_id, entry_seq, loan_id, number, penalty_rials, fee_rials, principal_rials) \
+                         VALUES ({}, {}, {}, {}, {}, {}, {})",
+                        p(1),
+                        p(2),
+                        p(3),
+                        p(4),
+                        p(5),
+                        p(6),
+                        p(7)
+                    ),
+                    vec![
+                        Bind::Int(fund.book_id.0),
+                        Bind::Int(seq.0),
+                        Bind::Int(loan_id),
+                        Bind::Int(i64::from(line.number)),
+                        Bind::Int(line.penalty.get()),
+                        Bind::Int(line.fee.get()),
+                        Bind::Int(line.principal.get()),
+                    ],
+                );
             }
         }
-        let owed: Option<i64> = sqlx::query_scalar(
-            "SELECT CAST(SUM(principal_due_rials + fee_due_rials + penalty_due_rials - principal_paid_rials - fee_paid_rials - penalty_paid_rials) AS BIGINT) \
-             FROM installments WHERE loan_id = $1",
-        )
-        .bind(loan_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let status = if owed.unwrap_or(0) == 0 { "closed" } else { "disbursed" };
-        sqlx::query("UPDATE loans SET status = $1 WHERE id = $2").bind(status).bind(loan_id).execute(&mut *tx).await?;
-        Ok(())
+        let status = if owed_after == 0 { "closed" } else { "disbursed" };
+        writes.push(
+            format!("UPDATE loans SET status = {} WHERE id = {}", p(1), p(2)),
+            vec![Bind::Text(status), Bind::Int(loan_id)],
+        );
+        writes.run(tx).await
     }
 }
