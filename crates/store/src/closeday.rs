@@ -76,19 +76,7 @@ impl Store {
         let mut by_loan: Vec<(i64, i64, u32, Vec<domain::fund::InstallmentBalance>)> = Vec::new();
         for row in &rows {
             let loan_id: i64 = row.try_get("loan_id")?;
-            let due_on: String = row.try_get("due_on")?;
-            let r = |c: &str| row.try_get::<i64, _>(c).map(domain::Rials::new);
-            let installment = domain::fund::InstallmentBalance {
-                number: u32::try_from(row.try_get::<i64, _>("number")?).unwrap_or(0),
-                due_on: IsoDate::parse_iso(&due_on)
-                    .map_err(|_| crate::StoreError::Unexpected(format!("stored date {due_on:?}")))?,
-                principal_due: r("principal_due_rials")?,
-                fee_due: r("fee_due_rials")?,
-                penalty_due: r("penalty_due_rials")?,
-                principal_paid: r("principal_paid_rials")?,
-                fee_paid: r("fee_paid_rials")?,
-                penalty_paid: r("penalty_paid_rials")?,
-            };
+            let installment = crate::loans::installment_from_row(row)?;
             match by_loan.last_mut() {
                 Some((id, _, _, list)) if *id == loan_id => list.push(installment),
                 _ => by_loan.push((

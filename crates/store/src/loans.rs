@@ -114,7 +114,7 @@ fn loan_from_row(row: &AnyRow) -> StoreResult<Loan> {
     })
 }
 
-fn installment_from_row(row: &AnyRow) -> StoreResult<InstallmentBalance> {
+pub(crate) fn installment_from_row(row: &AnyRow) -> StoreResult<InstallmentBalance> {
     let due_on: String = row.try_get("due_on")?;
     let r = |c: &str| row.try_get::<i64, _>(c).map(Rials::new);
     Ok(InstallmentBalance {
