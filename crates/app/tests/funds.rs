@@ -207,3 +207,59 @@ async fn the_monthly_sheet_posts_every_line_once_or_nothing() {
     ));
     assert_eq!(savings_balance(&store, ali.id).await.unwrap(), Rials::new(1_000_000));
 }
+
+#[tokio::test]
+async fn leaving_pays_savings_out_once_open_loans_are_settled() {
+    let (_db, store, fund, village) = setup().await;
+    let clock = FixedClock(0);
+    let ali = store.add_member(fund.id, &person("0499370899", "علی", "کریمی", village)).await.unwrap();
+    let sara = store.add_member(fund.id, &person("0084575948", "سارا", "احمدی", village)).await.unwrap();
+    move_savings(&store, &clock, ali.id, SavingsMove::Deposit, Rials::new(5_000_000), day("1403/02/01"), "a")
+        .await
+        .unwrap();
+    move_savings(&store, &clock, sara.id, SavingsMove::Deposit, Rials::new(9_000_000), day("1403/02/01"), "s")
+        .await
+        .unwrap();
+    // Sara guarantees Ali's loan: she cannot leave while it is open.
+    let loan = store
+        .request_loan(
+            fund.id,
+            &store::LoanApplication {
+                member_id: ali.id,
+                amount: Rials::new(6_000_000),
+                term_months: 6,
+                purpose: "کارگاه".into(),
+                jobs_created: 1,
+                jobs_revived: 0,
+                guarantors: vec![sara.id],
+                on: day("1403/05/01"),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(store.leave_fund(sara.id, day("1403/05/02"), "leave-s", 0).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.leave_fund(ali.id, day("1403/05/02"), "leave-a", 0).await, Err(StoreError::Conflict(_))));
+    store.approve_loan(loan.id, "مریم").await.unwrap();
+    store.disburse_loan(loan.id, day("1403/05/02"), "out", 0).await.unwrap();
+    // Early payoff on the third month: the fee of the months not reached is waived.
+    let quote = store.payoff_quote(loan.id, day("1403/07/15")).await.unwrap();
+    assert!(quote.fee_waived.is_positive());
+    let paid = store.payoff_loan(loan.id, day("1403/07/15"), "payoff", 0).await.unwrap();
+    let total: i64 = paid.lines.iter().map(|l| l.total().get()).sum();
+    assert_eq!(total, quote.amount.get());
+    assert_eq!(store.loan(loan.id).await.unwrap().status, store::LoanStatus::Closed);
+    let again = store.payoff_loan(loan.id, day("1403/07/15"), "payoff", 0).await.unwrap();
+    assert!(again.already_posted);
+
+    let left = store.leave_fund(sara.id, day("1403/08/01"), "leave-s", 0).await.unwrap();
+    assert_eq!(left.left_on, Some(day("1403/08/01")));
+    assert_eq!(savings_balance(&store, sara.id).await.unwrap(), Rials::ZERO);
+    assert!(matches!(store.leave_fund(sara.id, day("1403/08/02"), "leave-s2", 0).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        move_savings(&store, &clock, sara.id, SavingsMove::Deposit, Rials::new(1), day("1403/09/01"), "late").await,
+        Err(StoreError::Invalid(_))
+    ));
+    let health = store.fund_health(fund.id, day("1403/09/01")).await.unwrap();
+    assert_eq!((health.members, health.members_active), (2, 1));
+    assert!(store.verify().await.unwrap().is_clean());
+}

@@ -417,3 +417,68 @@ impl Store {
         id.map(AccountId).ok_or_else(|| StoreError::Unexpected(format!("fund {} has no account {code}", fund.id)))
     }
 }
+
+impl Store {
+    /// A member leaves the fund: their savings are paid out in full and their membership ends, in one
+    /// transaction. Refused while they have an open loan or guarantee an open loan: the treasurer settles
+    /// those first (repay, or set savings against the loan by a repayment).
+    pub async fn leave_fund(
+        &self,
+        member_id: i64,
+        on: IsoDate,
+        idempotency_key: &str,
+        now_ms: i64,
+    ) -> StoreResult<Member> {
+        let member = self.member(member_id).await?;
+        if let Some(left) = member.left_on {
+            return Err(StoreError::Conflict(format!("member {member_id} already left the fund on {left}")));
+        }
+        if on < member.joined_on {
+            return Err(StoreError::Invalid(format!("the member joined on {}", member.joined_on)));
+        }
+        let open: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM loans l WHERE l.status IN ('requested', 'approved', 'disbursed') AND \
+             (l.member_id = $1 OR EXISTS (SELECT 1 FROM loan_guarantors g WHERE g.loan_id = l.id AND g.member_id = $1))",
+        )
+        .bind(member_id)
+        .fetch_one(&self.pool)
+        .await?;
+        if open > 0 {
+            return Err(StoreError::Conflict(format!(
+                "member {member_id} has or guarantees {open} open loan(s): settle them before leaving"
+            )));
+        }
+        let fund = self.fund(member.fund_id).await?;
+        let cash = self.fund_account(&fund, codes::CASH).await?;
+        let key = domain::IdempotencyKey::parse(idempotency_key).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        begin_posting!(self, writer, tx);
+        let balance: i64 = sqlx::query_scalar("SELECT balance_rials FROM accounts WHERE id = $1")
+            .bind(member.savings_account.0)
+            .fetch_one(&mut *tx)
+            .await?;
+        let savings = -balance;
+        if savings > 0 {
+            let draft = domain::EntryDraft {
+                idempotency_key: key,
+                code: domain::EntryCode::parse("savings.settle").map_err(|e| StoreError::Invalid(e.to_string()))?,
+                object_ref: format!("member:{member_id}"),
+                effective_on: on,
+                memo: String::new(),
+                reverses: None,
+                postings: vec![
+                    domain::PostingDraft::debit(member.savings_account, Rials::new(savings)),
+                    domain::PostingDraft::credit(cash, Rials::new(savings)),
+                ],
+            };
+            self.post_entries_in(&mut tx, fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
+        }
+        sqlx::query("UPDATE members SET left_on = $1 WHERE id = $2 AND left_on IS NULL")
+            .bind(on.to_string())
+            .bind(member_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        drop(writer);
+        self.member(member_id).await
+    }
+}

@@ -411,6 +411,36 @@ impl Store {
         idempotency_key: &str,
         now_ms: i64,
     ) -> StoreResult<Repayment> {
+        self.pay(loan_id, Some(amount), on, idempotency_key, now_ms).await
+    }
+
+    /// What paying the loan off on a date would cost, and the fee that would be waived.
+    pub async fn payoff_quote(&self, loan_id: i64, on: IsoDate) -> StoreResult<domain::fund::PayoffQuote> {
+        let loan = self.loan(loan_id).await?;
+        Ok(domain::fund::payoff_quote(&self.installments(loan_id).await?, loan.method, on))
+    }
+
+    /// Pays a loan off early: everything owed on installments already due, the principal of the rest,
+    /// and under the simple and annuity methods none of the fee of months not reached (it is waived).
+    pub async fn payoff_loan(
+        &self,
+        loan_id: i64,
+        on: IsoDate,
+        idempotency_key: &str,
+        now_ms: i64,
+    ) -> StoreResult<Repayment> {
+        self.pay(loan_id, None, on, idempotency_key, now_ms).await
+    }
+
+    /// A repayment of `amount`, or with `None` the early payoff.
+    async fn pay(
+        &self,
+        loan_id: i64,
+        amount: Option<Rials>,
+        on: IsoDate,
+        idempotency_key: &str,
+        now_ms: i64,
+    ) -> StoreResult<Repayment> {
         let loan = self.loan(loan_id).await?;
         let fund = self.fund(loan.fund_id).await?;
         let key = IdempotencyKey::parse(idempotency_key).map_err(invalid)?;
@@ -438,7 +468,26 @@ impl Store {
         if status != LoanStatus::Disbursed.code() {
             return Err(StoreError::Conflict(format!("loan {loan_id} is {status}: payments go to disbursed loans")));
         }
-        let installments = installments_on(&mut tx, loan_id).await?;
+        let mut installments = installments_on(&mut tx, loan_id).await?;
+        let amount = match amount {
+            Some(amount) => amount,
+            None => {
+                let quote = domain::fund::payoff_quote(&installments, loan.method, on);
+                if quote.fee_waived.is_positive() {
+                    for i in installments.iter_mut().filter(|i| i.due_on > on) {
+                        i.fee_due = i.fee_paid;
+                    }
+                    sqlx::query(
+                        "UPDATE installments SET fee_due_rials = fee_paid_rials WHERE loan_id = $1 AND due_on > $2",
+                    )
+                    .bind(loan_id)
+                    .bind(on.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                quote.amount
+            }
+        };
         let lines = allocate_payment(&installments, amount, rules.payment_order).map_err(invalid)?;
         let sum = |part: PaymentPart| -> i64 {
             lines
@@ -532,14 +581,14 @@ impl Store {
         &self,
         fund: &crate::Fund,
         loan_id: i64,
-        amount: Rials,
+        amount: Option<Rials>,
         key: &IdempotencyKey,
         seq: EntrySeq,
     ) -> StoreResult<Repayment> {
         let original = self.entry(fund.book_id, seq).await?;
         let paid: i64 =
             original.draft.postings.iter().filter(|p| p.side == domain::Side::Debit).map(|p| p.amount.get()).sum();
-        if original.draft.object_ref != format!("loan:{loan_id}") || paid != amount.get() {
+        if original.draft.object_ref != format!("loan:{loan_id}") || amount.is_some_and(|a| a.get() != paid) {
             return Err(StoreError::Rejected {
                 index: 0,
                 key: key.to_string(),
