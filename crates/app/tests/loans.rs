@@ -274,3 +274,68 @@ async fn the_close_of_day_marks_arrears_and_penalties_once_and_catches_up() {
     assert_eq!(tb.lines.iter().find(|l| l.code == "4020").unwrap().balance_rials, -85_166);
     assert!(store.verify().await.unwrap().is_clean());
 }
+
+#[tokio::test]
+async fn a_loan_is_written_off_with_approval_and_the_loss_is_booked() {
+    let db = TestDatabase::new().await;
+    let store = Store::open(&db.url).await.unwrap();
+    let clock = FixedClock(0);
+    let country = store.add_place(None, PlaceKind::Country, "ایران").await.unwrap();
+    let village = store.add_place(Some(country.id), PlaceKind::Village, "ده").await.unwrap();
+    let rules = FundRules { guarantors_required: 0, ..FundRules::usual() };
+    let fund = store.create_fund(village.id, "صندوق", day("1402/01/01"), &rules, 0).await.unwrap();
+    let member = store
+        .add_member(
+            fund.id,
+            &NewMember {
+                national_id: NationalId::parse("0499370899").unwrap(),
+                first_name: "حسین".into(),
+                last_name: "نوری".into(),
+                father_name: String::new(),
+                phone: None,
+                place_id: village.id,
+                joined_on: day("1402/01/01"),
+            },
+        )
+        .await
+        .unwrap();
+    move_savings(&store, &clock, member.id, SavingsMove::Deposit, Rials::new(10_000_000), day("1402/02/01"), "s")
+        .await
+        .unwrap();
+    let application = LoanApplication {
+        member_id: member.id,
+        amount: Rials::new(6_000_000),
+        term_months: 6,
+        purpose: "گلخانه".into(),
+        jobs_created: 1,
+        jobs_revived: 0,
+        guarantors: vec![],
+        on: day("1403/01/10"),
+    };
+    let loan = store.request_loan(fund.id, &application).await.unwrap();
+    assert!(matches!(
+        store.write_off_loan(loan.id, "مدیر", day("1403/09/01"), "wo", 0).await,
+        Err(StoreError::Invalid(_))
+    ));
+    store.approve_loan(loan.id, "مریم").await.unwrap();
+    store.disburse_loan(loan.id, day("1403/01/15"), "out", 0).await.unwrap();
+    store.repay_loan(loan.id, Rials::new(1_000_000), day("1403/02/15"), "p1", 0).await.unwrap();
+    assert!(matches!(
+        store.write_off_loan(loan.id, "  ", day("1403/09/01"), "wo", 0).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let written = store.write_off_loan(loan.id, "هیئت مدیره", day("1403/09/01"), "wo", 0).await.unwrap();
+    assert_eq!(written.status, LoanStatus::WrittenOff);
+    assert_eq!(written.written_off_by.as_deref(), Some("هیئت مدیره"));
+    let again = store.write_off_loan(loan.id, "هیئت مدیره", day("1403/09/01"), "wo", 0).await.unwrap();
+    assert_eq!(again, written);
+    let tb = store.trial_balance_of_book(fund.book_id).await.unwrap();
+    let line = |code: &str| tb.lines.iter().find(|l| l.code == code).unwrap().balance_rials;
+    assert_eq!(line("1200"), 0);
+    assert!(line("5020") > 0 && line("5020") < 6_000_000, "the unpaid principal is the loss");
+    assert!(matches!(
+        store.repay_loan(loan.id, Rials::new(1), day("1403/09/02"), "late", 0).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(store.verify().await.unwrap().is_clean());
+}

@@ -18,6 +18,7 @@ pub enum LoanStatus {
     Approved,
     Disbursed,
     Closed,
+    WrittenOff,
 }
 
 impl LoanStatus {
@@ -27,10 +28,11 @@ impl LoanStatus {
             LoanStatus::Approved => "approved",
             LoanStatus::Disbursed => "disbursed",
             LoanStatus::Closed => "closed",
+            LoanStatus::WrittenOff => "written_off",
         }
     }
     fn parse(code: &str) -> Option<LoanStatus> {
-        [LoanStatus::Requested, LoanStatus::Approved, LoanStatus::Disbursed, LoanStatus::Closed]
+        [LoanStatus::Requested, LoanStatus::Approved, LoanStatus::Disbursed, LoanStatus::Closed, LoanStatus::WrittenOff]
             .into_iter()
             .find(|s| s.code() == code)
     }
@@ -62,6 +64,7 @@ pub struct Loan {
     pub requested_on: IsoDate,
     pub approved_by: Option<String>,
     pub second_approved_by: Option<String>,
+    pub written_off_by: Option<String>,
     pub disbursed_on: Option<IsoDate>,
     pub account_id: Option<AccountId>,
     pub upfront_fee: Rials,
@@ -104,6 +107,7 @@ fn loan_from_row(row: &AnyRow) -> StoreResult<Loan> {
         requested_on: IsoDate::parse_iso(&requested_on).map_err(|_| corrupt("date", &requested_on))?,
         approved_by: row.try_get("approved_by")?,
         second_approved_by: row.try_get("second_approved_by")?,
+        written_off_by: row.try_get("written_off_by")?,
         disbursed_on: disbursed_on
             .as_deref()
             .map(|d| IsoDate::parse_iso(d).map_err(|_| corrupt("date", d)))
@@ -573,6 +577,70 @@ impl Store {
         tx.commit().await?;
         drop(writer);
         Ok(first.seq)
+    }
+
+    /// Writes off what remains of a loan's principal as a loss (5020), with the approver's name; the
+    /// unpaid fee and penalties are dropped with it. The loan ends as written off.
+    pub async fn write_off_loan(
+        &self,
+        loan_id: i64,
+        approver: &str,
+        on: IsoDate,
+        idempotency_key: &str,
+        now_ms: i64,
+    ) -> StoreResult<Loan> {
+        let approver = domain::text::normalize_text(approver);
+        if approver.is_empty() {
+            return Err(invalid("a write-off needs the approver's name"));
+        }
+        let loan = self.loan(loan_id).await?;
+        let fund = self.fund(loan.fund_id).await?;
+        let key = IdempotencyKey::parse(idempotency_key).map_err(invalid)?;
+        let loan_account = loan.account_id.ok_or_else(|| invalid(format!("loan {loan_id} was never paid out")))?;
+        let write_offs = self.fund_account(&fund, codes::WRITE_OFFS).await?;
+        begin_posting!(self, writer, tx);
+        if self.backend == crate::Backend::Postgres {
+            sqlx::query("SELECT id FROM loans WHERE id = $1 FOR UPDATE").bind(loan_id).fetch_one(&mut *tx).await?;
+        }
+        let status: String =
+            sqlx::query_scalar("SELECT status FROM loans WHERE id = $1").bind(loan_id).fetch_one(&mut *tx).await?;
+        if status == LoanStatus::WrittenOff.code() {
+            drop(tx);
+            drop(writer);
+            return self.loan(loan_id).await; // a retried write-off
+        }
+        if status != LoanStatus::Disbursed.code() {
+            return Err(StoreError::Conflict(format!(
+                "loan {loan_id} is {status}: only a disbursed loan is written off"
+            )));
+        }
+        let principal: i64 = sqlx::query_scalar("SELECT balance_rials FROM accounts WHERE id = $1")
+            .bind(loan_account.0)
+            .fetch_one(&mut *tx)
+            .await?;
+        if principal > 0 {
+            let draft = EntryDraft {
+                idempotency_key: key,
+                code: EntryCode::parse("loan.write_off").map_err(invalid)?,
+                object_ref: format!("loan:{loan_id}"),
+                effective_on: on,
+                memo: format!("approved by {approver}"),
+                reverses: None,
+                postings: vec![
+                    PostingDraft::debit(write_offs, Rials::new(principal)),
+                    PostingDraft::credit(loan_account, Rials::new(principal)),
+                ],
+            };
+            self.post_entries_in(&mut tx, fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
+        }
+        sqlx::query("UPDATE loans SET status = 'written_off', written_off_by = $1 WHERE id = $2")
+            .bind(approver.as_str())
+            .bind(loan_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        drop(writer);
+        self.loan(loan_id).await
     }
 
     /// The answer to a repayment sent again with a key already used: the first repayment if it was

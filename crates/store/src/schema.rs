@@ -4,7 +4,7 @@ use crate::Backend;
 
 /// The schema version this program writes. A database with a higher version was written by a newer
 /// Abadi and is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Each migration is a list of statements; tokens in braces are replaced per dialect.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -195,6 +195,8 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         drawn_at_ms BIGINT NOT NULL,
         UNIQUE (fund_id, cycle, winner_member_id)
     )"],
+    // 6: who approved a loan's write-off.
+    &["ALTER TABLE loans ADD COLUMN written_off_by TEXT"],
 ];
 
 /// Renders one statement for a dialect, as zero or more statements.
