@@ -191,3 +191,17 @@ pub async fn record_savings_sheet(
     }
     store.post_entries(fund.book_id, &drafts, clock.now_ms()).await
 }
+
+/// A fund's balance sheet at the end of a Jalali period and its income statement for the period, both
+/// derived from the books.
+pub async fn fund_statements(
+    store: &Store,
+    fund_id: i64,
+    first: IsoDate,
+    last: IsoDate,
+) -> StoreResult<domain::books::FinancialStatements> {
+    let fund = store.fund(fund_id).await?;
+    let at_date = store.trial_balance_of_book_between(fund.book_id, None, last).await?;
+    let period = store.trial_balance_of_book_between(fund.book_id, Some(first), last).await?;
+    Ok(domain::books::FinancialStatements::build(&at_date, &period))
+}

@@ -272,6 +272,16 @@ async fn the_close_of_day_marks_arrears_and_penalties_once_and_catches_up() {
     assert_eq!(pay.lines[0].fee, Rials::new(100_000 - 85_166));
     let tb = store.trial_balance_of_book(fund.book_id).await.unwrap();
     assert_eq!(tb.lines.iter().find(|l| l.code == "4020").unwrap().balance_rials, -85_166);
+
+    // The statements for Khordad 1403 show the income of the month; the balance sheet balances.
+    let (first, last) = domain::date::parse_jalali_period("1403/03").unwrap();
+    let statements = app::funds::fund_statements(&store, fund.id, first.to_iso(), last.to_iso()).await.unwrap();
+    assert_eq!(statements.net_income, 100_000);
+    assert_eq!(statements.total_assets(), statements.total_liabilities_and_equity());
+    let (first, last) = domain::date::parse_jalali_period("1403/02").unwrap();
+    let earlier = app::funds::fund_statements(&store, fund.id, first.to_iso(), last.to_iso()).await.unwrap();
+    assert_eq!(earlier.net_income, 0);
+    assert_eq!(earlier.total_assets(), 150_000_000, "before the payment: the savings, half lent out");
     assert!(store.verify().await.unwrap().is_clean());
 }
 

@@ -185,6 +185,16 @@ enum FormatArg {
 enum ReportCommand {
     /// Every account's balance; debits equal credits. Without --book or --place: the whole installation.
     TrialBalance(TrialBalanceArgs),
+    /// A fund's balance sheet at the end of a Jalali month or year and its income statement for it.
+    Fund {
+        #[arg(long)]
+        fund: i64,
+        /// A Jalali year (1403) or month (1403/05).
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -273,6 +283,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::TrialBalance(args)) => trial_balance(&store, &args).await,
+        Command::Report(ReportCommand::Fund { fund, period, json }) => fund_report(&store, fund, &period, json).await,
         Command::Calc(_) => Ok(ExitCode::SUCCESS),
         Command::Lottery(LotteryCommand::Draw { fund, seed, cycle, on }) => {
             let on = on.unwrap_or_else(|| web::today(&SystemClock));
@@ -355,6 +366,61 @@ async fn serve(store: Store, addr: &str) -> Result<ExitCode, Failure> {
         let _ = tokio::signal::ctrl_c().await;
     };
     web::serve(listener, state, shutdown).await.map_err(|e| fail(format!("server stopped: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn fund_report(store: &Store, fund_id: i64, period: &str, json: bool) -> Result<ExitCode, Failure> {
+    let (first, last) = domain::date::parse_jalali_period(period).map_err(|e| fail(e.to_string()))?;
+    let s = app::funds::fund_statements(store, fund_id, first.to_iso(), last.to_iso()).await?;
+    let lines = |items: &[(String, String, i64)]| -> Vec<serde_json::Value> {
+        items
+            .iter()
+            .map(|(code, name, amount)| serde_json::json!({"code": code, "name": name, "amount_rials": amount}))
+            .collect()
+    };
+    if json {
+        let out = serde_json::json!({
+            "fund": fund_id,
+            "from": first.to_string(),
+            "to": last.to_string(),
+            "balance_sheet": {
+                "assets": lines(&s.assets),
+                "liabilities": lines(&s.liabilities),
+                "equity": lines(&s.equity),
+                "retained_earnings_rials": s.retained_earnings,
+                "total_assets_rials": s.total_assets(),
+                "total_liabilities_and_equity_rials": s.total_liabilities_and_equity(),
+            },
+            "income_statement": {
+                "income": lines(&s.income),
+                "expenses": lines(&s.expenses),
+                "net_income_rials": s.net_income,
+            },
+        });
+        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| fail(e.to_string()))?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let money = |v: i64| domain::Rials::new(v).format(domain::MoneyUnit::Rial, Digits::Latin);
+    println!("fund {fund_id}: balance sheet at {last}, income statement {first} to {last} (rials)");
+    for (title, items) in [("assets", &s.assets), ("liabilities", &s.liabilities), ("equity", &s.equity)] {
+        println!("{title}");
+        for (code, name, amount) in items.iter() {
+            println!("  {code:<8} {:>18}  {name}", money(*amount));
+        }
+    }
+    println!("  {:<8} {:>18}  retained earnings", "", money(s.retained_earnings));
+    println!(
+        "total assets {} = liabilities and equity {}",
+        money(s.total_assets()),
+        money(s.total_liabilities_and_equity())
+    );
+    for (title, items) in [("income", &s.income), ("expenses", &s.expenses)] {
+        println!("{title}");
+        for (code, name, amount) in items.iter() {
+            println!("  {code:<8} {:>18}  {name}", money(*amount));
+        }
+    }
+    println!("net income {}", money(s.net_income));
     Ok(ExitCode::SUCCESS)
 }
 

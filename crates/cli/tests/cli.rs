@@ -367,4 +367,13 @@ async fn the_funds_benchmark_runs_through_the_use_cases_and_leaves_whole_books()
     assert!(stdout(&out).contains("4 funds, 32 members, 192 savings entries, 8 loans"), "{}", stdout(&out));
     let verify = abadi(&db.url, &["verify"]);
     assert!(verify.status.success(), "{}", stdout(&verify));
+    let report = abadi(&db.url, &["report", "fund", "--fund", "1", "--period", "۱۳۹۹/۰۶", "--json"]);
+    assert!(report.status.success(), "{}", stderr(&report));
+    let json: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let sheet = &json["balance_sheet"];
+    assert_eq!(sheet["total_assets_rials"], sheet["total_liabilities_and_equity_rials"]);
+    assert_eq!(sheet["total_assets_rials"], 48_000_000, "by the end of Shahrivar: 8 members × 6 months × 1,000,000");
+    let bad = abadi(&db.url, &["report", "fund", "--fund", "1", "--period", "1403/13"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("month 13 does not exist"), "{}", stderr(&bad));
 }

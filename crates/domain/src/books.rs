@@ -672,3 +672,93 @@ pub fn check_reversal(
     }
     Ok(())
 }
+
+/// The balance sheet at a date and the income statement for a period, made from trial-balance lines
+/// (at the date, and for the period).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct FinancialStatements {
+    /// (code, name, amount on the normal side)
+    pub assets: Vec<(String, String, i64)>,
+    pub liabilities: Vec<(String, String, i64)>,
+    pub equity: Vec<(String, String, i64)>,
+    /// Income less expenses of everything up to the balance-sheet date, shown under equity.
+    pub retained_earnings: i64,
+    pub income: Vec<(String, String, i64)>,
+    pub expenses: Vec<(String, String, i64)>,
+    /// Income less expenses of the period.
+    pub net_income: i64,
+}
+
+impl FinancialStatements {
+    pub fn build(at_date: &TrialBalance, for_period: &TrialBalance) -> FinancialStatements {
+        let mut out = FinancialStatements::default();
+        for line in &at_date.lines {
+            let item = (line.code.clone(), line.name.clone(), line.kind.normal_balance(line.balance_rials));
+            match line.kind {
+                AccountKind::Asset => out.assets.push(item),
+                AccountKind::Liability => out.liabilities.push(item),
+                AccountKind::Equity => out.equity.push(item),
+                AccountKind::Income => out.retained_earnings += item.2,
+                AccountKind::Expense => out.retained_earnings -= item.2,
+            }
+        }
+        for line in &for_period.lines {
+            let item = (line.code.clone(), line.name.clone(), line.kind.normal_balance(line.balance_rials));
+            match line.kind {
+                AccountKind::Income => {
+                    out.net_income += item.2;
+                    out.income.push(item);
+                }
+                AccountKind::Expense => {
+                    out.net_income -= item.2;
+                    out.expenses.push(item);
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    pub fn total_assets(&self) -> i64 {
+        self.assets.iter().map(|a| a.2).sum()
+    }
+
+    /// Liabilities, equity and retained earnings: equal to the assets when the books balance.
+    pub fn total_liabilities_and_equity(&self) -> i64 {
+        self.liabilities.iter().map(|a| a.2).sum::<i64>()
+            + self.equity.iter().map(|a| a.2).sum::<i64>()
+            + self.retained_earnings
+    }
+}
+
+#[cfg(test)]
+mod statement_tests {
+    use super::*;
+
+    #[test]
+    fn the_balance_sheet_balances_and_the_period_has_its_own_income() {
+        let line = |code: &str, kind, balance| TrialBalanceLine {
+            code: code.into(),
+            name: code.into(),
+            kind,
+            balance_rials: balance,
+        };
+        let at = TrialBalance {
+            lines: vec![
+                line("1010", AccountKind::Asset, 700),
+                line("1200", AccountKind::Asset, 400),
+                line("2010", AccountKind::Liability, -1_000),
+                line("4010", AccountKind::Income, -150),
+                line("5010", AccountKind::Expense, 50),
+            ],
+        };
+        let period = TrialBalance {
+            lines: vec![line("4010", AccountKind::Income, -60), line("5010", AccountKind::Expense, 10)],
+        };
+        let s = FinancialStatements::build(&at, &period);
+        assert_eq!(s.total_assets(), 1_100);
+        assert_eq!(s.retained_earnings, 100);
+        assert_eq!(s.total_liabilities_and_equity(), 1_100);
+        assert_eq!(s.net_income, 50);
+    }
+}

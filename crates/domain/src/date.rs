@@ -302,6 +302,26 @@ impl JalaliMonth {
     }
 }
 
+/// A Jalali month or year as typed: `1403` or `1403/05` (any digit set). Returns its first and last
+/// day.
+pub fn parse_jalali_period(text: &str) -> Result<(JalaliDate, JalaliDate), DateError> {
+    let latin = crate::text::to_latin_digits(text.trim());
+    let malformed = || DateError::Malformed(text.to_string());
+    let parts: Vec<&str> = latin.split(['/', '-', '.']).collect();
+    let number = |s: &str| s.parse::<u32>().map_err(|_| malformed());
+    match parts.as_slice() {
+        [year] if year.len() == 4 => {
+            let year = JalaliYear::new(number(year)? as i32)?;
+            Ok((year.first_day(), year.last_day()))
+        }
+        [year, month] if year.len() == 4 => {
+            let month = JalaliMonth::new(number(year)? as i32, number(month)?)?;
+            Ok((month.first_day(), month.last_day()))
+        }
+        _ => Err(malformed()),
+    }
+}
+
 /// A Jalali year as a period: also the Iranian fiscal year (1 Farvardin to the end of Esfand).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct JalaliYear(i32);
@@ -386,6 +406,17 @@ mod tests {
             let got = JalaliDate::new(y, m, d).and_then(|x| x.add_months(months));
             assert_eq!(got, JalaliDate::new(ey, em, ed), "{y}/{m}/{d} + {months}");
         }
+    }
+
+    #[test]
+    fn typed_periods() {
+        let year = parse_jalali_period("۱۴۰۳").map(|(a, b)| (a.to_string(), b.to_string()));
+        assert_eq!(year, Ok(("1403/01/01".into(), "1403/12/30".into())));
+        let month = parse_jalali_period("1404/12").map(|(a, b)| (a.to_string(), b.to_string()));
+        assert_eq!(month, Ok(("1404/12/01".into(), "1404/12/29".into())));
+        assert!(parse_jalali_period("1403/13").is_err());
+        assert!(parse_jalali_period("03/05").is_err());
+        assert!(parse_jalali_period("").is_err());
     }
 
     #[test]

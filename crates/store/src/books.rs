@@ -780,6 +780,32 @@ impl Store {
         trial_balance_from_rows(rows)
     }
 
+    /// A book's trial balance from its postings whose entries take effect in `[from, to]` (from the
+    /// beginning when `from` is `None`): for statements of a past date or a period. Reads history.
+    pub async fn trial_balance_of_book_between(
+        &self,
+        book_id: BookId,
+        from: Option<IsoDate>,
+        to: IsoDate,
+    ) -> StoreResult<TrialBalance> {
+        self.book(book_id).await?;
+        let rows = sqlx::query(
+            "SELECT COALESCE(a.control_code, a.code) AS code, \
+             MIN(CASE WHEN a.control_code IS NULL THEN a.name END) AS name, a.kind AS kind, \
+             CAST(SUM(p.amount_rials) AS BIGINT) AS balance_rials \
+             FROM postings p JOIN entries e ON e.book_id = p.book_id AND e.seq = p.entry_seq \
+             JOIN accounts a ON a.id = p.account_id \
+             WHERE p.book_id = $1 AND e.effective_on >= $2 AND e.effective_on <= $3 \
+             GROUP BY COALESCE(a.control_code, a.code), a.kind ORDER BY 1, 3",
+        )
+        .bind(book_id.0)
+        .bind(from.map_or_else(|| "0000-00-00".to_string(), |d| d.to_string()))
+        .bind(to.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        trial_balance_from_rows(rows)
+    }
+
     /// The trial balance summed over every book of the installation, account by account code.
     pub async fn trial_balance_all(&self) -> StoreResult<TrialBalance> {
         let rows = sqlx::query(
