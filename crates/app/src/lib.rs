@@ -4,6 +4,7 @@
 pub mod books;
 pub mod export;
 pub mod funds;
+pub mod import;
 pub mod workload;
 
 pub use store::{Store, StoreError};

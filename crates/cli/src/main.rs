@@ -57,6 +57,9 @@ enum Command {
         #[arg(long, value_parser = parse_jalali)]
         until: Option<domain::JalaliDate>,
     },
+    /// Bring a fund's existing records in from a spreadsheet.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// The fund's lottery for the next loan.
     #[command(subcommand)]
     Lottery(LotteryCommand),
@@ -82,6 +85,25 @@ enum Command {
         /// Only post this many synthetic entries one durable transaction each, then stop.
         #[arg(long, conflicts_with = "bulk_only")]
         single_only: Option<u64>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Members and their opening savings from a CSV file (Persian or English headers: کد ملی, نام,
+    /// نام خانوادگی, نام پدر, موبایل, تاریخ عضویت, پس‌انداز). All or nothing.
+    Members {
+        #[arg(long)]
+        fund: i64,
+        /// The CSV file (UTF-8, as Excel saves "CSV UTF-8").
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// The date the opening savings are booked on (Jalali; default today).
+        #[arg(long, value_parser = parse_jalali)]
+        as_of: Option<domain::JalaliDate>,
+        /// Check every row and say what would be imported, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -285,6 +307,28 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Report(ReportCommand::TrialBalance(args)) => trial_balance(&store, &args).await,
         Command::Report(ReportCommand::Fund { fund, period, json }) => fund_report(&store, fund, &period, json).await,
         Command::Calc(_) => Ok(ExitCode::SUCCESS),
+        Command::Import(ImportCommand::Members { fund, file, as_of, dry_run }) => {
+            let bytes = std::fs::read(&file).map_err(|e| fail(format!("cannot read {}: {e}", file.display())))?;
+            let as_of = as_of.unwrap_or_else(|| web::today(&SystemClock)).to_iso();
+            match app::import::import_members(&store, &SystemClock, fund, &bytes, as_of, dry_run).await {
+                Ok(summary) => {
+                    println!(
+                        "{} {} member(s) with {} rials of opening savings",
+                        if summary.dry_run { "would import" } else { "imported" },
+                        summary.members,
+                        summary.opening_savings.format(domain::MoneyUnit::Rial, Digits::Latin)
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(app::import::ImportError::Rows(errors)) => {
+                    for e in &errors {
+                        println!("row {}, {}: {}", e.row, e.column, e.reason);
+                    }
+                    Err(fail(format!("{} problem(s) in {}; nothing was imported", errors.len(), file.display())))
+                }
+                Err(app::import::ImportError::Store(e)) => Err(e.into()),
+            }
+        }
         Command::Lottery(LotteryCommand::Draw { fund, seed, cycle, on }) => {
             let on = on.unwrap_or_else(|| web::today(&SystemClock));
             let cycle = cycle.unwrap_or_else(|| on.year().to_string());

@@ -377,3 +377,41 @@ async fn the_funds_benchmark_runs_through_the_use_cases_and_leaves_whole_books()
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("month 13 does not exist"), "{}", stderr(&bad));
 }
+
+#[tokio::test]
+async fn import_members_reports_each_bad_row_and_writes_nothing() {
+    use domain::fund::FundRules;
+    let db = TestDatabase::new().await;
+    let store = Store::open(&db.url).await.unwrap();
+    let country = store.add_place(None, domain::PlaceKind::Country, "ایران").await.unwrap();
+    let village = store.add_place(Some(country.id), domain::PlaceKind::Village, "ده").await.unwrap();
+    let opened = domain::JalaliDate::parse("1398/01/01").unwrap().to_iso();
+    let fund = store.create_fund(village.id, "صندوق", opened, &FundRules::usual(), 0).await.unwrap();
+    store.close().await;
+    let dir = db.scratch_dir();
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "کد ملی,نام,نام خانوادگی,تاریخ عضویت\n0499370899,علی,کریمی,1399/01/01\n123,سارا,,1399/01/01\n",
+    )
+    .unwrap();
+    let fund_id = fund.id.to_string();
+    let out = abadi(&db.url, &["import", "members", "--fund", &fund_id, "--file", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        "row 3, national_id: a national ID has 10 digits; this one has 3\nrow 3, last_name: empty\n"
+    );
+    assert!(stderr(&out).contains("2 problem(s)"), "{}", stderr(&out));
+    let good = dir.join("good.csv");
+    std::fs::write(&good, "کد ملی,نام,نام خانوادگی,تاریخ عضویت,پس‌انداز\n0499370899,علی,کریمی,1399/01/01,۵٬۰۰۰٬۰۰۰\n")
+        .unwrap();
+    let dry = abadi(&db.url, &["import", "members", "--fund", &fund_id, "--file", good.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(stdout(&dry), "would import 1 member(s) with 5,000,000 rials of opening savings\n");
+    let done = abadi(
+        &db.url,
+        &["import", "members", "--fund", &fund_id, "--file", good.to_str().unwrap(), "--as-of", "1403/01/01"],
+    );
+    assert_eq!(stdout(&done), "imported 1 member(s) with 5,000,000 rials of opening savings\n");
+    assert!(abadi(&db.url, &["verify"]).status.success());
+}

@@ -482,3 +482,104 @@ impl Store {
         self.member(member_id).await
     }
 }
+
+/// A member row of an import, already checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedMember {
+    pub member: NewMember,
+    /// Savings the member already has in the fund (on paper), booked as an opening entry.
+    pub opening_savings: Rials,
+}
+
+impl Store {
+    /// Adds members with their opening savings in one transaction: all of them, or none.
+    pub async fn import_members(
+        &self,
+        fund_id: i64,
+        rows: &[ImportedMember],
+        as_of: IsoDate,
+        key_prefix: &str,
+        now_ms: i64,
+    ) -> StoreResult<Vec<Member>> {
+        let fund = self.fund(fund_id).await?;
+        let cash = self.fund_account(&fund, codes::CASH).await?;
+        begin_posting!(self, writer, tx);
+        let mut ids = Vec::with_capacity(rows.len());
+        let mut drafts = Vec::new();
+        for (index, row) in rows.iter().enumerate() {
+            let m = &row.member;
+            let existing: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM members WHERE fund_id = $1 AND national_id = $2")
+                    .bind(fund_id)
+                    .bind(m.national_id.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(id) = existing {
+                return Err(StoreError::Conflict(format!(
+                    "row {}: national ID {} is already member {id} of this fund",
+                    index + 2,
+                    m.national_id
+                )));
+            }
+            let first_name = domain::text::normalize_text(&m.first_name);
+            let last_name = domain::text::normalize_text(&m.last_name);
+            let search =
+                format!("{}|{}", domain::text::search_key(&format!("{first_name} {last_name}")), m.national_id);
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO members (fund_id, national_id, first_name, last_name, father_name, phone, place_id, joined_on, search_key, savings_account_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0) RETURNING id",
+            )
+            .bind(fund_id)
+            .bind(m.national_id.as_str())
+            .bind(first_name.as_str())
+            .bind(last_name.as_str())
+            .bind(domain::text::normalize_text(&m.father_name))
+            .bind(m.phone.as_ref().map_or("", PhoneNumber::as_str))
+            .bind(m.place_id)
+            .bind(m.joined_on.to_string())
+            .bind(search)
+            .fetch_one(&mut *tx)
+            .await?;
+            let account = insert_account(
+                &mut tx,
+                fund.book_id,
+                &codes::member_savings(id),
+                &format!("پس‌انداز {first_name} {last_name}"),
+                AccountKind::Liability,
+                true,
+                Some(codes::SAVINGS),
+            )
+            .await?;
+            sqlx::query("UPDATE members SET savings_account_id = $1 WHERE id = $2")
+                .bind(account.0)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if row.opening_savings.is_positive() {
+                drafts.push(domain::EntryDraft {
+                    idempotency_key: domain::IdempotencyKey::parse(&format!("{key_prefix}/{}", m.national_id))
+                        .map_err(|e| StoreError::Invalid(e.to_string()))?,
+                    code: domain::EntryCode::parse("savings.opening")
+                        .map_err(|e| StoreError::Invalid(e.to_string()))?,
+                    object_ref: format!("member:{id}"),
+                    effective_on: as_of,
+                    memo: String::new(),
+                    reverses: None,
+                    postings: vec![
+                        domain::PostingDraft::debit(cash, row.opening_savings),
+                        domain::PostingDraft::credit(account, row.opening_savings),
+                    ],
+                });
+            }
+            ids.push(id);
+        }
+        self.post_entries_in(&mut tx, fund.book_id, &drafts, now_ms).await?;
+        tx.commit().await?;
+        drop(writer);
+        let mut members = Vec::with_capacity(ids.len());
+        for id in ids {
+            members.push(self.member(id).await?);
+        }
+        Ok(members)
+    }
+}

@@ -31,7 +31,7 @@ pub mod testing;
 
 pub use books::{Account, Book, EntryFilter, Place, PostOutcome, PostStatus, PostedEntry, VerifyProblem, VerifyReport};
 pub use closeday::{CATCH_UP_DAYS_MAX, CloseReport};
-pub use funds::{Fund, Member, NewMember, check_rules};
+pub use funds::{Fund, ImportedMember, Member, NewMember, check_rules};
 pub use loans::{Loan, LoanApplication, LoanStatus, Repayment};
 pub use lottery::DrawRecord;
 pub use schema::SCHEMA_VERSION;
