@@ -199,6 +199,11 @@ async fn the_monthly_sheet_posts_every_line_once_or_nothing() {
     assert!(first.iter().all(|o| o.status == PostStatus::Posted));
     assert!(again.iter().all(|o| o.status == PostStatus::AlreadyPosted), "a double submit posts nothing");
     assert_eq!(savings_balance(&store, sara.id).await.unwrap(), Rials::new(2_000_000));
+    // Who is behind this month: dues are 1,000,000 a month from Farvardin (joined 1403/01/15).
+    let dues = store.fund_dues(fund.id, on).await.unwrap();
+    let view: Vec<(i64, i64, i64)> =
+        dues.iter().map(|l| (l.member_id, l.month.deposits.get(), l.month.behind.get())).collect();
+    assert_eq!(view, vec![(ali.id, 1_000_000, 1_000_000), (sara.id, 2_000_000, 0)]);
     // A bad line in the middle: nothing of the sheet is written.
     let bad = [(ali.id, Rials::new(1_000_000)), (999, Rials::new(5)), (sara.id, Rials::new(1))];
     assert!(matches!(

@@ -207,6 +207,14 @@ enum FormatArg {
 enum ReportCommand {
     /// Every account's balance; debits equal credits. Without --book or --place: the whole installation.
     TrialBalance(TrialBalanceArgs),
+    /// Who paid this month's savings and who is behind, furthest behind first.
+    Dues {
+        #[arg(long)]
+        fund: i64,
+        /// A Jalali month (1403/05); default this month.
+        #[arg(long)]
+        month: Option<String>,
+    },
     /// A fund's balance sheet at the end of a Jalali month or year and its income statement for it.
     Fund {
         #[arg(long)]
@@ -306,6 +314,26 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Report(ReportCommand::TrialBalance(args)) => trial_balance(&store, &args).await,
         Command::Report(ReportCommand::Fund { fund, period, json }) => fund_report(&store, fund, &period, json).await,
+        Command::Report(ReportCommand::Dues { fund, month }) => {
+            let on = match month {
+                Some(text) => domain::date::parse_jalali_period(&text).map_err(|e| fail(e.to_string()))?.1,
+                None => web::today(&SystemClock),
+            };
+            let money = |v: domain::Rials| v.format(domain::MoneyUnit::Rial, Digits::Latin);
+            println!("dues of fund {fund} for {} (rials)", on.jalali_month().name(Digits::Latin));
+            println!("{:>7}  {:>14}  {:>14}  {:>14}  name", "member", "dues", "paid", "behind");
+            for line in store.fund_dues(fund, on.to_iso()).await? {
+                println!(
+                    "{:>7}  {:>14}  {:>14}  {:>14}  {}",
+                    line.member_id,
+                    money(line.month.dues),
+                    money(line.month.deposits),
+                    money(line.month.behind),
+                    line.name
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Calc(_) => Ok(ExitCode::SUCCESS),
         Command::Import(ImportCommand::Members { fund, file, as_of, dry_run }) => {
             let bytes = std::fs::read(&file).map_err(|e| fail(format!("cannot read {}: {e}", file.display())))?;

@@ -373,6 +373,13 @@ async fn the_funds_benchmark_runs_through_the_use_cases_and_leaves_whole_books()
     let sheet = &json["balance_sheet"];
     assert_eq!(sheet["total_assets_rials"], sheet["total_liabilities_and_equity_rials"]);
     assert_eq!(sheet["total_assets_rials"], 48_000_000, "by the end of Shahrivar: 8 members × 6 months × 1,000,000");
+    let dues = abadi(&db.url, &["report", "dues", "--fund", "1", "--month", "1399/08"]);
+    assert!(stdout(&dues).starts_with("dues of fund 1 for Aban 1399 (rials)\n"), "{}", stdout(&dues));
+    assert!(
+        stdout(&dues).contains("      1       1,000,000       1,000,000       1,000,000  علی کریمی"),
+        "{}",
+        stdout(&dues)
+    );
     let bad = abadi(&db.url, &["report", "fund", "--fund", "1", "--period", "1403/13"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("month 13 does not exist"), "{}", stderr(&bad));

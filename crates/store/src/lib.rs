@@ -35,7 +35,7 @@ pub use funds::{Fund, ImportedMember, Member, NewMember, check_rules};
 pub use loans::{Loan, LoanApplication, LoanStatus, Repayment};
 pub use lottery::DrawRecord;
 pub use schema::SCHEMA_VERSION;
-pub use statement::MemberStatement;
+pub use statement::{DuesLine, MemberStatement};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};

@@ -48,3 +48,35 @@ impl Store {
         Ok(MemberStatement { member, through, savings, loans })
     }
 }
+
+/// One member's line of a fund's dues for a month.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuesLine {
+    pub member_id: i64,
+    pub name: String,
+    pub month: domain::fund::SavingsMonth,
+}
+
+impl Store {
+    /// Every active member's dues, deposits and arrears for the Jalali month containing `on`, the
+    /// members furthest behind first.
+    pub async fn fund_dues(&self, fund_id: i64, on: IsoDate) -> StoreResult<Vec<DuesLine>> {
+        let month_end = on.to_jalali().jalali_month().last_day().to_iso();
+        let mut lines = Vec::new();
+        for member in self.members(fund_id).await? {
+            if member.left_on.is_some() || member.joined_on > month_end {
+                continue;
+            }
+            let statement = self.member_statement(member.id, month_end).await?;
+            if let Some(month) = statement.savings.last() {
+                lines.push(DuesLine {
+                    member_id: member.id,
+                    name: format!("{} {}", member.first_name, member.last_name),
+                    month: *month,
+                });
+            }
+        }
+        lines.sort_by_key(|l| (std::cmp::Reverse(l.month.behind), l.member_id));
+        Ok(lines)
+    }
+}
