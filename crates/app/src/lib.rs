@@ -27,6 +27,13 @@ impl Clock for SystemClock {
     }
 }
 
+/// Today's date in Iran (UTC+03:30), from the clock: the business day the shells default to.
+pub fn today_in_iran(clock: &dyn Clock) -> domain::JalaliDate {
+    let local_ms = clock.now_ms() + 210 * 60 * 1_000;
+    // 1970-01-01 is day 719,163 counted from 0001-01-01.
+    domain::IsoDate::from_day_number(719_163 + local_ms.div_euclid(86_400_000)).to_jalali()
+}
+
 /// A clock that always says the same instant: for tests.
 #[derive(Clone, Copy, Debug)]
 pub struct FixedClock(pub i64);

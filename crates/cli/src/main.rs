@@ -317,7 +317,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Report(ReportCommand::Dues { fund, month }) => {
             let on = match month {
                 Some(text) => domain::date::parse_jalali_period(&text).map_err(|e| fail(e.to_string()))?.1,
-                None => web::today(&SystemClock),
+                None => app::today_in_iran(&SystemClock),
             };
             let money = |v: domain::Rials| v.format(domain::MoneyUnit::Rial, Digits::Latin);
             println!("dues of fund {fund} for {} (rials)", on.jalali_month().name(Digits::Latin));
@@ -337,7 +337,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Calc(_) => Ok(ExitCode::SUCCESS),
         Command::Import(ImportCommand::Members { fund, file, as_of, dry_run }) => {
             let bytes = std::fs::read(&file).map_err(|e| fail(format!("cannot read {}: {e}", file.display())))?;
-            let as_of = as_of.unwrap_or_else(|| web::today(&SystemClock)).to_iso();
+            let as_of = as_of.unwrap_or_else(|| app::today_in_iran(&SystemClock)).to_iso();
             match app::import::import_members(&store, &SystemClock, fund, &bytes, as_of, dry_run).await {
                 Ok(summary) => {
                     println!(
@@ -358,7 +358,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
         }
         Command::Lottery(LotteryCommand::Draw { fund, seed, cycle, on }) => {
-            let on = on.unwrap_or_else(|| web::today(&SystemClock));
+            let on = on.unwrap_or_else(|| app::today_in_iran(&SystemClock));
             let cycle = cycle.unwrap_or_else(|| on.year().to_string());
             let record = store.draw_lottery(fund, on.to_iso(), &cycle, &seed, SystemClock.now_ms()).await?;
             print_draw(&record);
@@ -384,7 +384,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
         }
         Command::CloseDay { until } => {
-            let until = until.map_or_else(|| web::today(&SystemClock).to_iso().add_days(-1), |d| d.to_iso());
+            let until = until.map_or_else(|| app::today_in_iran(&SystemClock).to_iso().add_days(-1), |d| d.to_iso());
             let report = store.close_days_until(until, SystemClock.now_ms()).await?;
             match (report.first, report.last) {
                 (Some(first), Some(last)) => println!(
@@ -422,7 +422,7 @@ async fn serve(store: Store, addr: &str) -> Result<ExitCode, Failure> {
     let closer = store.clone();
     tokio::spawn(async move {
         loop {
-            let yesterday = web::today(&SystemClock).to_iso().add_days(-1);
+            let yesterday = app::today_in_iran(&SystemClock).to_iso().add_days(-1);
             match closer.close_days_until(yesterday, SystemClock.now_ms()).await {
                 Ok(report) if report.days_closed > 0 => {
                     tracing::info!(days = report.days_closed, late = report.loans_late, "closed days")
@@ -504,7 +504,7 @@ fn calc_loan(args: &LoanArgs) -> Result<ExitCode, Failure> {
         MethodArg::Upfront => KarmozdMethod::Upfront,
         MethodArg::None => KarmozdMethod::None,
     };
-    let start = args.start.unwrap_or_else(|| web::today(&SystemClock));
+    let start = args.start.unwrap_or_else(|| app::today_in_iran(&SystemClock));
     let terms = domain::loan::LoanTerms {
         principal: args.amount,
         term_months: args.months,

@@ -53,22 +53,13 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// Today's date in Iran, from the clock.
-pub fn today(clock: &dyn Clock) -> domain::JalaliDate {
-    // The working day in Iran (UTC+03:30).
-    let local_ms = clock.now_ms() + 210 * 60 * 1_000;
-    let days_since_unix_epoch = local_ms.div_euclid(86_400_000);
-    // 1970-01-01 is Rata Die 719,163.
-    domain::IsoDate::from_day_number(719_163 + days_since_unix_epoch).to_jalali()
-}
-
 async fn home(State(state): State<AppState>) -> Response {
     let books = match state.store.books().await {
         Ok(books) => books,
         Err(error) => return server_error(&error),
     };
     let entries: i64 = books.iter().map(|b| b.head_seq.0).sum();
-    let today = today(state.clock.as_ref());
+    let today = app::today_in_iran(state.clock.as_ref());
     let page = format!(
         r#"<!doctype html>
 <html lang="fa" dir="rtl">
