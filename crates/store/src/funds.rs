@@ -196,6 +196,62 @@ async fn insert_account(
     Ok(AccountId(id))
 }
 
+/// Inserts a member and their savings sub-account inside the caller's transaction: the one place a
+/// membership is created (one per person per fund; names normalised; not before the fund opened).
+async fn insert_member(conn: &mut sqlx::AnyConnection, fund: &Fund, new: &NewMember) -> StoreResult<(i64, AccountId)> {
+    let first_name = domain::text::normalize_text(&new.first_name);
+    let last_name = domain::text::normalize_text(&new.last_name);
+    if first_name.is_empty() || last_name.is_empty() {
+        return Err(StoreError::Invalid("a member needs a first and a last name".into()));
+    }
+    if new.joined_on < fund.opened_on {
+        return Err(StoreError::Invalid(format!("a member cannot join before the fund opened ({})", fund.opened_on)));
+    }
+    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM members WHERE fund_id = $1 AND national_id = $2")
+        .bind(fund.id)
+        .bind(new.national_id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(id) = existing {
+        return Err(StoreError::Conflict(format!(
+            "national ID {} is already member {id} of this fund: one membership per person",
+            new.national_id
+        )));
+    }
+    let search = format!("{}|{}", domain::text::search_key(&format!("{first_name} {last_name}")), new.national_id);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO members (fund_id, national_id, first_name, last_name, father_name, phone, place_id, joined_on, search_key, savings_account_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0) RETURNING id",
+    )
+    .bind(fund.id)
+    .bind(new.national_id.as_str())
+    .bind(first_name.as_str())
+    .bind(last_name.as_str())
+    .bind(domain::text::normalize_text(&new.father_name))
+    .bind(new.phone.as_ref().map_or("", PhoneNumber::as_str))
+    .bind(new.place_id)
+    .bind(new.joined_on.to_string())
+    .bind(search)
+    .fetch_one(&mut *conn)
+    .await?;
+    let account = insert_account(
+        conn,
+        fund.book_id,
+        &codes::member_savings(id),
+        &format!("پس‌انداز {first_name} {last_name}"),
+        AccountKind::Liability,
+        true,
+        Some(codes::SAVINGS),
+    )
+    .await?;
+    sqlx::query("UPDATE members SET savings_account_id = $1 WHERE id = $2")
+        .bind(account.0)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok((id, account))
+}
+
 impl Store {
     /// Opens a fund at a village: its book with the fund chart, and its first rules — one transaction.
     pub async fn create_fund(
@@ -296,62 +352,8 @@ impl Store {
     pub async fn add_member(&self, fund_id: i64, new: &NewMember) -> StoreResult<Member> {
         let fund = self.fund(fund_id).await?;
         self.place(new.place_id).await?;
-        let first_name = domain::text::normalize_text(&new.first_name);
-        let last_name = domain::text::normalize_text(&new.last_name);
-        let father_name = domain::text::normalize_text(&new.father_name);
-        if first_name.is_empty() || last_name.is_empty() {
-            return Err(StoreError::Invalid("a member needs a first and a last name".into()));
-        }
-        if new.joined_on < fund.opened_on {
-            return Err(StoreError::Invalid(format!(
-                "a member cannot join before the fund opened ({})",
-                fund.opened_on
-            )));
-        }
-        let search = format!("{}|{}", domain::text::search_key(&format!("{first_name} {last_name}")), new.national_id);
         let mut tx = self.begin_write().await?;
-        let existing: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM members WHERE fund_id = $1 AND national_id = $2")
-                .bind(fund_id)
-                .bind(new.national_id.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-        if let Some(id) = existing {
-            return Err(StoreError::Conflict(format!(
-                "national ID {} is already member {id} of this fund: one membership per person",
-                new.national_id
-            )));
-        }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO members (fund_id, national_id, first_name, last_name, father_name, phone, place_id, joined_on, search_key, savings_account_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0) RETURNING id",
-        )
-        .bind(fund_id)
-        .bind(new.national_id.as_str())
-        .bind(first_name.as_str())
-        .bind(last_name.as_str())
-        .bind(father_name.as_str())
-        .bind(new.phone.as_ref().map_or("", PhoneNumber::as_str))
-        .bind(new.place_id)
-        .bind(new.joined_on.to_string())
-        .bind(search)
-        .fetch_one(&mut *tx)
-        .await?;
-        let account = insert_account(
-            &mut tx,
-            fund.book_id,
-            &codes::member_savings(id),
-            &format!("پس‌انداز {first_name} {last_name}"),
-            AccountKind::Liability,
-            true,
-            Some(codes::SAVINGS),
-        )
-        .await?;
-        sqlx::query("UPDATE members SET savings_account_id = $1 WHERE id = $2")
-            .bind(account.0)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let (id, _) = insert_member(&mut tx, &fund, new).await?;
         tx.commit().await?;
         self.member(id).await
     }
@@ -508,53 +510,12 @@ impl Store {
         let mut drafts = Vec::new();
         for (index, row) in rows.iter().enumerate() {
             let m = &row.member;
-            let existing: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM members WHERE fund_id = $1 AND national_id = $2")
-                    .bind(fund_id)
-                    .bind(m.national_id.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some(id) = existing {
-                return Err(StoreError::Conflict(format!(
-                    "row {}: national ID {} is already member {id} of this fund",
-                    index + 2,
-                    m.national_id
-                )));
-            }
-            let first_name = domain::text::normalize_text(&m.first_name);
-            let last_name = domain::text::normalize_text(&m.last_name);
-            let search =
-                format!("{}|{}", domain::text::search_key(&format!("{first_name} {last_name}")), m.national_id);
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO members (fund_id, national_id, first_name, last_name, father_name, phone, place_id, joined_on, search_key, savings_account_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0) RETURNING id",
-            )
-            .bind(fund_id)
-            .bind(m.national_id.as_str())
-            .bind(first_name.as_str())
-            .bind(last_name.as_str())
-            .bind(domain::text::normalize_text(&m.father_name))
-            .bind(m.phone.as_ref().map_or("", PhoneNumber::as_str))
-            .bind(m.place_id)
-            .bind(m.joined_on.to_string())
-            .bind(search)
-            .fetch_one(&mut *tx)
-            .await?;
-            let account = insert_account(
-                &mut tx,
-                fund.book_id,
-                &codes::member_savings(id),
-                &format!("پس‌انداز {first_name} {last_name}"),
-                AccountKind::Liability,
-                true,
-                Some(codes::SAVINGS),
-            )
-            .await?;
-            sqlx::query("UPDATE members SET savings_account_id = $1 WHERE id = $2")
-                .bind(account.0)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            let (id, account) = insert_member(&mut tx, &fund, m).await.map_err(|e| match e {
+                StoreError::Conflict(reason) | StoreError::Invalid(reason) => {
+                    StoreError::Conflict(format!("row {}: {reason}", index + 2))
+                }
+                other => other,
+            })?;
             if row.opening_savings.is_positive() {
                 drafts.push(domain::EntryDraft {
                     idempotency_key: domain::IdempotencyKey::parse(&format!("{key_prefix}/{}", m.national_id))
