@@ -349,3 +349,117 @@ async fn a_loan_is_written_off_with_approval_and_the_loss_is_booked() {
     ));
     assert!(store.verify().await.unwrap().is_clean());
 }
+
+#[tokio::test]
+async fn a_meeting_sheet_of_repayments_posts_all_or_nothing_and_once() {
+    let db = TestDatabase::new().await;
+    let store = Store::open(&db.url).await.unwrap();
+    let clock = FixedClock(0);
+    let country = store.add_place(None, PlaceKind::Country, "ایران").await.unwrap();
+    let village = store.add_place(Some(country.id), PlaceKind::Village, "زرشک").await.unwrap();
+    let rules = FundRules { guarantors_required: 0, ..FundRules::usual() };
+    let fund = store.create_fund(village.id, "صندوق زرشک", day("1402/01/01"), &rules, 0).await.unwrap();
+    let other = store.create_fund(village.id, "صندوق دیگر", day("1402/01/01"), &rules, 0).await.unwrap();
+    let mut loans = Vec::new();
+    for (i, (fund_id, national_id)) in
+        [(fund.id, "0499370899"), (fund.id, "0084575948"), (fund.id, "0013542419"), (other.id, "0499370899")]
+            .into_iter()
+            .enumerate()
+    {
+        let member = store
+            .add_member(
+                fund_id,
+                &NewMember {
+                    national_id: NationalId::parse(national_id).unwrap(),
+                    first_name: format!("عضو {i}"),
+                    last_name: "احمدی".into(),
+                    father_name: "علی".into(),
+                    phone: None,
+                    place_id: village.id,
+                    joined_on: day("1402/01/01"),
+                },
+            )
+            .await
+            .unwrap();
+        let deposit = Rials::new(10_000_000);
+        move_savings(&store, &clock, member.id, SavingsMove::Deposit, deposit, day("1402/02/01"), &format!("s{i}"))
+            .await
+            .unwrap();
+        let application = LoanApplication {
+            member_id: member.id,
+            amount: Rials::new(6_000_000),
+            term_months: 6,
+            purpose: "قالی‌بافی".into(),
+            jobs_created: 1,
+            jobs_revived: 0,
+            guarantors: vec![],
+            on: day("1403/01/10"),
+        };
+        let loan = store.request_loan(fund_id, &application).await.unwrap();
+        store.approve_loan(loan.id, "مریم").await.unwrap();
+        store.disburse_loan(loan.id, day("1403/01/10"), &format!("out-{i}"), 0).await.unwrap();
+        loans.push(loan.id);
+    }
+    let first_due = |loan: i64| {
+        let store = store.clone();
+        async move { store.installments(loan).await.unwrap()[0].outstanding() }
+    };
+    let owed = |loan: i64| {
+        let store = store.clone();
+        async move { store.installments(loan).await.unwrap().iter().map(|i| i.outstanding().get()).sum::<i64>() }
+    };
+    let head = store.book(fund.book_id).await.unwrap();
+    let on = day("1403/02/12");
+
+    // An over-payment in the middle of the sheet: nothing of the sheet is posted, and the error names the line.
+    let too_much = Rials::new(owed(loans[1]).await + 1);
+    let sheet = [(loans[0], first_due(loans[0]).await), (loans[1], too_much), (loans[2], first_due(loans[2]).await)];
+    match store.repay_sheet(fund.id, &sheet, on, "meeting-1402-02", 1).await {
+        Err(StoreError::SheetLine { index: 1, loan_id, .. }) => assert_eq!(loan_id, loans[1]),
+        other => panic!("expected line 2 refused, got {other:?}"),
+    }
+    assert_eq!(store.book(fund.book_id).await.unwrap(), head, "nothing of the sheet was posted");
+
+    // A loan of another fund, or the same loan twice, is refused the same way.
+    let foreign = [(loans[0], first_due(loans[0]).await), (loans[3], first_due(loans[3]).await)];
+    assert!(matches!(
+        store.repay_sheet(fund.id, &foreign, on, "meeting-x", 1).await,
+        Err(StoreError::SheetLine { index: 1, error, .. }) if matches!(*error, StoreError::NotFound { .. })
+    ));
+    let twice = [(loans[0], Rials::new(1_000)), (loans[0], Rials::new(1_000))];
+    assert!(matches!(
+        store.repay_sheet(fund.id, &twice, on, "meeting-x", 1).await,
+        Err(StoreError::SheetLine { index: 1, .. })
+    ));
+
+    // The corrected sheet posts every line; submitted again it posts nothing new.
+    let sheet =
+        [(loans[0], first_due(loans[0]).await), (loans[1], Rials::new(500_000)), (loans[2], first_due(loans[2]).await)];
+    let before: Vec<i64> = [owed(loans[0]).await, owed(loans[1]).await, owed(loans[2]).await].into();
+    let posted = store.repay_sheet(fund.id, &sheet, on, "meeting-1402-02", 2).await.unwrap();
+    assert!(posted.iter().all(|r| !r.already_posted));
+    let again = store.repay_sheet(fund.id, &sheet, on, "meeting-1402-02", 3).await.unwrap();
+    assert!(again.iter().all(|r| r.already_posted));
+    assert_eq!(posted.iter().map(|r| r.seq).collect::<Vec<_>>(), again.iter().map(|r| r.seq).collect::<Vec<_>>());
+    for (i, (loan, amount)) in sheet.iter().enumerate() {
+        assert_eq!(owed(*loan).await, before[i] - amount.get());
+    }
+    // The same key with a different amount is a conflict, not a second payment.
+    let changed = [(loans[1], Rials::new(400_000))];
+    assert!(matches!(
+        store.repay_sheet(fund.id, &changed, on, "meeting-1402-02", 4).await,
+        Err(StoreError::SheetLine { index: 0, error, .. })
+            if matches!(*error, StoreError::Rejected { error: LedgerError::IdempotencyConflict { .. }, .. })
+    ));
+    assert_eq!(again[1].lines, posted[1].lines, "a retried line answers with the lines first posted");
+
+    // A sheet that pays a loan off closes it; a later sheet with that loan is refused by name.
+    let rest = [(loans[2], Rials::new(owed(loans[2]).await))];
+    store.repay_sheet(fund.id, &rest, day("1403/03/12"), "meeting-1402-03", 5).await.unwrap();
+    assert_eq!(store.loan(loans[2]).await.unwrap().status, LoanStatus::Closed);
+    assert!(matches!(
+        store.repay_sheet(fund.id, &[(loans[2], Rials::new(1_000))], day("1403/04/12"), "meeting-1402-04", 6).await,
+        Err(StoreError::SheetLine { index: 0, error, .. }) if matches!(*error, StoreError::Conflict(_))
+    ));
+    assert!(store.verify().await.unwrap().is_clean());
+}

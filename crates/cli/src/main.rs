@@ -90,21 +90,33 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum ImportCommand {
-    /// Members and their opening savings from a CSV file (Persian or English headers: کد ملی, نام,
-    /// نام خانوادگی, نام پدر, موبایل, تاریخ عضویت, پس‌انداز). All or nothing.
-    Members {
-        #[arg(long)]
-        fund: i64,
-        /// The CSV file (UTF-8, as Excel saves "CSV UTF-8").
-        #[arg(long)]
-        file: std::path::PathBuf,
-        /// The date the opening savings are booked on (Jalali; default today).
-        #[arg(long, value_parser = parse_jalali)]
-        as_of: Option<domain::JalaliDate>,
-        /// Check every row and say what would be imported, writing nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
+    /// Members with their opening savings (Persian or English headers: کد ملی, نام, نام خانوادگی,
+    /// نام پدر, موبایل, تاریخ عضویت, پس‌انداز). All or nothing.
+    Members(ImportArgs),
+    /// Open loans with what was repaid so far (کد ملی, مبلغ وام, مدت, تاریخ پرداخت, پرداخت شده, موضوع,
+    /// اشتغال ایجادی, اشتغال احیایی); the members must be imported first. All or nothing.
+    Loans(ImportArgs),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum ImportKind {
+    Members,
+    Loans,
+}
+
+#[derive(clap::Args, Debug)]
+struct ImportArgs {
+    #[arg(long)]
+    fund: i64,
+    /// The sheet: XLSX (the first sheet is read) or CSV (UTF-8, as Excel saves "CSV UTF-8").
+    #[arg(long)]
+    file: std::path::PathBuf,
+    /// The date the opening balances are booked on (Jalali; default today).
+    #[arg(long, value_parser = parse_jalali)]
+    as_of: Option<domain::JalaliDate>,
+    /// Run the whole import, check everything (the books included) and keep nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -335,22 +347,42 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Calc(_) => Ok(ExitCode::SUCCESS),
-        Command::Import(ImportCommand::Members { fund, file, as_of, dry_run }) => {
+        Command::Import(command) => {
+            let (what, ImportArgs { fund, file, as_of, dry_run }) = match command {
+                ImportCommand::Members(args) => (ImportKind::Members, args),
+                ImportCommand::Loans(args) => (ImportKind::Loans, args),
+            };
             let bytes = std::fs::read(&file).map_err(|e| fail(format!("cannot read {}: {e}", file.display())))?;
             let as_of = as_of.unwrap_or_else(|| app::today_in_iran(&SystemClock)).to_iso();
-            match app::import::import_members(&store, &SystemClock, fund, &bytes, as_of, dry_run).await {
+            let outcome = match what {
+                ImportKind::Members => {
+                    app::import::import_members(&store, &SystemClock, fund, &bytes, as_of, dry_run).await
+                }
+                ImportKind::Loans => {
+                    app::import::import_open_loans(&store, &SystemClock, fund, &bytes, as_of, dry_run).await
+                }
+            };
+            match outcome {
                 Ok(summary) => {
-                    println!(
-                        "{} {} member(s) with {} rials of opening savings",
-                        if summary.dry_run { "would import" } else { "imported" },
-                        summary.members,
-                        summary.opening_savings.format(domain::MoneyUnit::Rial, Digits::Latin)
-                    );
+                    let booked = summary.booked.format(domain::MoneyUnit::Rial, Digits::Latin);
+                    let done = if summary.dry_run { "would import" } else { "imported" };
+                    match what {
+                        ImportKind::Members => {
+                            println!("{done} {} member(s) with {booked} rials of opening savings", summary.rows)
+                        }
+                        ImportKind::Loans => {
+                            println!("{done} {} open loan(s) with {booked} rials of principal unpaid", summary.rows)
+                        }
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(app::import::ImportError::Rows(errors)) => {
                     for e in &errors {
-                        println!("row {}, {}: {}", e.row, e.column, e.reason);
+                        if e.column.is_empty() {
+                            println!("row {}: {}", e.row, e.reason);
+                        } else {
+                            println!("row {}, {}: {}", e.row, e.column, e.reason);
+                        }
                     }
                     Err(fail(format!("{} problem(s) in {}; nothing was imported", errors.len(), file.display())))
                 }
@@ -784,7 +816,7 @@ async fn bench_funds(store: &Store, quick: bool) -> Result<ExitCode, Failure> {
         f.members
     );
     println!(
-        "a month of repayments:     {:>10.2} s ({} loans, one by one)",
+        "a month of repayments:     {:>10.2} s ({} loans, one sheet per fund)",
         f.month_of_repayments.as_secs_f64(),
         f.loans
     );

@@ -420,5 +420,22 @@ async fn import_members_reports_each_bad_row_and_writes_nothing() {
         &["import", "members", "--fund", &fund_id, "--file", good.to_str().unwrap(), "--as-of", "1403/01/01"],
     );
     assert_eq!(stdout(&done), "imported 1 member(s) with 5,000,000 rials of opening savings\n");
+
+    // Open loans: a stranger's loan is named by its row; then the member's loan with two installments paid.
+    let loans = dir.join("loans.csv");
+    std::fs::write(&loans, "کد ملی,مبلغ وام,مدت,تاریخ پرداخت,پرداخت شده\n0084575948,1000000,6,1402/01/01,\n").unwrap();
+    let args = ["import", "loans", "--fund", &fund_id, "--file", loans.to_str().unwrap(), "--as-of", "1403/01/01"];
+    let out = abadi(&db.url, &args);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        "row 2: no member of this fund has national ID 0084575948\n"
+    );
+    std::fs::write(&loans, "کد ملی,مبلغ وام,مدت,تاریخ پرداخت,پرداخت شده\n0499370899,3000000,6,1402/01/01,۱٬۰۲۰٬۰۰۰\n")
+        .unwrap();
+    let done = abadi(&db.url, &args);
+    // Simple karmozd: 3,000,000 × 4 × 7 / 2400 = 35,000; installments of 510,000, each 504,167 of principal
+    // (`abadi calc loan` shows it): two paid leave 3,000,000 − 1,008,334 = 1,991,666 unpaid.
+    assert_eq!(stdout(&done), "imported 1 open loan(s) with 1,991,666 rials of principal unpaid\n");
     assert!(abadi(&db.url, &["verify"]).status.success());
 }

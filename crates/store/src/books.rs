@@ -128,7 +128,7 @@ pub(crate) fn param(backend: Backend, n: usize) -> String {
 }
 
 /// `(…),(…)` for a multi-row insert, numbered from `start`.
-fn placeholders(backend: Backend, start: usize, rows: usize, columns: usize) -> String {
+pub(crate) fn placeholders(backend: Backend, start: usize, rows: usize, columns: usize) -> String {
     let mut sql = String::with_capacity(rows * columns * 6);
     for row in 0..rows {
         if row > 0 {
@@ -146,7 +146,7 @@ fn placeholders(backend: Backend, start: usize, rows: usize, columns: usize) -> 
     sql
 }
 
-fn in_list(backend: Backend, start: usize, count: usize) -> String {
+pub(crate) fn in_list(backend: Backend, start: usize, count: usize) -> String {
     (start..start + count).map(|i| param(backend, i)).collect::<Vec<_>>().join(",")
 }
 

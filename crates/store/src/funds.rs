@@ -494,7 +494,9 @@ pub struct ImportedMember {
 }
 
 impl Store {
-    /// Adds members with their opening savings in one transaction: all of them, or none.
+    /// Adds members with their opening savings in one transaction: all of them, or none. A refused row
+    /// is named by its position (`ImportRow`). With `dry_run` every row is written and checked inside
+    /// the transaction, which is then rolled back: the answer is exactly what a real import would say.
     pub async fn import_members(
         &self,
         fund_id: i64,
@@ -502,6 +504,7 @@ impl Store {
         as_of: IsoDate,
         key_prefix: &str,
         now_ms: i64,
+        dry_run: bool,
     ) -> StoreResult<Vec<Member>> {
         let fund = self.fund(fund_id).await?;
         let cash = self.fund_account(&fund, codes::CASH).await?;
@@ -511,8 +514,8 @@ impl Store {
         for (index, row) in rows.iter().enumerate() {
             let m = &row.member;
             let (id, account) = insert_member(&mut tx, &fund, m).await.map_err(|e| match e {
-                StoreError::Conflict(reason) | StoreError::Invalid(reason) => {
-                    StoreError::Conflict(format!("row {}: {reason}", index + 2))
+                e @ (StoreError::Conflict(_) | StoreError::Invalid(_)) => {
+                    StoreError::ImportRow { index, error: Box::new(e) }
                 }
                 other => other,
             })?;
@@ -535,6 +538,12 @@ impl Store {
             ids.push(id);
         }
         self.post_entries_in(&mut tx, fund.book_id, &drafts, now_ms).await?;
+        if dry_run {
+            // Everything was checked, the database's own constraints included; nothing is kept.
+            tx.rollback().await?;
+            drop(writer);
+            return Ok(Vec::new());
+        }
         tx.commit().await?;
         drop(writer);
         let mut members = Vec::with_capacity(ids.len());

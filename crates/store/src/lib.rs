@@ -32,7 +32,7 @@ pub mod testing;
 pub use books::{Account, Book, EntryFilter, Place, PostOutcome, PostStatus, PostedEntry, VerifyProblem, VerifyReport};
 pub use closeday::{CATCH_UP_DAYS_MAX, CloseReport};
 pub use funds::{Fund, ImportedMember, Member, NewMember, check_rules};
-pub use loans::{Loan, LoanApplication, LoanStatus, Repayment};
+pub use loans::{ImportedLoan, Loan, LoanApplication, LoanStatus, OpenedLoan, Repayment};
 pub use lottery::DrawRecord;
 pub use schema::SCHEMA_VERSION;
 pub use statement::{DuesLine, MemberStatement};
@@ -67,6 +67,10 @@ pub enum StoreError {
     Invalid(String),
     #[error("entry {index} (key {key:?}) was refused: {error}; nothing was posted")]
     Rejected { index: usize, key: String, error: domain::LedgerError },
+    #[error("line {} of the sheet (loan {loan_id}) was refused: {error}; nothing was posted", .index + 1)]
+    SheetLine { index: usize, loan_id: i64, error: Box<StoreError> },
+    #[error("item {} of the import was refused: {error}; nothing was written", .index + 1)]
+    ImportRow { index: usize, error: Box<StoreError> },
     #[error("the loan request fails: {}", .0.iter().map(|r| r.message_en()).collect::<Vec<_>>().join("; "))]
     Ineligible(Vec<domain::fund::Refusal>),
     #[error("{0} is not supported on this database")]

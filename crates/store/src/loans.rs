@@ -72,6 +72,67 @@ pub struct Loan {
     pub days_past_due: i64,
 }
 
+/// What the repayments of one fund on one day share.
+struct PayContext {
+    fund: crate::Fund,
+    cash: AccountId,
+    fee_income: AccountId,
+    penalty_income: AccountId,
+    payment_order: [PaymentPart; 3],
+}
+
+/// How many loans of a sheet are read and written together (bind limits stay far away).
+const SHEET_CHUNK: usize = 500;
+
+impl PayContext {
+    /// The entry of one repayment: cash in, split over principal, fee and penalty as allocated.
+    fn repayment_draft(
+        &self,
+        loan_id: i64,
+        loan_account: AccountId,
+        key: IdempotencyKey,
+        amount: Rials,
+        on: IsoDate,
+        lines: &[domain::fund::AllocationLine],
+    ) -> StoreResult<EntryDraft> {
+        let sum = |part: PaymentPart| -> i64 {
+            lines
+                .iter()
+                .map(|l| match part {
+                    PaymentPart::Penalty => l.penalty.get(),
+                    PaymentPart::Fee => l.fee.get(),
+                    PaymentPart::Principal => l.principal.get(),
+                })
+                .sum()
+        };
+        let mut postings = vec![PostingDraft::debit(self.cash, amount)];
+        for (part, account) in [
+            (PaymentPart::Principal, loan_account),
+            (PaymentPart::Fee, self.fee_income),
+            (PaymentPart::Penalty, self.penalty_income),
+        ] {
+            if sum(part) > 0 {
+                postings.push(PostingDraft::credit(account, Rials::new(sum(part))));
+            }
+        }
+        Ok(EntryDraft {
+            idempotency_key: key,
+            code: EntryCode::parse("loan.repay").map_err(invalid)?,
+            object_ref: format!("loan:{loan_id}"),
+            effective_on: on,
+            memo: String::new(),
+            reverses: None,
+            postings,
+        })
+    }
+}
+
+/// One repayment inside a write transaction: posted now, or posted before under the same key.
+enum PayStep {
+    Posted(Repayment),
+    Retried(EntrySeq),
+}
+
 /// A repayment as posted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Repayment {
@@ -446,10 +507,293 @@ impl Store {
         now_ms: i64,
     ) -> StoreResult<Repayment> {
         let loan = self.loan(loan_id).await?;
-        let fund = self.fund(loan.fund_id).await?;
+        let context = self.pay_context(loan.fund_id, on).await?;
         let key = IdempotencyKey::parse(idempotency_key).map_err(invalid)?;
-        let rules = self.fund_rules(loan.fund_id).await?.on(on).clone();
         begin_posting!(self, writer, tx);
+        let step = self.pay_in(&mut tx, &context, &loan, amount, on, &key, now_ms).await?;
+        match step {
+            PayStep::Posted(repayment) => {
+                tx.commit().await?;
+                drop(writer);
+                Ok(repayment)
+            }
+            PayStep::Retried(seq) => {
+                drop(tx);
+                drop(writer);
+                self.answer_retried_repayment(&context.fund, loan_id, amount, &key, seq).await
+            }
+        }
+    }
+
+    /// The repayments of a meeting: one line per loan, all posted in one database transaction or none
+    /// (a refused line names its place in the sheet and nothing is written). Each line is its own entry,
+    /// keyed `KEY/lLOAN`, so a sheet submitted twice posts each repayment once; a line already posted is
+    /// answered as it was, and a key reused with another amount is refused before anything is written.
+    /// The whole sheet takes a fixed number of round trips, whatever its length.
+    pub async fn repay_sheet(
+        &self,
+        fund_id: i64,
+        payments: &[(i64, Rials)],
+        on: IsoDate,
+        key_prefix: &str,
+        now_ms: i64,
+    ) -> StoreResult<Vec<Repayment>> {
+        use crate::books::{Bind, WriteBatch, in_list, param, placeholders};
+        let context = self.pay_context(fund_id, on).await?;
+        let line_error = |index: usize, loan_id: i64, error: StoreError| StoreError::SheetLine {
+            index,
+            loan_id,
+            error: Box::new(error),
+        };
+        let mut seen = std::collections::HashSet::new();
+        let mut keys = Vec::with_capacity(payments.len());
+        for (index, (loan_id, amount)) in payments.iter().enumerate() {
+            if !seen.insert(*loan_id) {
+                return Err(line_error(index, *loan_id, invalid("the loan appears twice in the sheet")));
+            }
+            if !amount.is_positive() {
+                return Err(line_error(index, *loan_id, invalid("the amount must be more than zero")));
+            }
+            keys.push(
+                IdempotencyKey::parse(&format!("{key_prefix}/l{loan_id}"))
+                    .map_err(|e| line_error(index, *loan_id, invalid(e)))?,
+            );
+        }
+        let b = self.backend;
+        let mut results: Vec<Option<Repayment>> = vec![None; payments.len()];
+        // The loans themselves, read before the write lock: what they are does not change.
+        let loans: std::collections::HashMap<i64, Loan> = {
+            let mut all = std::collections::HashMap::new();
+            for chunk in payments.chunks(SHEET_CHUNK) {
+                let sql = format!("SELECT * FROM loans WHERE id IN ({})", in_list(b, 1, chunk.len()));
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (id, _) in chunk {
+                    query = query.bind(*id);
+                }
+                for row in query.fetch_all(&self.pool).await? {
+                    let loan = loan_from_row(&row)?;
+                    all.insert(loan.id, loan);
+                }
+            }
+            all
+        };
+        for (index, (loan_id, _)) in payments.iter().enumerate() {
+            if loans.get(loan_id).is_none_or(|loan| loan.fund_id != fund_id) {
+                return Err(line_error(
+                    index,
+                    *loan_id,
+                    StoreError::NotFound { what: "loan of this fund", id: *loan_id },
+                ));
+            }
+        }
+        begin_posting!(self, writer, tx);
+        for (chunk_index, chunk) in payments.chunks(SHEET_CHUNK).enumerate() {
+            let first = chunk_index * SHEET_CHUNK;
+            let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+            // Statuses under the write lock (PostgreSQL locks the rows, in id order).
+            let lock = if b == crate::Backend::Postgres { " ORDER BY id FOR UPDATE" } else { "" };
+            let sql = format!("SELECT id, status FROM loans WHERE id IN ({}){lock}", in_list(b, 1, ids.len()));
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in &ids {
+                query = query.bind(*id);
+            }
+            let statuses: std::collections::HashMap<i64, String> = query
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("status")?)))
+                .collect::<StoreResult<_>>()?;
+            // Keys already used, with what they paid and for which loan.
+            let chunk_keys = &keys[first..first + chunk.len()];
+            let sql = format!(
+                "SELECT e.idempotency_key, e.seq, e.object_ref, (SELECT CAST(SUM(p.amount_rials) AS BIGINT) FROM postings p \
+                 WHERE p.book_id = e.book_id AND p.entry_seq = e.seq AND p.amount_rials > 0) AS paid \
+                 FROM entries e WHERE e.book_id = {} AND e.idempotency_key IN ({})",
+                param(b, 1),
+                in_list(b, 2, chunk_keys.len())
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(context.fund.book_id.0);
+            for key in chunk_keys {
+                query = query.bind(key.as_str());
+            }
+            let mut earlier: std::collections::HashMap<String, (i64, String, Option<i64>)> =
+                std::collections::HashMap::new();
+            for row in query.fetch_all(&mut *tx).await? {
+                earlier.insert(
+                    row.try_get("idempotency_key")?,
+                    (row.try_get("seq")?, row.try_get("object_ref")?, row.try_get("paid")?),
+                );
+            }
+            // Every installment of the chunk's loans in one read.
+            let sql = format!(
+                "SELECT loan_id, {INSTALLMENT_COLUMNS} FROM installments WHERE loan_id IN ({}) ORDER BY loan_id, number",
+                in_list(b, 1, ids.len())
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in &ids {
+                query = query.bind(*id);
+            }
+            let mut installments: std::collections::HashMap<i64, Vec<InstallmentBalance>> =
+                std::collections::HashMap::new();
+            for row in query.fetch_all(&mut *tx).await? {
+                installments.entry(row.try_get("loan_id")?).or_default().push(installment_from_row(&row)?);
+            }
+
+            let mut drafts = Vec::new();
+            let mut planned = Vec::new();
+            for (offset, ((loan_id, amount), key)) in chunk.iter().zip(chunk_keys).enumerate() {
+                let index = first + offset;
+                if let Some((seq, object_ref, paid)) = earlier.get(key.as_str()) {
+                    if *object_ref != format!("loan:{loan_id}") || *paid != Some(amount.get()) {
+                        let error = domain::LedgerError::IdempotencyConflict {
+                            key: key.to_string(),
+                            existing_seq: EntrySeq(*seq),
+                        };
+                        return Err(line_error(
+                            index,
+                            *loan_id,
+                            StoreError::Rejected { index: 0, key: key.to_string(), error },
+                        ));
+                    }
+                    results[index] = Some(Repayment { seq: EntrySeq(*seq), already_posted: true, lines: Vec::new() });
+                    continue;
+                }
+                let status = statuses.get(loan_id).map(String::as_str).unwrap_or("?");
+                if status != LoanStatus::Disbursed.code() {
+                    let error =
+                        StoreError::Conflict(format!("loan {loan_id} is {status}: payments go to disbursed loans"));
+                    return Err(line_error(index, *loan_id, error));
+                }
+                let loan = loans.get(loan_id).ok_or(StoreError::NotFound { what: "loan", id: *loan_id })?;
+                let schedule = installments.get(loan_id).map(Vec::as_slice).unwrap_or_default();
+                let lines = allocate_payment(schedule, *amount, context.payment_order)
+                    .map_err(|e| line_error(index, *loan_id, invalid(e)))?;
+                let owed_before: i64 = schedule.iter().map(|i| i.outstanding().get()).sum();
+                let account =
+                    loan.account_id.ok_or_else(|| StoreError::Unexpected(format!("loan {loan_id} has no account")))?;
+                drafts.push(context.repayment_draft(*loan_id, account, key.clone(), *amount, on, &lines)?);
+                planned.push((index, *loan_id, lines, owed_before - amount.get()));
+            }
+            if drafts.is_empty() {
+                continue;
+            }
+            let outcomes = self.post_entries_in(&mut tx, context.fund.book_id, &drafts, now_ms).await.map_err(
+                |error| match error {
+                    StoreError::Rejected { index, key, error } => {
+                        let (line, loan_id, ..) = &planned[index];
+                        line_error(*line, *loan_id, StoreError::Rejected { index: 0, key, error })
+                    }
+                    other => other,
+                },
+            )?;
+            // The installments, the repayment lines and the loans that close: three statements.
+            let mut paid_rows = Vec::new();
+            let mut closed = Vec::new();
+            for ((index, loan_id, lines, owed_after), outcome) in planned.into_iter().zip(&outcomes) {
+                for line in &lines {
+                    paid_rows.push((loan_id, outcome.seq, *line));
+                }
+                if owed_after == 0 {
+                    closed.push(loan_id);
+                }
+                results[index] = Some(Repayment { seq: outcome.seq, already_posted: false, lines });
+            }
+            let mut writes = WriteBatch::new(b);
+            let mut binds = Vec::with_capacity(paid_rows.len() * 5);
+            for (loan_id, _, line) in &paid_rows {
+                binds.extend([
+                    Bind::Int(*loan_id),
+                    Bind::Int(i64::from(line.number)),
+                    Bind::Int(line.penalty.get()),
+                    Bind::Int(line.fee.get()),
+                    Bind::Int(line.principal.get()),
+                ]);
+            }
+            writes.push(
+                format!(
+                    "UPDATE installments SET penalty_paid_rials = penalty_paid_rials + v.column3, \
+                     fee_paid_rials = fee_paid_rials + v.column4, principal_paid_rials = principal_paid_rials + v.column5 \
+                     FROM (VALUES {}) AS v WHERE installments.loan_id = v.column1 AND installments.number = v.column2",
+                    placeholders(b, 1, paid_rows.len(), 5)
+                ),
+                binds,
+            );
+            let mut binds = Vec::with_capacity(paid_rows.len() * 7);
+            for (loan_id, seq, line) in &paid_rows {
+                binds.extend([
+                    Bind::Int(context.fund.book_id.0),
+                    Bind::Int(seq.0),
+                    Bind::Int(*loan_id),
+                    Bind::Int(i64::from(line.number)),
+                    Bind::Int(line.penalty.get()),
+                    Bind::Int(line.fee.get()),
+                    Bind::Int(line.principal.get()),
+                ]);
+            }
+            writes.push(
+                format!(
+                    "INSERT INTO repayment_lines (book_id, entry_seq, loan_id, number, penalty_rials, fee_rials, principal_rials) \
+                     VALUES {}",
+                    placeholders(b, 1, paid_rows.len(), 7)
+                ),
+                binds,
+            );
+            if !closed.is_empty() {
+                writes.push(
+                    format!("UPDATE loans SET status = 'closed' WHERE id IN ({})", in_list(b, 1, closed.len())),
+                    closed.iter().map(|id| Bind::Int(*id)).collect(),
+                );
+            }
+            writes.run(&mut tx).await?;
+        }
+        tx.commit().await?;
+        drop(writer);
+        let mut repayments = Vec::with_capacity(results.len());
+        for result in results {
+            let mut repayment = result.ok_or_else(|| StoreError::Unexpected("a sheet line was not answered".into()))?;
+            if repayment.already_posted {
+                repayment.lines = self.repayment_lines(&context.fund, repayment.seq).await?;
+            }
+            repayments.push(repayment);
+        }
+        Ok(repayments)
+    }
+
+    /// What every repayment of a fund on a date needs: the fund, its rules that day and its accounts.
+    async fn pay_context(&self, fund_id: i64, on: IsoDate) -> StoreResult<PayContext> {
+        let fund = self.fund(fund_id).await?;
+        let rules = self.fund_rules(fund_id).await?.on(on).clone();
+        let chart = self.fund_accounts(&fund).await?;
+        let account_of = |code: &str| {
+            chart
+                .get(code)
+                .copied()
+                .ok_or_else(|| StoreError::Unexpected(format!("fund {} has no account {code}", fund.id)))
+        };
+        Ok(PayContext {
+            cash: account_of(codes::CASH)?,
+            fee_income: account_of(codes::FEE_INCOME)?,
+            penalty_income: account_of(codes::PENALTY_INCOME)?,
+            payment_order: rules.payment_order,
+            fund,
+        })
+    }
+
+    /// One repayment inside an open write transaction: reads the loan's installments there, posts the
+    /// entry and updates the installments. A key already used answers `Retried` and changes nothing.
+    #[allow(clippy::too_many_arguments)]
+    async fn pay_in(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        context: &PayContext,
+        loan: &Loan,
+        amount: Option<Rials>,
+        on: IsoDate,
+        key: &IdempotencyKey,
+        now_ms: i64,
+    ) -> StoreResult<PayStep> {
+        let loan_id = loan.id;
+        let fund = &context.fund;
         // Everything below reads inside the write transaction: two payments on one loan queue up
         // (PostgreSQL locks the loan's row; SQLite holds its one writer), and a retried request answers
         // the first one before anything is recomputed.
@@ -463,16 +807,37 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         if let Some(seq) = earlier {
-            drop(tx);
-            drop(writer);
-            return self.answer_retried_repayment(&fund, loan_id, amount, &key, EntrySeq(seq)).await;
+            // Checked here, before anything else in the same transaction is committed: a key reused for
+            // another loan or another amount is a conflict, not a retry.
+            let row = sqlx::query(
+                "SELECT e.object_ref, (SELECT CAST(SUM(p.amount_rials) AS BIGINT) FROM postings p \
+                 WHERE p.book_id = e.book_id AND p.entry_seq = e.seq AND p.amount_rials > 0) AS paid \
+                 FROM entries e WHERE e.book_id = $1 AND e.seq = $2",
+            )
+            .bind(fund.book_id.0)
+            .bind(seq)
+            .fetch_one(&mut *tx)
+            .await?;
+            let object_ref: String = row.try_get("object_ref")?;
+            let paid: Option<i64> = row.try_get("paid")?;
+            if object_ref != format!("loan:{loan_id}") || amount.is_some_and(|a| Some(a.get()) != paid) {
+                return Err(StoreError::Rejected {
+                    index: 0,
+                    key: key.to_string(),
+                    error: domain::LedgerError::IdempotencyConflict {
+                        key: key.to_string(),
+                        existing_seq: EntrySeq(seq),
+                    },
+                });
+            }
+            return Ok(PayStep::Retried(EntrySeq(seq)));
         }
         let status: String =
             sqlx::query_scalar("SELECT status FROM loans WHERE id = $1").bind(loan_id).fetch_one(&mut *tx).await?;
         if status != LoanStatus::Disbursed.code() {
             return Err(StoreError::Conflict(format!("loan {loan_id} is {status}: payments go to disbursed loans")));
         }
-        let mut installments = installments_on(&mut tx, loan_id).await?;
+        let mut installments = installments_on(&mut *tx, loan_id).await?;
         let amount = match amount {
             Some(amount) => amount,
             None => {
@@ -492,52 +857,15 @@ impl Store {
                 quote.amount
             }
         };
-        let lines = allocate_payment(&installments, amount, rules.payment_order).map_err(invalid)?;
-        let sum = |part: PaymentPart| -> i64 {
-            lines
-                .iter()
-                .map(|l| match part {
-                    PaymentPart::Penalty => l.penalty.get(),
-                    PaymentPart::Fee => l.fee.get(),
-                    PaymentPart::Principal => l.principal.get(),
-                })
-                .sum()
-        };
+        let lines = allocate_payment(&installments, amount, context.payment_order).map_err(invalid)?;
         let loan_account =
             loan.account_id.ok_or_else(|| StoreError::Unexpected(format!("loan {loan_id} has no account")))?;
-        let chart = self.fund_accounts(&fund).await?;
-        let account_of = |code: &str| {
-            chart
-                .get(code)
-                .copied()
-                .ok_or_else(|| StoreError::Unexpected(format!("fund {} has no account {code}", fund.id)))
-        };
-        let mut postings = vec![PostingDraft::debit(account_of(codes::CASH)?, amount)];
-        for (part, account) in [
-            (PaymentPart::Principal, loan_account),
-            (PaymentPart::Fee, account_of(codes::FEE_INCOME)?),
-            (PaymentPart::Penalty, account_of(codes::PENALTY_INCOME)?),
-        ] {
-            if sum(part) > 0 {
-                postings.push(PostingDraft::credit(account, Rials::new(sum(part))));
-            }
-        }
-        let draft = EntryDraft {
-            idempotency_key: key,
-            code: EntryCode::parse("loan.repay").map_err(invalid)?,
-            object_ref: format!("loan:{loan_id}"),
-            effective_on: on,
-            memo: String::new(),
-            reverses: None,
-            postings,
-        };
-        let outcome = self.post_entries_in(&mut tx, fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
+        let draft = context.repayment_draft(loan_id, loan_account, key.clone(), amount, on, &lines)?;
+        let outcome = self.post_entries_in(&mut *tx, fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
         let seq = outcome.first().map(|o| o.seq).ok_or_else(|| StoreError::Unexpected("no outcome".into()))?;
         let owed_before: i64 = installments.iter().map(|i| i.outstanding().get()).sum();
-        self.apply_lines(&mut tx, &fund, loan_id, seq, &lines, 1, owed_before - amount.get()).await?;
-        tx.commit().await?;
-        drop(writer);
-        Ok(Repayment { seq, already_posted: false, lines })
+        self.apply_lines(&mut *tx, fund, loan_id, seq, &lines, 1, owed_before - amount.get()).await?;
+        Ok(PayStep::Posted(Repayment { seq, already_posted: false, lines }))
     }
 
     /// Reverses a mistaken repayment: a reversing entry, and the installments as they were before it.
@@ -758,5 +1086,226 @@ impl Store {
             vec![Bind::Text(status), Bind::Int(loan_id)],
         );
         writes.run(tx).await
+    }
+}
+
+/// An open loan of an import: a loan made on paper before the fund came to Abadi, and what has been
+/// repaid on it so far.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedLoan {
+    pub national_id: domain::NationalId,
+    pub amount: Rials,
+    pub term_months: u32,
+    pub disbursed_on: IsoDate,
+    /// Everything repaid so far (fee and principal), applied to the schedule by the fund's order.
+    pub repaid: Rials,
+    pub purpose: String,
+    pub jobs_created: u32,
+    pub jobs_revived: u32,
+}
+
+/// An imported loan as recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenedLoan {
+    pub loan_id: i64,
+    pub member_id: i64,
+    /// What the loan still owes: principal and fee of the remaining schedule.
+    pub outstanding: Rials,
+    /// The principal not yet repaid: the loan's balance on the books.
+    pub principal_outstanding: Rials,
+}
+
+impl Store {
+    /// Records open loans with what remains of their schedules, in one transaction: all of them or
+    /// none. Each loan is rebuilt on the fund's rules of its disbursement date (method, rate,
+    /// rounding), what was repaid is applied to its schedule by the fund's order, and its unpaid
+    /// principal is booked on `as_of` as an opening entry (loan up, cash down: the money was lent
+    /// out of the fund's cash, which the opening savings brought in). With `dry_run` everything is
+    /// checked, the books included, and the transaction is rolled back. A refused row is named by its
+    /// position (`index`), counted from 0.
+    pub async fn import_open_loans(
+        &self,
+        fund_id: i64,
+        rows: &[ImportedLoan],
+        as_of: IsoDate,
+        key_prefix: &str,
+        now_ms: i64,
+        dry_run: bool,
+    ) -> StoreResult<Vec<OpenedLoan>> {
+        let fund = self.fund(fund_id).await?;
+        let history = self.fund_rules(fund_id).await?;
+        let cash = self.fund_account(&fund, codes::CASH).await?;
+        let row_error = |index: usize, error: StoreError| StoreError::ImportRow { index, error: Box::new(error) };
+        begin_posting!(self, writer, tx);
+        let mut opened = Vec::with_capacity(rows.len());
+        let mut drafts = Vec::with_capacity(rows.len());
+        for (index, row) in rows.iter().enumerate() {
+            let refuse = |reason: String| row_error(index, StoreError::Invalid(reason));
+            if !row.amount.is_positive() {
+                return Err(refuse("the amount must be more than zero".into()));
+            }
+            if row.disbursed_on > as_of {
+                return Err(refuse(format!("paid out on {}, after the import date", row.disbursed_on.to_jalali())));
+            }
+            if row.disbursed_on < fund.opened_on {
+                return Err(refuse(format!("paid out before the fund opened ({})", fund.opened_on.to_jalali())));
+            }
+            let member = sqlx::query(
+                "SELECT id, first_name, last_name, left_on FROM members WHERE fund_id = $1 AND national_id = $2",
+            )
+            .bind(fund_id)
+            .bind(row.national_id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| refuse(format!("no member of this fund has national ID {}", row.national_id)))?;
+            let member_id: i64 = member.try_get("id")?;
+            if member.try_get::<Option<String>, _>("left_on")?.is_some() {
+                return Err(refuse(format!("member {} has left the fund", row.national_id)));
+            }
+            let open: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM loans WHERE member_id = $1 AND status IN ('requested', 'approved', 'disbursed')",
+            )
+            .bind(member_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if open > 0 {
+                return Err(refuse(format!("member {} already has an open loan", row.national_id)));
+            }
+            let rules = history.on(row.disbursed_on);
+            let terms = LoanTerms {
+                principal: row.amount,
+                term_months: row.term_months,
+                fee_rate: rules.fee_rate,
+                method: rules.karmozd_method,
+                rounding_unit: rules.rounding_unit,
+                start: row.disbursed_on.to_jalali(),
+            };
+            let plan = schedule(&terms).map_err(|e| refuse(e.to_string()))?;
+            let mut installments: Vec<InstallmentBalance> = plan
+                .installments
+                .iter()
+                .map(|i| InstallmentBalance {
+                    number: i.number,
+                    due_on: i.due_on.to_iso(),
+                    principal_due: i.principal,
+                    fee_due: i.fee,
+                    penalty_due: Rials::ZERO,
+                    principal_paid: Rials::ZERO,
+                    fee_paid: Rials::ZERO,
+                    penalty_paid: Rials::ZERO,
+                })
+                .collect();
+            let total: i64 = installments.iter().map(|i| i.outstanding().get()).sum();
+            if row.repaid.get() >= total {
+                return Err(refuse(format!(
+                    "repaid {} of {} owed: the loan is not open; leave it out",
+                    row.repaid.get(),
+                    total
+                )));
+            }
+            if row.repaid.is_negative() {
+                return Err(refuse("what was repaid cannot be negative".into()));
+            }
+            if row.repaid.is_positive() {
+                let lines = allocate_payment(&installments, row.repaid, rules.payment_order)
+                    .map_err(|e| refuse(e.to_string()))?;
+                for line in lines {
+                    if let Some(i) = installments.iter_mut().find(|i| i.number == line.number) {
+                        i.fee_paid = Rials::new(i.fee_paid.get() + line.fee.get());
+                        i.principal_paid = Rials::new(i.principal_paid.get() + line.principal.get());
+                    }
+                }
+            }
+            let principal_outstanding =
+                Rials::new(installments.iter().map(|i| i.principal_due.get() - i.principal_paid.get()).sum());
+            let key = IdempotencyKey::parse(&format!("{key_prefix}/{}", row.national_id)).map_err(invalid)?;
+            let loan_id: i64 = sqlx::query_scalar(
+                "INSERT INTO loans (fund_id, member_id, amount_rials, term_months, karmozd_method, fee_rate_basis_points, \
+                 rounding_unit_rials, purpose, jobs_created, jobs_revived, status, requested_on, approved_by, \
+                 disbursed_on, disbursement_key, upfront_fee_rials) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'disbursed', $11, 'import', $11, $12, $13) RETURNING id",
+            )
+            .bind(fund_id)
+            .bind(member_id)
+            .bind(row.amount.get())
+            .bind(i64::from(row.term_months))
+            .bind(rules.karmozd_method.code())
+            .bind(i64::from(rules.fee_rate.basis_points()))
+            .bind(rules.rounding_unit.get())
+            .bind(domain::text::normalize_text(&row.purpose))
+            .bind(i64::from(row.jobs_created))
+            .bind(i64::from(row.jobs_revived))
+            .bind(row.disbursed_on.to_string())
+            .bind(key.as_str())
+            .bind(plan.upfront_fee.get())
+            .fetch_one(&mut *tx)
+            .await?;
+            let first_name: String = member.try_get("first_name")?;
+            let last_name: String = member.try_get("last_name")?;
+            let account: i64 = sqlx::query_scalar(
+                "INSERT INTO accounts (book_id, code, name, kind, must_not_go_negative, balance_rials, control_code) \
+                 VALUES ($1, $2, $3, $4, 1, 0, $5) RETURNING id",
+            )
+            .bind(fund.book_id.0)
+            .bind(format!("{}-L{loan_id}", codes::LOANS))
+            .bind(format!("وام {first_name} {last_name}"))
+            .bind(AccountKind::Asset.code())
+            .bind(codes::LOANS)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE loans SET account_id = $1 WHERE id = $2")
+                .bind(account)
+                .bind(loan_id)
+                .execute(&mut *tx)
+                .await?;
+            for i in &installments {
+                sqlx::query(
+                    "INSERT INTO installments (loan_id, number, due_on, principal_due_rials, fee_due_rials, penalty_due_rials, \
+                     principal_paid_rials, fee_paid_rials, penalty_paid_rials) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, 0)",
+                )
+                .bind(loan_id)
+                .bind(i64::from(i.number))
+                .bind(i.due_on.to_string())
+                .bind(i.principal_due.get())
+                .bind(i.fee_due.get())
+                .bind(i.principal_paid.get())
+                .bind(i.fee_paid.get())
+                .execute(&mut *tx)
+                .await?;
+            }
+            drafts.push(EntryDraft {
+                idempotency_key: key,
+                code: EntryCode::parse("loan.opening").map_err(invalid)?,
+                object_ref: format!("loan:{loan_id}"),
+                effective_on: as_of,
+                memo: String::new(),
+                reverses: None,
+                postings: vec![
+                    PostingDraft::debit(AccountId(account), principal_outstanding),
+                    PostingDraft::credit(cash, principal_outstanding),
+                ],
+            });
+            opened.push(OpenedLoan {
+                loan_id,
+                member_id,
+                outstanding: Rials::new(installments.iter().map(|i| i.outstanding().get()).sum()),
+                principal_outstanding,
+            });
+        }
+        let drafts: Vec<EntryDraft> = drafts.into_iter().filter(|d| d.postings[0].amount.is_positive()).collect();
+        self.post_entries_in(&mut tx, fund.book_id, &drafts, now_ms).await.map_err(|error| match error {
+            StoreError::Rejected { index, key, error } => {
+                let row = rows.iter().position(|r| key.ends_with(&format!("/{}", r.national_id))).unwrap_or(index);
+                row_error(row, StoreError::Rejected { index: 0, key, error })
+            }
+            other => other,
+        })?;
+        if dry_run {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        drop(writer);
+        Ok(opened)
     }
 }
