@@ -1,6 +1,7 @@
 //! Abadi's use cases: each command is one database transaction with one idempotency key. The clock and
 //! ids come in from the shell ([`Clock`]), so the use cases stay testable.
 
+pub mod auth;
 pub mod books;
 pub mod export;
 pub mod funds;

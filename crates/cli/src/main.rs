@@ -60,6 +60,9 @@ enum Command {
     /// Bring a fund's existing records in from a spreadsheet.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Users of the web application and the API.
+    #[command(subcommand)]
+    User(UserCommand),
     /// The fund's lottery for the next loan.
     #[command(subcommand)]
     Lottery(LotteryCommand),
@@ -96,6 +99,43 @@ enum ImportCommand {
     /// Open loans with what was repaid so far (کد ملی, مبلغ وام, مدت, تاریخ پرداخت, پرداخت شده, موضوع,
     /// اشتغال ایجادی, اشتغال احیایی); the members must be imported first. All or nothing.
     Loans(ImportArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input (one line), never from the command line.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// administrator, officer, treasurer, auditor or bank_liaison.
+        #[arg(long)]
+        role: String,
+        /// The place an officer or auditor is granted (it and everything under it).
+        #[arg(long, conflicts_with = "fund")]
+        place: Option<i64>,
+        /// The fund a treasurer is granted.
+        #[arg(long)]
+        fund: Option<i64>,
+        /// The name shown on pages and recorded on approvals (default: the username).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// fa or en.
+        #[arg(long, default_value = "fa")]
+        language: String,
+        /// Read the password from standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Issue an API token for a user and print it once (only its hash is kept).
+    Token {
+        #[arg(long)]
+        username: String,
+        /// What the token is for, such as the integration's name.
+        #[arg(long, default_value = "api token")]
+        label: String,
+    },
+    /// List the users with their roles and scopes.
+    List,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -276,6 +316,13 @@ impl From<StoreError> for Failure {
     }
 }
 
+fn auth_failure(error: app::auth::AuthError) -> Failure {
+    match error {
+        app::auth::AuthError::Store(e) => e.into(),
+        other => fail(other.to_string()),
+    }
+}
+
 fn fail(message: impl Into<String>) -> Failure {
     Failure { message: message.into(), code: 1 }
 }
@@ -347,6 +394,46 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Calc(_) => Ok(ExitCode::SUCCESS),
+        Command::User(UserCommand::Add { username, role, place, fund, display_name, language, password_stdin: _ }) => {
+            let role = domain::access::Role::parse(&role).map_err(|e| Failure { message: e.to_string(), code: 2 })?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|e| fail(format!("cannot read the password from standard input: {e}")))?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let request = app::auth::UserRequest {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                password,
+                role,
+                place_id: place,
+                fund_id: fund,
+                bank_id: None,
+                language,
+            };
+            let user = app::auth::add_user(&store, &SystemClock, &request).await.map_err(auth_failure)?;
+            println!("user {} ({}) created: {}", user.username, user.id, user.grant.role.code());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Token { username, label }) => {
+            let (user, _) =
+                store.user_for_sign_in(&username).await?.ok_or_else(|| fail(format!("no user named {username}")))?;
+            let token = app::auth::issue_token(&store, &SystemClock, user.id, &label).await.map_err(auth_failure)?;
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::List) => {
+            for user in store.users().await? {
+                let scope = match &user.grant.scope {
+                    domain::access::Scope::Installation => "installation".to_string(),
+                    domain::access::Scope::Place(p) => format!("place {}", p.as_str()),
+                    domain::access::Scope::Fund { fund_id, .. } => format!("fund {fund_id}"),
+                    domain::access::Scope::Bank(b) => format!("bank {b}"),
+                };
+                println!("{:>4}  {:<20} {:<14} {scope}", user.id, user.username, user.grant.role.code());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Import(command) => {
             let (what, ImportArgs { fund, file, as_of, dry_run }) = match command {
                 ImportCommand::Members(args) => (ImportKind::Members, args),

@@ -427,10 +427,7 @@ async fn import_members_reports_each_bad_row_and_writes_nothing() {
     let args = ["import", "loans", "--fund", &fund_id, "--file", loans.to_str().unwrap(), "--as-of", "1403/01/01"];
     let out = abadi(&db.url, &args);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        stdout(&out),
-        "row 2: no member of this fund has national ID 0084575948\n"
-    );
+    assert_eq!(stdout(&out), "row 2: no member of this fund has national ID 0084575948\n");
     std::fs::write(&loans, "کد ملی,مبلغ وام,مدت,تاریخ پرداخت,پرداخت شده\n0499370899,3000000,6,1402/01/01,۱٬۰۲۰٬۰۰۰\n")
         .unwrap();
     let done = abadi(&db.url, &args);

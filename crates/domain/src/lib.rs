@@ -3,6 +3,7 @@
 //! Money, Jalali dates, national IDs, phone numbers, Persian text rules, places and the double-entry
 //! books. Plain Rust: no IO, no async, no database, no JSON, no clock. Time and ids are passed in.
 
+pub mod access;
 pub mod books;
 pub mod date;
 pub mod fund;

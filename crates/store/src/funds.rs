@@ -3,7 +3,7 @@
 use crate::{Store, StoreError, StoreResult};
 use domain::fund::{BorrowerSelection, FUND_CHART, FundRules, LateRule, PaymentPart, RuleHistory, codes};
 use domain::loan::{FeeRate, KarmozdMethod};
-use domain::{AccountId, AccountKind, BookId, IsoDate, NationalId, PhoneNumber, Rials};
+use domain::{AccountId, AccountKind, BookId, IsoDate, NationalId, PhoneNumber, PlacePath, Rials};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -304,6 +304,29 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound { what: "fund", id })?;
         fund_from_row(&row)
+    }
+
+    /// Every fund with the path of its place, by name; with `under`, only the funds at that place or
+    /// below it.
+    pub async fn funds_with_places(&self, under: Option<&PlacePath>) -> StoreResult<Vec<(Fund, PlacePath)>> {
+        let rows = sqlx::query(
+            "SELECT f.id, f.place_id, f.book_id, f.name, f.opened_on, p.path FROM funds f JOIN places p ON p.id = f.place_id \
+             WHERE p.path LIKE $1 ORDER BY f.name, f.id",
+        )
+        .bind(format!("{}%", under.map_or("/", PlacePath::as_str)))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((fund_from_row(r)?, PlacePath::from_stored(r.try_get("path")?)))).collect()
+    }
+
+    /// The path of the place a fund lies at.
+    pub async fn fund_place_path(&self, fund_id: i64) -> StoreResult<PlacePath> {
+        let path: Option<String> =
+            sqlx::query_scalar("SELECT p.path FROM funds f JOIN places p ON p.id = f.place_id WHERE f.id = $1")
+                .bind(fund_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        path.map(PlacePath::from_stored).ok_or(StoreError::NotFound { what: "fund", id: fund_id })
     }
 
     /// The fund's rules, every version with its date.

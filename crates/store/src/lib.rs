@@ -28,6 +28,7 @@ mod lottery;
 mod schema;
 mod statement;
 pub mod testing;
+mod users;
 
 pub use books::{Account, Book, EntryFilter, Place, PostOutcome, PostStatus, PostedEntry, VerifyProblem, VerifyReport};
 pub use closeday::{CATCH_UP_DAYS_MAX, CloseReport};
@@ -36,6 +37,7 @@ pub use loans::{ImportedLoan, Loan, LoanApplication, LoanStatus, OpenedLoan, Rep
 pub use lottery::DrawRecord;
 pub use schema::SCHEMA_VERSION;
 pub use statement::{DuesLine, MemberStatement};
+pub use users::{AuditFilter, AuditRecord, NewUser, SessionKind, User};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};

@@ -4,7 +4,7 @@ use crate::Backend;
 
 /// The schema version this program writes. A database with a higher version was written by a newer
 /// Abadi and is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Each migration is a list of statements; tokens in braces are replaced per dialect.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -197,6 +197,55 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
     )"],
     // 6: who approved a loan's write-off.
     &["ALTER TABLE loans ADD COLUMN written_off_by TEXT"],
+    // 7: users with their role and scope, sessions and API tokens (stored as hashes), failed sign-ins
+    // (for the per-account and per-address limits) and the audit trail, which cannot be changed.
+    &[
+        "CREATE TABLE users (
+        id {pk},
+        username TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL,
+        place_id BIGINT REFERENCES places(id),
+        fund_id BIGINT REFERENCES funds(id),
+        bank_id BIGINT,
+        language TEXT NOT NULL,
+        created_at_ms BIGINT NOT NULL,
+        disabled BIGINT NOT NULL DEFAULT 0
+    )",
+        "CREATE TABLE sessions (
+        token_hash TEXT NOT NULL PRIMARY KEY,
+        user_id BIGINT NOT NULL REFERENCES users(id),
+        kind TEXT NOT NULL,
+        label TEXT NOT NULL,
+        created_at_ms BIGINT NOT NULL,
+        expires_at_ms BIGINT,
+        revoked_at_ms BIGINT
+    )",
+        "CREATE INDEX sessions_user ON sessions(user_id)",
+        "CREATE TABLE sign_in_failures (
+        id {pk},
+        username TEXT NOT NULL,
+        address TEXT NOT NULL,
+        at_ms BIGINT NOT NULL
+    )",
+        "CREATE INDEX sign_in_failures_username ON sign_in_failures(username, at_ms)",
+        "CREATE INDEX sign_in_failures_address ON sign_in_failures(address, at_ms)",
+        "CREATE TABLE audit_log (
+        id {pk},
+        at_ms BIGINT NOT NULL,
+        user_id BIGINT,
+        username TEXT NOT NULL,
+        address TEXT NOT NULL,
+        action TEXT NOT NULL,
+        object_ref TEXT NOT NULL,
+        place_path TEXT NOT NULL,
+        before_state TEXT NOT NULL,
+        after_state TEXT NOT NULL
+    )",
+        "CREATE INDEX audit_log_place ON audit_log(place_path, at_ms)",
+        "{unchangeable:audit_log}",
+    ],
 ];
 
 /// Renders one statement for a dialect, as zero or more statements.
@@ -212,6 +261,24 @@ fn render_one(statement: &str, backend: Backend) -> String {
             "CREATE FUNCTION abadi_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ \
              BEGIN RAISE EXCEPTION 'the books are append-only: post a reversing entry instead'; END $$"
                 .to_string()
+        }
+        (s, Backend::Sqlite) if s.starts_with("{unchangeable:") => {
+            let table = &s["{unchangeable:".len()..s.len() - 1];
+            format!(
+                "CREATE TRIGGER {table}_unchangeable BEFORE UPDATE ON {table} BEGIN \
+                 SELECT RAISE(ABORT, '{table} cannot be changed'); END\n;;\n\
+                 CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} BEGIN \
+                 SELECT RAISE(ABORT, '{table} cannot be changed'); END"
+            )
+        }
+        (s, Backend::Postgres) if s.starts_with("{unchangeable:") => {
+            let table = &s["{unchangeable:".len()..s.len() - 1];
+            format!(
+                "CREATE FUNCTION {table}_unchangeable() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                 BEGIN RAISE EXCEPTION '{table} cannot be changed'; END $$\n;;\n\
+                 CREATE TRIGGER {table}_unchangeable BEFORE UPDATE OR DELETE ON {table} \
+                 FOR EACH ROW EXECUTE FUNCTION {table}_unchangeable()"
+            )
         }
         (s, Backend::Sqlite) if s.starts_with("{append_only:") => {
             let table = &s["{append_only:".len()..s.len() - 1];

@@ -11,6 +11,13 @@ use domain::text::Digits;
 use std::sync::Arc;
 use store::Store;
 
+pub mod api;
+pub mod errors;
+pub mod json;
+
+/// The largest request body taken (a meeting sheet of a few hundred lines is far below it).
+pub const BODY_BYTES_MAX: usize = 1024 * 1024;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -23,6 +30,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(healthz))
+        .merge(api::router())
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
@@ -97,6 +107,18 @@ h1 {{ font-size: 1.6rem; margin: 0 0 .25rem; color: #205c40; }}
     Html(page).into_response()
 }
 
+/// Anything unknown: JSON under `/api/`, a page elsewhere.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return errors::ApiError::NotFound("route").into_response();
+    }
+    (
+        StatusCode::NOT_FOUND,
+        Html("<!doctype html><html lang=\"fa\" dir=\"rtl\"><title>پیدا نشد</title><p>این صفحه پیدا نشد.</p></html>"),
+    )
+        .into_response()
+}
+
 fn server_error(error: &store::StoreError) -> Response {
     tracing::error!(%error, "request failed");
     (
@@ -134,5 +156,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -1,0 +1,203 @@
+//! Signing in: passwords hashed with Argon2id, sessions and API tokens as random secrets of which only
+//! a SHA-256 hash is stored, and limits on failed sign-ins per account and per address.
+
+use crate::Clock;
+use domain::access::Role;
+use sha2::{Digest, Sha256};
+use store::{NewUser, SessionKind, Store, StoreError, User};
+
+/// Failed sign-ins counted over this window.
+pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// More failures than this for one account within the window, and it waits out the window.
+pub const FAILURES_PER_ACCOUNT_MAX: i64 = 5;
+/// More failures than this from one address within the window, and it waits out the window.
+pub const FAILURES_PER_ADDRESS_MAX: i64 = 20;
+/// A browser session lasts this long.
+pub const SESSION_LIFETIME_MS: i64 = 12 * 60 * 60 * 1000;
+/// The shortest password accepted.
+pub const PASSWORD_CHARS_MIN: usize = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// Wrong username or password: the two are never told apart.
+    #[error("the username or the password is wrong")]
+    WrongCredentials,
+    #[error("too many failed sign-ins: try again in {retry_after_s} seconds")]
+    Throttled { retry_after_s: i64 },
+    #[error("the password needs at least {PASSWORD_CHARS_MIN} characters")]
+    WeakPassword,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A password hashed with Argon2id (its parameters and salt inside the PHC string).
+pub fn hash_password(password: &str) -> Result<String, AuthError> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let mut salt_bytes = [0u8; 16];
+    getrandom::fill(&mut salt_bytes)
+        .map_err(|e| AuthError::Store(StoreError::Unexpected(format!("no randomness from the system: {e}"))))?;
+    let salt = SaltString::encode_b64(&salt_bytes)
+        .map_err(|e| AuthError::Store(StoreError::Unexpected(format!("cannot encode the salt: {e}"))))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AuthError::Store(StoreError::Unexpected(format!("cannot hash the password: {e}"))))
+}
+
+fn password_matches(password: &str, stored_hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(stored_hash)
+        .is_ok_and(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// A new secret for a session or token: 32 random bytes as 64 hex digits.
+pub fn new_secret() -> Result<String, AuthError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| AuthError::Store(StoreError::Unexpected(format!("no randomness from the system: {e}"))))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// What the database keeps of a secret.
+pub fn secret_hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A user to create, with the password in the clear (hashed here).
+#[derive(Clone, Debug)]
+pub struct UserRequest {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    pub place_id: Option<i64>,
+    pub fund_id: Option<i64>,
+    pub bank_id: Option<i64>,
+    pub language: String,
+}
+
+pub async fn add_user(store: &Store, clock: &dyn Clock, request: &UserRequest) -> Result<User, AuthError> {
+    if request.password.chars().count() < PASSWORD_CHARS_MIN {
+        return Err(AuthError::WeakPassword);
+    }
+    let new = NewUser {
+        username: request.username.clone(),
+        display_name: request.display_name.clone(),
+        password_hash: hash_password(&request.password)?,
+        role: request.role,
+        place_id: request.place_id,
+        fund_id: request.fund_id,
+        bank_id: request.bank_id,
+        language: request.language.clone(),
+    };
+    Ok(store.add_user(&new, clock.now_ms()).await?)
+}
+
+/// A signed-in session: the secret goes to the client once; the database keeps its hash.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub user: User,
+    pub secret: String,
+}
+
+/// Checks a username and password from an address and opens a session or issues an API token.
+/// Failures are counted per account and per address; over either limit the answer is `Throttled`
+/// whatever the password (so a guesser learns nothing), until the window has passed.
+pub async fn sign_in(
+    store: &Store,
+    clock: &dyn Clock,
+    username: &str,
+    password: &str,
+    address: &str,
+    kind: SessionKind,
+) -> Result<SignedIn, AuthError> {
+    let now = clock.now_ms();
+    let (by_account, by_address) = store.sign_in_failures_since(username, address, now - FAILURE_WINDOW_MS).await?;
+    if by_account >= FAILURES_PER_ACCOUNT_MAX || by_address >= FAILURES_PER_ADDRESS_MAX {
+        return Err(AuthError::Throttled { retry_after_s: FAILURE_WINDOW_MS / 1000 });
+    }
+    let found = store.user_for_sign_in(username).await?;
+    let user = match found {
+        Some((user, hash)) if !user.disabled && password_matches(password, &hash) => user,
+        Some(_) => {
+            store.record_sign_in_failure(username, address, now).await?;
+            return Err(AuthError::WrongCredentials);
+        }
+        None => {
+            // The same work as a real check, so that timing does not tell which usernames exist.
+            let _ = password_matches(password, DUMMY_HASH);
+            store.record_sign_in_failure(username, address, now).await?;
+            return Err(AuthError::WrongCredentials);
+        }
+    };
+    let secret = new_secret()?;
+    let (label, expires) = match kind {
+        SessionKind::Browser => ("browser", Some(now + SESSION_LIFETIME_MS)),
+        SessionKind::ApiToken => ("api token", None),
+    };
+    store.add_session(&secret_hash(&secret), user.id, kind, label, now, expires).await?;
+    Ok(SignedIn { user, secret })
+}
+
+/// An API token for a user, without a password (the administrator's `abadi user token`).
+pub async fn issue_token(store: &Store, clock: &dyn Clock, user_id: i64, label: &str) -> Result<String, AuthError> {
+    let secret = new_secret()?;
+    store.add_session(&secret_hash(&secret), user_id, SessionKind::ApiToken, label, clock.now_ms(), None).await?;
+    Ok(secret)
+}
+
+/// The user behind a secret, if it is a live session or token.
+pub async fn user_of_secret(store: &Store, clock: &dyn Clock, secret: &str) -> Result<Option<User>, AuthError> {
+    if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    Ok(store.session_user(&secret_hash(secret), clock.now_ms()).await?)
+}
+
+/// Changes a password after checking the current one; every other browser session of the user ends.
+pub async fn change_password(
+    store: &Store,
+    clock: &dyn Clock,
+    user: &User,
+    current: &str,
+    new_password: &str,
+    keep_secret: &str,
+) -> Result<(), AuthError> {
+    let (_, hash) = store.user_for_sign_in(&user.username).await?.ok_or(AuthError::WrongCredentials)?;
+    if !password_matches(current, &hash) {
+        return Err(AuthError::WrongCredentials);
+    }
+    if new_password.chars().count() < PASSWORD_CHARS_MIN {
+        return Err(AuthError::WeakPassword);
+    }
+    store.set_password_hash(user.id, &hash_password(new_password)?).await?;
+    store.revoke_other_sessions(user.id, &secret_hash(keep_secret), clock.now_ms()).await?;
+    Ok(())
+}
+
+/// A valid Argon2id hash of a password nobody has, checked against when the username is unknown.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$ZLqU7lJ1k8H8b9b0mR2QyL3m0bS8m9y3a7cV3pQ2hNk";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_hash_checks_the_password_and_nothing_else() {
+        let hash = hash_password("گذرواژه‌ی بلند").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(password_matches("گذرواژه‌ی بلند", &hash));
+        assert!(!password_matches("گذرواژه‌ی کوتاه", &hash));
+        assert!(!password_matches("x", "not a hash"));
+    }
+
+    #[test]
+    fn secrets_are_random_and_only_their_hash_is_kept() {
+        let (a, b) = (new_secret().unwrap(), new_secret().unwrap());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_eq!(secret_hash(&a).len(), 64);
+        assert_ne!(secret_hash(&a), a);
+    }
+}

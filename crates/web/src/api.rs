@@ -1,0 +1,976 @@
+//! The JSON API under `/api/v1`: every fund use case, behind a bearer token, checked against the
+//! caller's role and scope. A target outside the caller's scope answers 404, as if it did not exist.
+//! Every change is written to the audit trail with who, when, from where, and the state before and after.
+
+use crate::AppState;
+use crate::errors::{ApiError, ApiResult};
+use crate::json::{Amount, Day, day_json, fund_json, installment_json, loan_json, member_json};
+use app::auth::{self, AuthError};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::Method;
+use axum::http::request::Parts;
+use axum::routing::{MethodRouter, get, post};
+use axum::{Json, Router};
+use domain::access::{Action, Role, Target, allows};
+use domain::{IsoDate, PlacePath, Rials};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use store::{AuditRecord, SessionKind, User};
+
+/// A request body as JSON: malformed JSON, a wrong content type or an oversized body each get their
+/// own JSON error (see [`ApiError`]).
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(rejection) => Err(match rejection {
+                JsonRejection::MissingJsonContentType(_) => ApiError::WrongContentType,
+                JsonRejection::JsonSyntaxError(e) => ApiError::MalformedJson(e.body_text()),
+                JsonRejection::JsonDataError(e) => ApiError::MalformedJson(e.body_text()),
+                JsonRejection::BytesRejection(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::TooLarge
+                }
+                other => ApiError::MalformedJson(other.body_text()),
+            }),
+        }
+    }
+}
+
+/// The address a request came from (empty when the server was not told, as in some tests).
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(address_of(parts)))
+    }
+}
+
+/// The signed-in caller: the user behind the bearer token, and the address the request came from.
+pub struct Caller {
+    pub user: User,
+    pub address: String,
+    pub secret: String,
+}
+
+fn address_of(parts: &Parts) -> String {
+    parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map_or_else(String::new, |c| c.0.ip().to_string())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let secret = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(ApiError::Unauthenticated)?
+            .to_string();
+        let user = auth::user_of_secret(&state.store, state.clock.as_ref(), &secret)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        Ok(Caller { user, address: address_of(parts), secret })
+    }
+}
+
+impl Caller {
+    /// Refuses (as "not found") unless the caller may do `action` on the fund; gives the fund's place.
+    async fn may(&self, state: &AppState, action: Action, fund_id: i64) -> ApiResult<PlacePath> {
+        let place = match state.store.fund_place_path(fund_id).await {
+            Ok(place) => place,
+            Err(store::StoreError::NotFound { .. }) => return Err(ApiError::NotFound("fund")),
+            Err(e) => return Err(e.into()),
+        };
+        if allows(&self.user.grant, action, Target { place: &place, fund_id: Some(fund_id) }) {
+            Ok(place)
+        } else {
+            Err(ApiError::NotFound("fund"))
+        }
+    }
+
+    async fn may_on_loan(&self, state: &AppState, action: Action, loan_id: i64) -> ApiResult<(store::Loan, PlacePath)> {
+        let loan = state.store.loan(loan_id).await.map_err(|e| not_found_as(e, "loan"))?;
+        let place = self.may(state, action, loan.fund_id).await.map_err(|_| ApiError::NotFound("loan"))?;
+        Ok((loan, place))
+    }
+
+    async fn may_on_member(
+        &self,
+        state: &AppState,
+        action: Action,
+        member_id: i64,
+    ) -> ApiResult<(store::Member, PlacePath)> {
+        let member = state.store.member(member_id).await.map_err(|e| not_found_as(e, "member"))?;
+        let place = self.may(state, action, member.fund_id).await.map_err(|_| ApiError::NotFound("member"))?;
+        Ok((member, place))
+    }
+
+    /// Writes one change to the audit trail.
+    #[allow(clippy::too_many_arguments)]
+    async fn audit(
+        &self,
+        state: &AppState,
+        action: &str,
+        object_ref: String,
+        place: &PlacePath,
+        before: Value,
+        after: &Value,
+    ) -> ApiResult<()> {
+        state
+            .store
+            .record_audit(&AuditRecord {
+                at_ms: state.clock.now_ms(),
+                user_id: Some(self.user.id),
+                username: self.user.username.clone(),
+                address: self.address.clone(),
+                action: action.to_string(),
+                object_ref,
+                place_path: place.as_str().to_string(),
+                before_state: before.to_string(),
+                after_state: after.to_string(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The name recorded as a loan's approver.
+    fn approver(&self) -> String {
+        if self.user.display_name.is_empty() { self.user.username.clone() } else { self.user.display_name.clone() }
+    }
+}
+
+fn not_found_as(error: store::StoreError, what: &'static str) -> ApiError {
+    match error {
+        store::StoreError::NotFound { .. } => ApiError::NotFound(what),
+        other => other.into(),
+    }
+}
+
+fn today(state: &AppState) -> IsoDate {
+    app::today_in_iran(state.clock.as_ref()).to_iso()
+}
+
+/// The API's routes, each recorded in [`RouteTable`] so that tests can hold every route to account.
+pub struct RouteTable {
+    router: Router<AppState>,
+    pub routes: Vec<(Method, &'static str)>,
+}
+
+impl RouteTable {
+    fn route(mut self, method: Method, path: &'static str, handler: MethodRouter<AppState>) -> RouteTable {
+        self.routes.push((method, path));
+        self.router = self.router.route(path, handler);
+        self
+    }
+}
+
+/// Every API route, as (method, path) with `{id}` placeholders.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    build().routes
+}
+
+pub fn router() -> Router<AppState> {
+    build().router
+}
+
+fn build() -> RouteTable {
+    let table = RouteTable { router: Router::new(), routes: Vec::new() };
+    table
+        .route(Method::POST, "/api/v1/sign-in", post(sign_in))
+        .route(Method::POST, "/api/v1/sign-out", post(sign_out))
+        .route(Method::GET, "/api/v1/me", get(me))
+        .route(Method::POST, "/api/v1/me/password", post(change_password))
+        .route(Method::GET, "/api/v1/funds", get(funds))
+        .route(Method::GET, "/api/v1/funds/{id}", get(fund))
+        .route(Method::GET, "/api/v1/funds/{id}/rules", get(fund_rules))
+        .route(Method::GET, "/api/v1/funds/{id}/members", get(members))
+        .route(Method::POST, "/api/v1/funds/{id}/members", post(join))
+        .route(Method::POST, "/api/v1/funds/{id}/savings-sheet", post(savings_sheet))
+        .route(Method::GET, "/api/v1/funds/{id}/dues", get(dues))
+        .route(Method::POST, "/api/v1/funds/{id}/loans/check", post(check_loan))
+        .route(Method::POST, "/api/v1/funds/{id}/loans", post(request_loan))
+        .route(Method::POST, "/api/v1/funds/{id}/repayment-sheet", post(repayment_sheet))
+        .route(Method::GET, "/api/v1/funds/{id}/statements", get(fund_statements))
+        .route(Method::POST, "/api/v1/funds/{id}/capital", post(capital))
+        .route(Method::POST, "/api/v1/funds/{id}/lottery", post(lottery_draw))
+        .route(Method::GET, "/api/v1/members/{id}", get(member))
+        .route(Method::POST, "/api/v1/members/{id}/leave", post(leave))
+        .route(Method::GET, "/api/v1/loans/{id}", get(loan))
+        .route(Method::POST, "/api/v1/loans/{id}/approve", post(approve))
+        .route(Method::POST, "/api/v1/loans/{id}/disburse", post(disburse))
+        .route(Method::POST, "/api/v1/loans/{id}/repayments", post(repay))
+        .route(Method::POST, "/api/v1/loans/{id}/payoff", post(payoff))
+        .route(Method::POST, "/api/v1/loans/{id}/reversals", post(reverse))
+        .route(Method::POST, "/api/v1/loans/{id}/write-off", post(write_off))
+        .route(Method::GET, "/api/v1/audit", get(audit_trail))
+}
+
+// ---- signing in ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignInBody {
+    username: String,
+    password: String,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    Body(body): Body<SignInBody>,
+) -> ApiResult<Json<Value>> {
+    let signed = auth::sign_in(
+        &state.store,
+        state.clock.as_ref(),
+        &body.username,
+        &body.password,
+        &address,
+        SessionKind::ApiToken,
+    )
+    .await?;
+    state
+        .store
+        .record_audit(&AuditRecord {
+            at_ms: state.clock.now_ms(),
+            user_id: Some(signed.user.id),
+            username: signed.user.username.clone(),
+            address,
+            action: "user.sign_in".into(),
+            object_ref: format!("user:{}", signed.user.id),
+            place_path: scope_path(&signed.user),
+            before_state: "null".into(),
+            after_state: json!({ "kind": "api" }).to_string(),
+        })
+        .await?;
+    Ok(Json(json!({ "token": signed.secret, "user": user_json(&signed.user) })))
+}
+
+fn scope_path(user: &User) -> String {
+    match &user.grant.scope {
+        domain::access::Scope::Place(p) | domain::access::Scope::Fund { place: p, .. } => p.as_str().to_string(),
+        _ => "/".into(),
+    }
+}
+
+fn user_json(user: &User) -> Value {
+    let (place, fund) = match &user.grant.scope {
+        domain::access::Scope::Place(p) => (Some(p.as_str().to_string()), None),
+        domain::access::Scope::Fund { fund_id, place } => (Some(place.as_str().to_string()), Some(*fund_id)),
+        _ => (None, None),
+    };
+    json!({
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.grant.role.code(),
+        "place_path": place,
+        "fund_id": fund,
+        "language": user.language,
+    })
+}
+
+async fn sign_out(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    state.store.revoke_session(&auth::secret_hash(&caller.secret), state.clock.now_ms()).await?;
+    let place = PlacePath::from_stored(scope_path(&caller.user));
+    caller
+        .audit(&state, "user.sign_out", format!("user:{}", caller.user.id), &place, Value::Null, &Value::Null)
+        .await?;
+    Ok(Json(json!({ "signed_out": true })))
+}
+
+async fn me(caller: Caller) -> Json<Value> {
+    Json(user_json(&caller.user))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body<PasswordBody>,
+) -> ApiResult<Json<Value>> {
+    auth::change_password(
+        &state.store,
+        state.clock.as_ref(),
+        &caller.user,
+        &body.current_password,
+        &body.new_password,
+        &caller.secret,
+    )
+    .await?;
+    let place = PlacePath::from_stored(scope_path(&caller.user));
+    caller
+        .audit(&state, "user.password", format!("user:{}", caller.user.id), &place, Value::Null, &Value::Null)
+        .await?;
+    Ok(Json(json!({ "changed": true })))
+}
+
+// ---- funds ----
+
+async fn funds(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    let all = state.store.funds_with_places(None).await?;
+    let visible: Vec<Value> = all
+        .iter()
+        .filter(|(fund, place)| allows(&caller.user.grant, Action::Read, Target { place, fund_id: Some(fund.id) }))
+        .map(|(fund, place)| fund_json(fund, place))
+        .collect();
+    Ok(Json(json!({ "funds": visible })))
+}
+
+async fn fund(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let place = caller.may(&state, Action::Read, id).await?;
+    let fund = state.store.fund(id).await?;
+    let health = state.store.fund_health(id, today(&state)).await?;
+    Ok(Json(json!({
+        "fund": fund_json(&fund, &place),
+        "health": {
+            "members": health.members,
+            "members_active": health.members_active,
+            "savings_rials": health.savings.get(),
+            "cash_rials": health.cash.get(),
+            "loans_outstanding_rials": health.loans_outstanding.get(),
+            "loans_open": health.loans_open,
+            "par30": health.par30,
+            "repayment_rate": health.repayment_rate,
+            "liquidity": health.liquidity,
+            "age_months": health.age_months,
+        }
+    })))
+}
+
+async fn fund_rules(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    caller.may(&state, Action::Read, id).await?;
+    let history = state.store.fund_rules(id).await?;
+    let versions: Vec<Value> = history
+        .versions()
+        .iter()
+        .map(|(from, r)| {
+            json!({
+                "from": day_json(*from),
+                "monthly_savings_rials": r.monthly_savings.get(),
+                "min_membership_months": r.min_membership_months,
+                "savings_multiple": f64::from(r.savings_multiple_hundredths) / 100.0,
+                "loan_cap_rials": r.loan_cap.get(),
+                "term_months_min": r.term_months_min,
+                "term_months_max": r.term_months_max,
+                "karmozd_method": r.karmozd_method.code(),
+                "fee_rate_percent": f64::from(r.fee_rate.basis_points()) / 100.0,
+                "rounding_unit_rials": r.rounding_unit.get(),
+                "guarantors_required": r.guarantors_required,
+                "guarantor_ceiling_rials": r.guarantor_ceiling.get(),
+                "second_approval_above_rials": r.second_approval_above.get(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "versions": versions })))
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    q: Option<String>,
+}
+
+async fn members(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(query): Query<SearchQuery>,
+) -> ApiResult<Json<Value>> {
+    caller.may(&state, Action::Read, id).await?;
+    let found = match query.q.as_deref().map(str::trim) {
+        Some(q) if !q.is_empty() => state.store.search_members(id, q).await?,
+        _ => state.store.members(id).await?,
+    };
+    Ok(Json(json!({ "members": found.iter().map(member_json).collect::<Vec<_>>() })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JoinBody {
+    national_id: String,
+    first_name: String,
+    last_name: String,
+    #[serde(default)]
+    father_name: String,
+    #[serde(default)]
+    phone: Option<String>,
+    joined_on: Day,
+}
+
+async fn join(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<JoinBody>,
+) -> ApiResult<Json<Value>> {
+    let place = caller.may(&state, Action::Operate, id).await?;
+    let fund = state.store.fund(id).await?;
+    let mut fields = Vec::new();
+    let national_id =
+        domain::NationalId::parse(&body.national_id).map_err(|e| fields.push(("national_id", e.to_string()))).ok();
+    let phone = match body.phone.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => domain::PhoneNumber::parse(text).map_err(|e| fields.push(("phone", e.to_string()))).ok(),
+    };
+    for (field, value) in [("first_name", &body.first_name), ("last_name", &body.last_name)] {
+        if value.trim().is_empty() {
+            fields.push((field, "empty".into()));
+        }
+    }
+    let Some(national_id) = national_id else { return Err(ApiError::fields(fields)) };
+    if !fields.is_empty() {
+        return Err(ApiError::fields(fields));
+    }
+    let new = store::NewMember {
+        national_id,
+        first_name: body.first_name,
+        last_name: body.last_name,
+        father_name: body.father_name,
+        phone,
+        place_id: fund.place_id,
+        joined_on: body.joined_on.0,
+    };
+    let member = state.store.add_member(id, &new).await?;
+    let after = member_json(&member);
+    caller.audit(&state, "member.join", format!("member:{}", member.id), &place, Value::Null, &after).await?;
+    Ok(Json(json!({ "member": after })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SheetLine {
+    id: i64,
+    amount: Amount,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SheetBody {
+    on: Day,
+    /// The sheet's key: the same key again posts nothing twice.
+    key: String,
+    lines: Vec<SheetLine>,
+}
+
+async fn savings_sheet(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<SheetBody>,
+) -> ApiResult<Json<Value>> {
+    let place = caller.may(&state, Action::Operate, id).await?;
+    let deposits: Vec<(i64, Rials)> = body.lines.iter().map(|l| (l.id, l.amount.0)).collect();
+    let outcomes =
+        app::funds::record_savings_sheet(&state.store, state.clock.as_ref(), id, &deposits, body.on.0, &body.key)
+            .await?;
+    let posted = outcomes.iter().filter(|o| o.status == store::PostStatus::Posted).count();
+    let after = json!({
+        "key": body.key,
+        "on": day_json(body.on.0),
+        "lines": deposits.iter().map(|(m, a)| json!({ "member_id": m, "amount_rials": a.get() })).collect::<Vec<_>>(),
+        "posted": posted,
+        "already_posted": outcomes.len() - posted,
+    });
+    if posted > 0 {
+        caller.audit(&state, "savings.sheet", format!("fund:{id}"), &place, Value::Null, &after).await?;
+    }
+    Ok(Json(after))
+}
+
+#[derive(Deserialize)]
+struct MonthQuery {
+    month: Option<String>,
+    period: Option<String>,
+}
+
+async fn dues(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(query): Query<MonthQuery>,
+) -> ApiResult<Json<Value>> {
+    caller.may(&state, Action::Read, id).await?;
+    let on = match query.month.as_deref() {
+        Some(text) => {
+            let (first, _) = domain::date::parse_jalali_period(text).map_err(|e| ApiError::field("month", e))?;
+            first.to_iso()
+        }
+        None => today(&state),
+    };
+    let lines = state.store.fund_dues(id, on).await?;
+    Ok(Json(json!({
+        "month": crate::json::month_json(on.to_jalali().jalali_month()),
+        "lines": lines.iter().map(|l| json!({
+            "member_id": l.member_id,
+            "name": l.name,
+            "dues_rials": l.month.dues.get(),
+            "deposits_rials": l.month.deposits.get(),
+            "behind_rials": l.month.behind.get(),
+            "balance_rials": l.month.balance.get(),
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoanBody {
+    member_id: i64,
+    amount: Amount,
+    term_months: u32,
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    jobs_created: u32,
+    #[serde(default)]
+    jobs_revived: u32,
+    #[serde(default)]
+    guarantors: Vec<i64>,
+    on: Option<Day>,
+}
+
+impl LoanBody {
+    fn application(self, on: IsoDate) -> store::LoanApplication {
+        store::LoanApplication {
+            member_id: self.member_id,
+            amount: self.amount.0,
+            term_months: self.term_months,
+            purpose: self.purpose,
+            jobs_created: self.jobs_created,
+            jobs_revived: self.jobs_revived,
+            guarantors: self.guarantors,
+            on: self.on.map_or(on, |d| d.0),
+        }
+    }
+}
+
+async fn check_loan(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<LoanBody>,
+) -> ApiResult<Json<Value>> {
+    caller.may(&state, Action::Operate, id).await?;
+    let application = body.application(today(&state));
+    let refusals = state.store.check_loan(id, &application).await.map_err(|e| not_found_as(e, "member"))?;
+    Ok(Json(json!({
+        "eligible": refusals.is_empty(),
+        "refusals": refusals.iter().map(|r| json!({ "message": r.message_en(), "message_fa": r.message_fa() })).collect::<Vec<_>>(),
+    })))
+}
+
+async fn request_loan(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<LoanBody>,
+) -> ApiResult<Json<Value>> {
+    let place = caller.may(&state, Action::Operate, id).await?;
+    let application = body.application(today(&state));
+    let loan = state.store.request_loan(id, &application).await.map_err(|e| not_found_as(e, "member"))?;
+    let after = loan_json(&loan);
+    caller.audit(&state, "loan.request", format!("loan:{}", loan.id), &place, Value::Null, &after).await?;
+    Ok(Json(json!({ "loan": after })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RepaymentSheetLine {
+    loan_id: i64,
+    amount: Amount,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RepaymentSheetBody {
+    on: Day,
+    key: String,
+    lines: Vec<RepaymentSheetLine>,
+}
+
+async fn repayment_sheet(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<RepaymentSheetBody>,
+) -> ApiResult<Json<Value>> {
+    let place = caller.may(&state, Action::Operate, id).await?;
+    let payments: Vec<(i64, Rials)> = body.lines.iter().map(|l| (l.loan_id, l.amount.0)).collect();
+    let repayments = state.store.repay_sheet(id, &payments, body.on.0, &body.key, state.clock.now_ms()).await?;
+    let after = json!({
+        "key": body.key,
+        "on": day_json(body.on.0),
+        "lines": payments.iter().zip(&repayments).map(|((loan, amount), r)| json!({
+            "loan_id": loan,
+            "amount_rials": amount.get(),
+            "entry_seq": r.seq.0,
+            "already_posted": r.already_posted,
+        })).collect::<Vec<_>>(),
+    });
+    if repayments.iter().any(|r| !r.already_posted) {
+        caller.audit(&state, "loan.repayment_sheet", format!("fund:{id}"), &place, Value::Null, &after).await?;
+    }
+    Ok(Json(after))
+}
+
+async fn fund_statements(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(query): Query<MonthQuery>,
+) -> ApiResult<Json<Value>> {
+    caller.may(&state, Action::Read, id).await?;
+    let period =
+        query.period.as_deref().ok_or_else(|| ApiError::field("period", "say which period: 1403 or 1403/05"))?;
+    let (first, last) = domain::date::parse_jalali_period(period).map_err(|e| ApiError::field("period", e))?;
+    let (first, last) = (first.to_iso(), last.to_iso());
+    let statements = app::funds::fund_statements(&state.store, id, first, last).await?;
+    let lines = |lines: &[(String, String, i64)]| -> Vec<Value> {
+        lines.iter().map(|(code, name, amount)| json!({ "code": code, "name": name, "amount_rials": amount })).collect()
+    };
+    Ok(Json(json!({
+        "from": day_json(first),
+        "to": day_json(last),
+        "balance_sheet": {
+            "assets": lines(&statements.assets),
+            "liabilities": lines(&statements.liabilities),
+            "equity": lines(&statements.equity),
+            "retained_earnings_rials": statements.retained_earnings,
+        },
+        "income_statement": {
+            "income": lines(&statements.income),
+            "expenses": lines(&statements.expenses),
+            "net_income_rials": statements.net_income,
+        },
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+enum CapitalKind {
+    Loan,
+    Grant,
+    Repayment,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CapitalBody {
+    kind: CapitalKind,
+    amount: Amount,
+    source: String,
+    on: Day,
+    key: String,
+}
+
+async fn capital(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<CapitalBody>,
+) -> ApiResult<Json<Value>> {
+    use app::funds::{CapitalMove, InjectionKind};
+    let place = caller.may(&state, Action::Oversee, id).await?;
+    let kind = match body.kind {
+        CapitalKind::Grant => InjectionKind::Grant,
+        CapitalKind::Loan | CapitalKind::Repayment => InjectionKind::Loan,
+    };
+    let movement = CapitalMove { fund_id: id, kind, amount: body.amount.0, source: &body.source, on: body.on.0 };
+    let outcome = match body.kind {
+        CapitalKind::Repayment => {
+            app::funds::repay_capital(&state.store, state.clock.as_ref(), &movement, &body.key).await?
+        }
+        _ => app::funds::inject_capital(&state.store, state.clock.as_ref(), &movement, &body.key).await?,
+    };
+    let after = json!({
+        "entry_seq": outcome.seq.0,
+        "already_posted": outcome.status != store::PostStatus::Posted,
+        "amount_rials": body.amount.0.get(),
+        "source": body.source,
+        "on": day_json(body.on.0),
+    });
+    if outcome.status == store::PostStatus::Posted {
+        caller.audit(&state, "capital.move", format!("fund:{id}"), &place, Value::Null, &after).await?;
+    }
+    Ok(Json(after))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DrawBody {
+    seed: String,
+    cycle: Option<String>,
+    on: Option<Day>,
+}
+
+async fn lottery_draw(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<DrawBody>,
+) -> ApiResult<Json<Value>> {
+    let place = caller.may(&state, Action::Operate, id).await?;
+    let on = body.on.map_or_else(|| today(&state), |d| d.0);
+    let cycle = body.cycle.unwrap_or_else(|| on.to_jalali().year().to_string());
+    let record = state.store.draw_lottery(id, on, &cycle, &body.seed, state.clock.now_ms()).await?;
+    let after = json!({
+        "draw_id": record.id,
+        "cycle": record.cycle,
+        "drawn_on": day_json(record.drawn_on),
+        "seed": record.draw.seed,
+        "entrants": record.draw.entrants,
+        "digest": record.draw.digest_hex,
+        "winner_member_id": record.draw.winner,
+        "verify_with": format!("abadi lottery verify {}", record.id),
+    });
+    caller.audit(&state, "lottery.draw", format!("draw:{}", record.id), &place, Value::Null, &after).await?;
+    Ok(Json(after))
+}
+
+// ---- members ----
+
+async fn member(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    caller.may_on_member(&state, Action::Read, id).await?;
+    let statement = state.store.member_statement(id, today(&state)).await?;
+    Ok(Json(json!({
+        "member": member_json(&statement.member),
+        "savings": statement.savings.iter().map(|m| json!({
+            "month": crate::json::month_json(m.month),
+            "dues_rials": m.dues.get(),
+            "deposits_rials": m.deposits.get(),
+            "withdrawals_rials": m.withdrawals.get(),
+            "balance_rials": m.balance.get(),
+            "behind_rials": m.behind.get(),
+        })).collect::<Vec<_>>(),
+        "loans": statement.loans.iter().map(|(loan, installments)| json!({
+            "loan": loan_json(loan),
+            "installments": installments.iter().map(installment_json).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatedKeyBody {
+    on: Option<Day>,
+    key: String,
+}
+
+async fn leave(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<DatedKeyBody>,
+) -> ApiResult<Json<Value>> {
+    let (before, place) = caller.may_on_member(&state, Action::Operate, id).await?;
+    let on = body.on.map_or_else(|| today(&state), |d| d.0);
+    let member = state.store.leave_fund(id, on, &body.key, state.clock.now_ms()).await?;
+    let after = member_json(&member);
+    caller.audit(&state, "member.leave", format!("member:{id}"), &place, member_json(&before), &after).await?;
+    Ok(Json(json!({ "member": after })))
+}
+
+// ---- loans ----
+
+async fn loan(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let (loan, _) = caller.may_on_loan(&state, Action::Read, id).await?;
+    let installments = state.store.installments(id).await?;
+    let quote = state.store.payoff_quote(id, today(&state)).await?;
+    Ok(Json(json!({
+        "loan": loan_json(&loan),
+        "installments": installments.iter().map(installment_json).collect::<Vec<_>>(),
+        "outstanding_rials": installments.iter().map(|i| i.outstanding().get()).sum::<i64>(),
+        "payoff_today": { "amount_rials": quote.amount.get(), "fee_waived_rials": quote.fee_waived.get() },
+    })))
+}
+
+async fn approve(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let (before, place) = caller.may_on_loan(&state, Action::Approve, id).await?;
+    let loan = state.store.approve_loan(id, &caller.approver()).await?;
+    let after = loan_json(&loan);
+    caller.audit(&state, "loan.approve", format!("loan:{id}"), &place, loan_json(&before), &after).await?;
+    Ok(Json(json!({ "loan": after })))
+}
+
+async fn disburse(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<DatedKeyBody>,
+) -> ApiResult<Json<Value>> {
+    let (before, place) = caller.may_on_loan(&state, Action::Operate, id).await?;
+    let on = body.on.map_or_else(|| today(&state), |d| d.0);
+    let loan = state.store.disburse_loan(id, on, &body.key, state.clock.now_ms()).await?;
+    let after = loan_json(&loan);
+    if before.status != loan.status {
+        caller.audit(&state, "loan.disburse", format!("loan:{id}"), &place, loan_json(&before), &after).await?;
+    }
+    Ok(Json(json!({ "loan": after })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RepayBody {
+    amount: Amount,
+    on: Option<Day>,
+    key: String,
+}
+
+fn repayment_json(loan_id: i64, repayment: &store::Repayment) -> Value {
+    json!({
+        "loan_id": loan_id,
+        "entry_seq": repayment.seq.0,
+        "already_posted": repayment.already_posted,
+        "lines": repayment.lines.iter().map(|l| json!({
+            "number": l.number,
+            "penalty_rials": l.penalty.get(),
+            "fee_rials": l.fee.get(),
+            "principal_rials": l.principal.get(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+async fn repay(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<RepayBody>,
+) -> ApiResult<Json<Value>> {
+    let (before, place) = caller.may_on_loan(&state, Action::Operate, id).await?;
+    let on = body.on.map_or_else(|| today(&state), |d| d.0);
+    let repayment = state.store.repay_loan(id, body.amount.0, on, &body.key, state.clock.now_ms()).await?;
+    let after = repayment_json(id, &repayment);
+    if !repayment.already_posted {
+        caller.audit(&state, "loan.repay", format!("loan:{id}"), &place, loan_json(&before), &after).await?;
+    }
+    Ok(Json(after))
+}
+
+async fn payoff(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<DatedKeyBody>,
+) -> ApiResult<Json<Value>> {
+    let (before, place) = caller.may_on_loan(&state, Action::Operate, id).await?;
+    let on = body.on.map_or_else(|| today(&state), |d| d.0);
+    let repayment = state.store.payoff_loan(id, on, &body.key, state.clock.now_ms()).await?;
+    let after = repayment_json(id, &repayment);
+    if !repayment.already_posted {
+        caller.audit(&state, "loan.payoff", format!("loan:{id}"), &place, loan_json(&before), &after).await?;
+    }
+    Ok(Json(after))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReverseBody {
+    entry_seq: i64,
+    reason: String,
+    on: Option<Day>,
+    key: String,
+}
+
+async fn reverse(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<ReverseBody>,
+) -> ApiResult<Json<Value>> {
+    let (before, place) = caller.may_on_loan(&state, Action::Operate, id).await?;
+    if body.reason.trim().is_empty() {
+        return Err(ApiError::field("reason", "say why the repayment is reversed"));
+    }
+    let on = body.on.map_or_else(|| today(&state), |d| d.0);
+    let seq = state
+        .store
+        .reverse_repayment(id, domain::EntrySeq(body.entry_seq), &body.key, &body.reason, on, state.clock.now_ms())
+        .await?;
+    let after = json!({ "loan_id": id, "reversed_seq": body.entry_seq, "entry_seq": seq.0, "reason": body.reason });
+    caller.audit(&state, "loan.reverse_repayment", format!("loan:{id}"), &place, loan_json(&before), &after).await?;
+    Ok(Json(after))
+}
+
+async fn write_off(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<DatedKeyBody>,
+) -> ApiResult<Json<Value>> {
+    let (before, place) = caller.may_on_loan(&state, Action::Approve, id).await?;
+    let on = body.on.map_or_else(|| today(&state), |d| d.0);
+    let loan = state.store.write_off_loan(id, &caller.approver(), on, &body.key, state.clock.now_ms()).await?;
+    let after = loan_json(&loan);
+    caller.audit(&state, "loan.write_off", format!("loan:{id}"), &place, loan_json(&before), &after).await?;
+    Ok(Json(json!({ "loan": after })))
+}
+
+// ---- the audit trail ----
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    username: Option<String>,
+    action: Option<String>,
+    limit: Option<u32>,
+}
+
+/// The audit trail of the caller's scope, for auditors and administrators.
+async fn audit_trail(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<AuditQuery>,
+) -> ApiResult<Json<Value>> {
+    let under = match (&caller.user.grant.role, &caller.user.grant.scope) {
+        (Role::Administrator, _) => None,
+        (Role::Auditor, domain::access::Scope::Place(place)) => Some(place.clone()),
+        _ => return Err(ApiError::NotFound("page")),
+    };
+    let records = state
+        .store
+        .audit_log(&store::AuditFilter {
+            under,
+            username: query.username,
+            action_prefix: query.action,
+            from_ms: None,
+            until_ms: None,
+            limit: query.limit.unwrap_or(100),
+        })
+        .await?;
+    Ok(Json(json!({
+        "records": records.iter().map(|r| json!({
+            "at_ms": r.at_ms,
+            "username": r.username,
+            "address": r.address,
+            "action": r.action,
+            "object": r.object_ref,
+            "place_path": r.place_path,
+            "before": serde_json::from_str::<Value>(&r.before_state).unwrap_or(Value::Null),
+            "after": serde_json::from_str::<Value>(&r.after_state).unwrap_or(Value::Null),
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> ApiError {
+        match error {
+            AuthError::WrongCredentials => ApiError::WrongCredentials,
+            AuthError::Throttled { retry_after_s } => ApiError::Throttled { retry_after_s },
+            AuthError::WeakPassword => ApiError::field("new_password", AuthError::WeakPassword),
+            AuthError::Store(e) => e.into(),
+        }
+    }
+}

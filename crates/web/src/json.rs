@@ -1,0 +1,110 @@
+//! How records look in the JSON API, and the two input types every form of typing must reach: an
+//! amount (a JSON integer of rials, or a string in any digits with separators) and a Jalali day.
+
+use domain::fund::InstallmentBalance;
+use domain::{IsoDate, JalaliDate, JalaliMonth, PlacePath, Rials};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// An amount of rials as sent: `1500000`, `"1500000"`, `"۱٬۵۰۰٬۰۰۰"` or `"1,500,000"`.
+#[derive(Clone, Copy, Debug)]
+pub struct Amount(pub Rials);
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Amount, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Typed {
+            Whole(i64),
+            Text(String),
+        }
+        match Typed::deserialize(deserializer)? {
+            Typed::Whole(n) => Ok(Amount(Rials::new(n))),
+            Typed::Text(text) => Rials::parse(&text).map(Amount).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// A day as typed in the Jalali calendar: `"1403/05/12"`, `"۱۴۰۳/۵/۱۲"`, `"1403-05-12"`.
+#[derive(Clone, Copy, Debug)]
+pub struct Day(pub IsoDate);
+
+impl<'de> Deserialize<'de> for Day {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Day, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        JalaliDate::parse(&text).map(|d| Day(d.to_iso())).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A day in the API's answers: the Jalali date, with the ISO date beside it for machines.
+pub fn day_json(day: IsoDate) -> Value {
+    json!({ "jalali": day.to_jalali().to_string(), "iso": day.to_string() })
+}
+
+pub fn month_json(month: JalaliMonth) -> String {
+    format!("{}/{:02}", month.year(), month.month())
+}
+
+pub fn rials(amount: Rials) -> i64 {
+    amount.get()
+}
+
+pub fn fund_json(fund: &store::Fund, place: &PlacePath) -> Value {
+    json!({
+        "id": fund.id,
+        "name": fund.name,
+        "place_id": fund.place_id,
+        "place_path": place.as_str(),
+        "book_id": fund.book_id.0,
+        "opened_on": day_json(fund.opened_on),
+    })
+}
+
+pub fn member_json(member: &store::Member) -> Value {
+    json!({
+        "id": member.id,
+        "fund_id": member.fund_id,
+        "national_id": member.national_id,
+        "first_name": member.first_name,
+        "last_name": member.last_name,
+        "father_name": member.father_name,
+        "phone": member.phone,
+        "joined_on": day_json(member.joined_on),
+        "left_on": member.left_on.map(day_json),
+        "active": member.left_on.is_none(),
+    })
+}
+
+pub fn loan_json(loan: &store::Loan) -> Value {
+    json!({
+        "id": loan.id,
+        "fund_id": loan.fund_id,
+        "member_id": loan.member_id,
+        "amount_rials": rials(loan.amount),
+        "term_months": loan.term_months,
+        "karmozd_method": loan.method.code(),
+        "fee_rate_percent": f64::from(loan.fee_rate.basis_points()) / 100.0,
+        "status": loan.status.code(),
+        "requested_on": day_json(loan.requested_on),
+        "approved_by": loan.approved_by,
+        "second_approved_by": loan.second_approved_by,
+        "disbursed_on": loan.disbursed_on.map(day_json),
+        "upfront_fee_rials": rials(loan.upfront_fee),
+        "days_past_due": loan.days_past_due,
+        "written_off_by": loan.written_off_by,
+    })
+}
+
+pub fn installment_json(i: &InstallmentBalance) -> Value {
+    json!({
+        "number": i.number,
+        "due_on": day_json(i.due_on),
+        "principal_due_rials": rials(i.principal_due),
+        "fee_due_rials": rials(i.fee_due),
+        "penalty_due_rials": rials(i.penalty_due),
+        "principal_paid_rials": rials(i.principal_paid),
+        "fee_paid_rials": rials(i.fee_paid),
+        "penalty_paid_rials": rials(i.penalty_paid),
+        "outstanding_rials": rials(i.outstanding()),
+    })
+}
