@@ -410,6 +410,18 @@ async fn a_meeting_sheet_of_repayments_posts_all_or_nothing_and_once() {
     };
     let head = store.book(fund.book_id).await.unwrap();
     let on = day("1403/02/12");
+    // The sheet's repayments half: each open loan of the fund with its first installment due.
+    let due = store.loans_due(fund.id, on).await.unwrap();
+    assert_eq!(
+        due.iter().map(|d| d.loan_id).collect::<Vec<_>>(),
+        loans[..3].to_vec(),
+        "the other fund's loan is not here"
+    );
+    for d in &due {
+        assert_eq!(d.due, first_due(d.loan_id).await);
+        assert_eq!(d.outstanding.get(), owed(d.loan_id).await);
+    }
+    assert!(store.loans_due(fund.id, day("1403/02/09")).await.unwrap().iter().all(|d| d.due == Rials::ZERO));
 
     // An over-payment in the middle of the sheet: nothing of the sheet is posted, and the error names the line.
     let too_much = Rials::new(owed(loans[1]).await + 1);

@@ -33,7 +33,7 @@ mod users;
 pub use books::{Account, Book, EntryFilter, Place, PostOutcome, PostStatus, PostedEntry, VerifyProblem, VerifyReport};
 pub use closeday::{CATCH_UP_DAYS_MAX, CloseReport};
 pub use funds::{Fund, ImportedMember, Member, NewMember, check_rules};
-pub use loans::{ImportedLoan, Loan, LoanApplication, LoanStatus, OpenedLoan, Repayment};
+pub use loans::{ImportedLoan, Loan, LoanApplication, LoanDue, LoanStatus, OpenedLoan, Repayment};
 pub use lottery::DrawRecord;
 pub use schema::SCHEMA_VERSION;
 pub use statement::{DuesLine, MemberStatement};
@@ -199,6 +199,23 @@ impl Store {
     }
 
     /// Closes the pool, waiting for connections to finish.
+    /// Brings the database to a steady state after a bulk load: PostgreSQL gathers the planner's
+    /// statistics (`ANALYZE`, which autovacuum would do in its own time) and writes a checkpoint;
+    /// SQLite folds its write-ahead log into the database file. Benchmarks call it before timing.
+    pub async fn settle(&self) -> StoreResult<()> {
+        let mut conn = self.pool.acquire().await?;
+        match self.backend {
+            Backend::Postgres => {
+                sqlx::query("ANALYZE").execute(&mut *conn).await?;
+                sqlx::query("CHECKPOINT").execute(&mut *conn).await?;
+            }
+            Backend::Sqlite => {
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

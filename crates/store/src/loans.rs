@@ -1309,3 +1309,45 @@ impl Store {
         Ok(opened)
     }
 }
+
+/// What one open loan owes at a meeting: everything fallen due by then and not yet paid, and all it
+/// still owes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoanDue {
+    pub loan_id: i64,
+    pub member_id: i64,
+    pub due: Rials,
+    pub outstanding: Rials,
+    pub days_past_due: i64,
+}
+
+impl Store {
+    /// Every disbursed loan of a fund with what has fallen due through `through` and is unpaid — the
+    /// repayments half of the meeting sheet — in one query, by loan.
+    pub async fn loans_due(&self, fund_id: i64, through: IsoDate) -> StoreResult<Vec<LoanDue>> {
+        let rows = sqlx::query(
+            "SELECT l.id, l.member_id, l.days_past_due, \
+             CAST(SUM(CASE WHEN i.due_on <= $2 THEN i.principal_due_rials + i.fee_due_rials + i.penalty_due_rials \
+                 - i.principal_paid_rials - i.fee_paid_rials - i.penalty_paid_rials ELSE 0 END) AS BIGINT) AS due, \
+             CAST(SUM(i.principal_due_rials + i.fee_due_rials + i.penalty_due_rials \
+                 - i.principal_paid_rials - i.fee_paid_rials - i.penalty_paid_rials) AS BIGINT) AS outstanding \
+             FROM loans l JOIN installments i ON i.loan_id = l.id \
+             WHERE l.fund_id = $1 AND l.status = 'disbursed' GROUP BY l.id, l.member_id, l.days_past_due ORDER BY l.id",
+        )
+        .bind(fund_id)
+        .bind(through.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LoanDue {
+                    loan_id: r.try_get("id")?,
+                    member_id: r.try_get("member_id")?,
+                    due: Rials::new(r.try_get::<Option<i64>, _>("due")?.unwrap_or(0)),
+                    outstanding: Rials::new(r.try_get::<Option<i64>, _>("outstanding")?.unwrap_or(0)),
+                    days_past_due: r.try_get("days_past_due")?,
+                })
+            })
+            .collect()
+    }
+}

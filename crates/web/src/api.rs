@@ -193,6 +193,8 @@ fn build() -> RouteTable {
         .route(Method::GET, "/api/v1/funds", get(funds))
         .route(Method::GET, "/api/v1/funds/{id}", get(fund))
         .route(Method::GET, "/api/v1/funds/{id}/rules", get(fund_rules))
+        .route(Method::POST, "/api/v1/funds/{id}/rules", post(change_rules))
+        .route(Method::POST, "/api/v1/places/{id}/funds", post(open_fund))
         .route(Method::GET, "/api/v1/funds/{id}/members", get(members))
         .route(Method::POST, "/api/v1/funds/{id}/members", post(join))
         .route(Method::POST, "/api/v1/funds/{id}/savings-sheet", post(savings_sheet))
@@ -203,6 +205,7 @@ fn build() -> RouteTable {
         .route(Method::GET, "/api/v1/funds/{id}/statements", get(fund_statements))
         .route(Method::POST, "/api/v1/funds/{id}/capital", post(capital))
         .route(Method::POST, "/api/v1/funds/{id}/lottery", post(lottery_draw))
+        .route(Method::GET, "/api/v1/lottery/{id}", get(lottery_record))
         .route(Method::GET, "/api/v1/members/{id}", get(member))
         .route(Method::POST, "/api/v1/members/{id}/leave", post(leave))
         .route(Method::GET, "/api/v1/loans/{id}", get(loan))
@@ -356,28 +359,152 @@ async fn fund(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>
 async fn fund_rules(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     caller.may(&state, Action::Read, id).await?;
     let history = state.store.fund_rules(id).await?;
-    let versions: Vec<Value> = history
-        .versions()
-        .iter()
-        .map(|(from, r)| {
-            json!({
-                "from": day_json(*from),
-                "monthly_savings_rials": r.monthly_savings.get(),
-                "min_membership_months": r.min_membership_months,
-                "savings_multiple": f64::from(r.savings_multiple_hundredths) / 100.0,
-                "loan_cap_rials": r.loan_cap.get(),
-                "term_months_min": r.term_months_min,
-                "term_months_max": r.term_months_max,
-                "karmozd_method": r.karmozd_method.code(),
-                "fee_rate_percent": f64::from(r.fee_rate.basis_points()) / 100.0,
-                "rounding_unit_rials": r.rounding_unit.get(),
-                "guarantors_required": r.guarantors_required,
-                "guarantor_ceiling_rials": r.guarantor_ceiling.get(),
-                "second_approval_above_rials": r.second_approval_above.get(),
-            })
-        })
-        .collect();
+    let versions: Vec<Value> = history.versions().iter().map(|(from, r)| rules_json(*from, r)).collect();
     Ok(Json(json!({ "versions": versions })))
+}
+
+fn rules_json(from: IsoDate, r: &domain::fund::FundRules) -> Value {
+    json!({
+        "from": day_json(from),
+        "monthly_savings_rials": r.monthly_savings.get(),
+        "min_membership_months": r.min_membership_months,
+        "savings_multiple": f64::from(r.savings_multiple_hundredths) / 100.0,
+        "loan_cap_rials": r.loan_cap.get(),
+        "term_months_min": r.term_months_min,
+        "term_months_max": r.term_months_max,
+        "karmozd_method": r.karmozd_method.code(),
+        "fee_rate_percent": r.fee_rate.percent(),
+        "rounding_unit_rials": r.rounding_unit.get(),
+        "guarantors_required": r.guarantors_required,
+        "guarantor_ceiling_rials": r.guarantor_ceiling.get(),
+        "late_rule": r.late_rule.code(),
+        "late_fixed_rials": r.late_rule.fixed_amount().get(),
+        "payment_order": domain::fund::PaymentPart::order_code(r.payment_order),
+        "selection": r.selection.code(),
+        "second_approval_above_rials": r.second_approval_above.get(),
+    })
+}
+
+/// A change to a fund's rules: only the fields to change; the rest stay as they were on `from`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesBody {
+    from: Day,
+    monthly_savings: Option<Amount>,
+    min_membership_months: Option<u32>,
+    /// The ceiling as a multiple of the member's savings, in hundredths (300 = three times).
+    savings_multiple_hundredths: Option<u32>,
+    loan_cap: Option<Amount>,
+    term_months_min: Option<u32>,
+    term_months_max: Option<u32>,
+    karmozd_method: Option<String>,
+    /// Percent a year, as typed: `"4"`, `"۴٫۵"`.
+    fee_rate_percent: Option<String>,
+    rounding_unit: Option<Amount>,
+    guarantors_required: Option<u32>,
+    guarantor_ceiling: Option<Amount>,
+    /// none, fixed or daily.
+    late_rule: Option<String>,
+    late_fixed: Option<Amount>,
+    /// Such as `penalty,fee,principal`.
+    payment_order: Option<String>,
+    /// queue, score or lottery.
+    selection: Option<String>,
+    second_approval_above: Option<Amount>,
+}
+
+impl RulesBody {
+    fn apply(self, mut r: domain::fund::FundRules) -> ApiResult<domain::fund::FundRules> {
+        let mut wrong = Vec::new();
+        let amount = |a: Option<Amount>, current: Rials| a.map_or(current, |a| a.0);
+        r.monthly_savings = amount(self.monthly_savings, r.monthly_savings);
+        r.loan_cap = amount(self.loan_cap, r.loan_cap);
+        r.rounding_unit = amount(self.rounding_unit, r.rounding_unit);
+        r.guarantor_ceiling = amount(self.guarantor_ceiling, r.guarantor_ceiling);
+        r.second_approval_above = amount(self.second_approval_above, r.second_approval_above);
+        r.min_membership_months = self.min_membership_months.unwrap_or(r.min_membership_months);
+        r.savings_multiple_hundredths = self.savings_multiple_hundredths.unwrap_or(r.savings_multiple_hundredths);
+        r.term_months_min = self.term_months_min.unwrap_or(r.term_months_min);
+        r.term_months_max = self.term_months_max.unwrap_or(r.term_months_max);
+        r.guarantors_required = self.guarantors_required.unwrap_or(r.guarantors_required);
+        if let Some(method) = self.karmozd_method {
+            match domain::loan::KarmozdMethod::parse(&method) {
+                Ok(m) => r.karmozd_method = m,
+                Err(e) => wrong.push(("karmozd_method", e.to_string())),
+            }
+        }
+        if let Some(rate) = self.fee_rate_percent {
+            match domain::loan::FeeRate::parse_percent(&rate) {
+                Ok(rate) => r.fee_rate = rate,
+                Err(e) => wrong.push(("fee_rate_percent", e.to_string())),
+            }
+        }
+        if self.late_rule.is_some() || self.late_fixed.is_some() {
+            let code = self.late_rule.unwrap_or_else(|| r.late_rule.code().to_string());
+            let fixed = self.late_fixed.map_or(r.late_rule.fixed_amount(), |a| a.0);
+            match domain::fund::LateRule::from_code(&code, fixed) {
+                Some(rule) => r.late_rule = rule,
+                None => wrong.push(("late_rule", format!("{code:?}: none, fixed or daily"))),
+            }
+        }
+        if let Some(order) = self.payment_order {
+            match domain::fund::PaymentPart::parse_order(&order) {
+                Some(order) => r.payment_order = order,
+                None => wrong.push(("payment_order", format!("{order:?}: penalty, fee and principal in some order"))),
+            }
+        }
+        if let Some(selection) = self.selection {
+            match domain::fund::BorrowerSelection::parse(&selection) {
+                Some(s) => r.selection = s,
+                None => wrong.push(("selection", format!("{selection:?}: queue, score or lottery"))),
+            }
+        }
+        if wrong.is_empty() { Ok(r) } else { Err(ApiError::fields(wrong)) }
+    }
+}
+
+async fn change_rules(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<RulesBody>,
+) -> ApiResult<Json<Value>> {
+    let place = caller.may(&state, Action::Oversee, id).await?;
+    let from = body.from.0;
+    let before = state.store.fund_rules(id).await?.on(from).clone();
+    let after = body.apply(before.clone())?;
+    state.store.change_fund_rules(id, from, &after, state.clock.now_ms()).await?;
+    let after_json = rules_json(from, &after);
+    caller.audit(&state, "fund.rules", format!("fund:{id}"), &place, rules_json(from, &before), &after_json).await?;
+    Ok(Json(json!({ "rules": after_json })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpenFundBody {
+    name: String,
+    opened_on: Day,
+}
+
+/// Opens a fund at a village with the usual rules (changed afterwards through the rules route).
+async fn open_fund(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(place_id): Path<i64>,
+    Body(body): Body<OpenFundBody>,
+) -> ApiResult<Json<Value>> {
+    let place = state.store.place(place_id).await.map_err(|e| not_found_as(e, "place"))?;
+    if !allows(&caller.user.grant, Action::Oversee, Target { place: &place.path, fund_id: None }) {
+        return Err(ApiError::NotFound("place"));
+    }
+    if place.kind != domain::PlaceKind::Village {
+        return Err(ApiError::field("place", "a fund opens at a village"));
+    }
+    let rules = domain::fund::FundRules::usual();
+    let fund = state.store.create_fund(place_id, &body.name, body.opened_on.0, &rules, state.clock.now_ms()).await?;
+    let after = fund_json(&fund, &place.path);
+    caller.audit(&state, "fund.open", format!("fund:{}", fund.id), &place.path, Value::Null, &after).await?;
+    Ok(Json(json!({ "fund": after, "rules": rules_json(fund.opened_on, &rules) })))
 }
 
 #[derive(Deserialize)]
@@ -739,6 +866,24 @@ async fn lottery_draw(
     });
     caller.audit(&state, "lottery.draw", format!("draw:{}", record.id), &place, Value::Null, &after).await?;
     Ok(Json(after))
+}
+
+/// A published draw, with what anyone needs to recompute it, and whether it recomputes.
+async fn lottery_record(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let record = state.store.lottery_draw(id).await.map_err(|e| not_found_as(e, "draw"))?;
+    caller.may(&state, Action::Read, record.fund_id).await.map_err(|_| ApiError::NotFound("draw"))?;
+    let again = domain::fund::draw_lottery(&record.draw.seed, &record.draw.entrants);
+    Ok(Json(json!({
+        "draw_id": record.id,
+        "fund_id": record.fund_id,
+        "cycle": record.cycle,
+        "drawn_on": day_json(record.drawn_on),
+        "seed": record.draw.seed,
+        "entrants": record.draw.entrants,
+        "digest": record.draw.digest_hex,
+        "winner_member_id": record.draw.winner,
+        "recomputes": again.as_ref().is_ok_and(|d| *d == record.draw),
+    })))
 }
 
 // ---- members ----

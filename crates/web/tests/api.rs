@@ -282,6 +282,28 @@ async fn a_fund_is_run_end_to_end_through_the_api() {
         )
         .await;
     assert_eq!(draw.json["winner_member_id"].as_i64(), Some(sara_id), "{}", draw.json);
+    let draw_id = draw.json["draw_id"].as_i64().unwrap();
+    let published = w.call("auditor_a", "GET", &format!("/api/v1/lottery/{draw_id}"), None).await;
+    assert_eq!(published.json["recomputes"], true, "{}", published.json);
+
+    // The officer raises the monthly savings from 1404; the old rules stay for the past.
+    let change = json!({ "from": "1404/01/01", "monthly_savings": "۲٬۰۰۰٬۰۰۰", "late_rule": "daily", "fee_rate_percent": "۴٫۵" });
+    let changed = w.call("officer_a", "POST", &format!("/api/v1/funds/{fund}/rules"), Some(change)).await;
+    assert_eq!(changed.status, 200, "{}", changed.json);
+    let rules = w.call(t, "GET", &format!("/api/v1/funds/{fund}/rules"), None).await;
+    let versions = rules.json["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["monthly_savings_rials"], 1_000_000);
+    assert_eq!(
+        (versions[1]["monthly_savings_rials"].as_i64(), versions[1]["fee_rate_percent"].as_f64()),
+        (Some(2_000_000), Some(4.5))
+    );
+    let bad_rule = json!({ "from": "1404/01/01", "selection": "coin toss" });
+    let refused_rule = w.call("officer_a", "POST", &format!("/api/v1/funds/{fund}/rules"), Some(bad_rule)).await;
+    assert_eq!(
+        (refused_rule.status, refused_rule.json["error"]["fields"][0]["field"].as_str()),
+        (422, Some("selection"))
+    );
 
     // The fund's figures; the officer sees the fund, the other county's treasurer does not.
     let home = w.call("officer_a", "GET", &format!("/api/v1/funds/{fund}"), None).await;
@@ -307,6 +329,7 @@ async fn a_fund_is_run_end_to_end_through_the_api() {
         "loan.repayment_sheet",
         "capital.move",
         "lottery.draw",
+        "fund.rules",
     ] {
         assert!(actions.contains(&expected), "{expected} missing from {actions:?}");
     }
@@ -320,7 +343,13 @@ async fn a_fund_is_run_end_to_end_through_the_api() {
 }
 
 /// Every route, with a body of the right shape, for the table of roles below.
-fn route_rows(fund: i64, member: i64, loan: i64) -> Vec<(&'static str, &'static str, String, Option<Value>)> {
+fn route_rows(
+    fund: i64,
+    member: i64,
+    loan: i64,
+    village: i64,
+    draw: i64,
+) -> Vec<(&'static str, &'static str, String, Option<Value>)> {
     let dated = json!({ "on": "1403/03/01", "key": "k-scope" });
     vec![
         ("POST", "/api/v1/sign-in", "/api/v1/sign-in".into(), Some(json!({ "username": "x", "password": "y" }))),
@@ -335,6 +364,19 @@ fn route_rows(fund: i64, member: i64, loan: i64) -> Vec<(&'static str, &'static 
         ("GET", "/api/v1/funds", "/api/v1/funds".into(), None),
         ("GET", "/api/v1/funds/{id}", format!("/api/v1/funds/{fund}"), None),
         ("GET", "/api/v1/funds/{id}/rules", format!("/api/v1/funds/{fund}/rules"), None),
+        (
+            "POST",
+            "/api/v1/funds/{id}/rules",
+            format!("/api/v1/funds/{fund}/rules"),
+            Some(json!({ "from": "1403/01/01", "monthly_savings": 2_000_000 })),
+        ),
+        (
+            "POST",
+            "/api/v1/places/{id}/funds",
+            format!("/api/v1/places/{village}/funds"),
+            Some(json!({ "name": "صندوق دوم", "opened_on": "1403/01/01" })),
+        ),
+        ("GET", "/api/v1/lottery/{id}", format!("/api/v1/lottery/{draw}"), None),
         ("GET", "/api/v1/funds/{id}/members", format!("/api/v1/funds/{fund}/members"), None),
         (
             "POST",
@@ -443,8 +485,11 @@ async fn every_route_refuses_the_anonymous_and_anyone_outside_its_scope() {
         guarantors: vec![],
         on: JalaliDate::parse("1403/01/01").unwrap().to_iso(),
     };
+    let on = JalaliDate::parse("1403/01/01").unwrap().to_iso();
+    let draw = w.store.draw_lottery(w.fund_a, on, "1403", "seed", 0).await.unwrap();
     let loan = w.store.request_loan(w.fund_a, &application).await.unwrap();
-    let rows = route_rows(w.fund_a, member.id, loan.id);
+    let village = w.store.fund(w.fund_a).await.unwrap().place_id;
+    let rows = route_rows(w.fund_a, member.id, loan.id, village, draw.id);
 
     // The table covers every route the server has, and nothing else.
     let served: BTreeSet<(String, String)> =
@@ -489,8 +534,10 @@ async fn every_route_refuses_the_anonymous_and_anyone_outside_its_scope() {
     // here: the officer cannot operate the fund, the treasurer cannot put money in.
     let join = rows.iter().find(|r| r.1 == "/api/v1/funds/{id}/members" && r.0 == "POST").unwrap();
     assert_eq!(w.call("officer_a", "POST", &join.2, join.3.clone()).await.status, 404);
-    let capital = rows.iter().find(|r| r.1 == "/api/v1/funds/{id}/capital").unwrap();
-    assert_eq!(w.call("treasurer_a", "POST", &capital.2, capital.3.clone()).await.status, 404);
+    for route in ["/api/v1/funds/{id}/capital", "/api/v1/funds/{id}/rules", "/api/v1/places/{id}/funds"] {
+        let row = rows.iter().find(|r| r.1 == route && r.0 == "POST").unwrap();
+        assert_eq!(w.call("treasurer_a", "POST", &row.2, row.3.clone()).await.status, 404, "{route}");
+    }
     // Unknown ids answer like ids out of scope.
     assert_eq!(w.call("admin", "GET", "/api/v1/funds/999999", None).await.status, 404);
     assert_eq!(w.call("admin", "GET", "/api/v1/loans/999999", None).await.status, 404);
