@@ -165,30 +165,7 @@ pub async fn record_savings_sheet(
     key_prefix: &str,
 ) -> StoreResult<Vec<PostOutcome>> {
     let fund = store.fund(fund_id).await?;
-    let cash = store.fund_account(&fund, codes::CASH).await?;
-    let members: std::collections::HashMap<i64, store::Member> =
-        store.members(fund_id).await?.into_iter().map(|m| (m.id, m)).collect();
-    let code = EntryCode::parse("savings.deposit").map_err(invalid)?;
-    let mut drafts = Vec::with_capacity(deposits.len());
-    for (member_id, amount) in deposits {
-        let member =
-            members.get(member_id).ok_or(StoreError::NotFound { what: "member of this fund", id: *member_id })?;
-        if !amount.is_positive() {
-            return Err(invalid(format!("member {member_id}: the amount must be more than zero")));
-        }
-        if on < member.joined_on || member.left_on.is_some() {
-            return Err(invalid(format!("member {member_id} is not a member on {on}")));
-        }
-        drafts.push(EntryDraft {
-            idempotency_key: IdempotencyKey::parse(&format!("{key_prefix}/m{member_id}")).map_err(invalid)?,
-            code: code.clone(),
-            object_ref: format!("member:{member_id}"),
-            effective_on: on,
-            memo: String::new(),
-            reverses: None,
-            postings: vec![PostingDraft::debit(cash, *amount), PostingDraft::credit(member.savings_account, *amount)],
-        });
-    }
+    let drafts = store.savings_deposit_drafts(&fund, deposits, on, key_prefix).await?;
     store.post_entries(fund.book_id, &drafts, clock.now_ms()).await
 }
 

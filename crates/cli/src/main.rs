@@ -37,6 +37,10 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        /// Mark the session cookie Secure (when Abadi is served over HTTPS, say behind a proxy). Leave it
+        /// off on plain HTTP, as on a village LAN: browsers drop Secure cookies there.
+        #[arg(long)]
+        secure_cookies: bool,
     },
     /// Re-check every invariant of the books from the stored postings; exits 1 on any break.
     Verify {
@@ -358,7 +362,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     }
     let store = Store::open(&cli.database).await?;
     match cli.command {
-        Command::Serve { addr } => serve(store, &addr).await,
+        Command::Serve { addr, secure_cookies } => serve(store, &addr, secure_cookies).await,
         Command::Verify { stats } => verify(&store, stats).await,
         Command::Export(ExportCommand::Journal { format, book }) => {
             let format = match format {
@@ -531,7 +535,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     }
 }
 
-async fn serve(store: Store, addr: &str) -> Result<ExitCode, Failure> {
+async fn serve(store: Store, addr: &str, secure_cookies: bool) -> Result<ExitCode, Failure> {
     let listener =
         tokio::net::TcpListener::bind(addr).await.map_err(|e| fail(format!("cannot listen on {addr}: {e}")))?;
     let local = listener.local_addr().map_err(|e| fail(e.to_string()))?;
@@ -552,7 +556,7 @@ async fn serve(store: Store, addr: &str) -> Result<ExitCode, Failure> {
             tokio::time::sleep(std::time::Duration::from_secs(3_600)).await;
         }
     });
-    let state = web::AppState { store, clock: Arc::new(SystemClock) };
+    let state = web::AppState { secure_cookies, ..web::AppState::new(store, Arc::new(SystemClock)) };
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

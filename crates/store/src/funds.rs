@@ -508,6 +508,50 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The entries of a month's savings for many members of one fund: each deposit its own entry,
+    /// keyed `{key_prefix}/m{member}` (so the same sheet again posts nothing twice), cash up and the
+    /// member's savings up. Refuses an amount that is not positive and anyone not a member that day.
+    pub async fn savings_deposit_drafts(
+        &self,
+        fund: &Fund,
+        deposits: &[(i64, Rials)],
+        on: IsoDate,
+        key_prefix: &str,
+    ) -> StoreResult<Vec<domain::EntryDraft>> {
+        let invalid = |m: String| StoreError::Invalid(m);
+        let cash = self.fund_account(fund, codes::CASH).await?;
+        let members: std::collections::HashMap<i64, Member> =
+            self.members(fund.id).await?.into_iter().map(|m| (m.id, m)).collect();
+        let code = domain::EntryCode::parse("savings.deposit").map_err(|e| invalid(e.to_string()))?;
+        let mut drafts = Vec::with_capacity(deposits.len());
+        for (member_id, amount) in deposits {
+            let member =
+                members.get(member_id).ok_or(StoreError::NotFound { what: "member of this fund", id: *member_id })?;
+            if !amount.is_positive() {
+                return Err(invalid(format!("member {member_id}: the amount must be more than zero")));
+            }
+            if on < member.joined_on || member.left_on.is_some() {
+                return Err(invalid(format!("member {member_id} is not a member on {on}")));
+            }
+            drafts.push(domain::EntryDraft {
+                idempotency_key: domain::IdempotencyKey::parse(&format!("{key_prefix}/m{member_id}"))
+                    .map_err(|e| invalid(e.to_string()))?,
+                code: code.clone(),
+                object_ref: format!("member:{member_id}"),
+                effective_on: on,
+                memo: String::new(),
+                reverses: None,
+                postings: vec![
+                    domain::PostingDraft::debit(cash, *amount),
+                    domain::PostingDraft::credit(member.savings_account, *amount),
+                ],
+            });
+        }
+        Ok(drafts)
+    }
+}
+
 /// A member row of an import, already checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportedMember {

@@ -81,6 +81,27 @@ struct PayContext {
     payment_order: [PaymentPart; 3],
 }
 
+/// A sheet's lines checked, with what the write transaction needs.
+struct PreparedSheet {
+    context: PayContext,
+    payments: Vec<(i64, Rials)>,
+    keys: Vec<IdempotencyKey>,
+    loans: std::collections::HashMap<i64, Loan>,
+}
+
+fn line_error(index: usize, loan_id: i64, error: StoreError) -> StoreError {
+    StoreError::SheetLine { index, loan_id, error: Box::new(error) }
+}
+
+/// What a meeting sheet posted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MeetingOutcome {
+    pub deposits: Vec<crate::PostOutcome>,
+    pub repayments: Vec<Repayment>,
+    /// Entries posted now (zero when the same sheet came again).
+    pub posted: usize,
+}
+
 /// How many loans of a sheet are read and written together (bind limits stay far away).
 const SHEET_CHUNK: usize = 500;
 
@@ -538,13 +559,57 @@ impl Store {
         key_prefix: &str,
         now_ms: i64,
     ) -> StoreResult<Vec<Repayment>> {
-        use crate::books::{Bind, WriteBatch, in_list, param, placeholders};
-        let context = self.pay_context(fund_id, on).await?;
-        let line_error = |index: usize, loan_id: i64, error: StoreError| StoreError::SheetLine {
-            index,
-            loan_id,
-            error: Box::new(error),
+        let sheet = self.prepare_repayments(fund_id, payments, key_prefix, on).await?;
+        let results = {
+            begin_posting!(self, writer, tx);
+            let results = self.repay_sheet_in(&mut tx, &sheet, on, now_ms).await?;
+            tx.commit().await?;
+            drop(writer);
+            results
         };
+        self.answer_sheet(&sheet, results).await
+    }
+
+    /// The monthly meeting in one database transaction: every member's savings deposit and every
+    /// loan's repayment, all or none. Deposits are keyed `KEY/mMEMBER`, repayments `KEY/r/lLOAN`: the
+    /// same sheet sent twice posts nothing the second time.
+    pub async fn record_meeting(
+        &self,
+        fund_id: i64,
+        on: IsoDate,
+        key: &str,
+        deposits: &[(i64, Rials)],
+        repayments: &[(i64, Rials)],
+        now_ms: i64,
+    ) -> StoreResult<MeetingOutcome> {
+        let fund = self.fund(fund_id).await?;
+        let drafts = self.savings_deposit_drafts(&fund, deposits, on, key).await?;
+        let sheet = self.prepare_repayments(fund_id, repayments, &format!("{key}/r"), on).await?;
+        let (outcomes, results) = {
+            begin_posting!(self, writer, tx);
+            let outcomes = self.post_entries_in(&mut tx, fund.book_id, &drafts, now_ms).await?;
+            let results = self.repay_sheet_in(&mut tx, &sheet, on, now_ms).await?;
+            tx.commit().await?;
+            drop(writer);
+            (outcomes, results)
+        };
+        let repayments = self.answer_sheet(&sheet, results).await?;
+        let posted = outcomes.iter().filter(|o| o.status == crate::PostStatus::Posted).count()
+            + repayments.iter().filter(|r| !r.already_posted).count();
+        Ok(MeetingOutcome { deposits: outcomes, repayments, posted })
+    }
+
+    /// Checks a sheet's lines and reads what does not change under the write lock: the fund's context
+    /// and the loans themselves.
+    async fn prepare_repayments(
+        &self,
+        fund_id: i64,
+        payments: &[(i64, Rials)],
+        key_prefix: &str,
+        on: IsoDate,
+    ) -> StoreResult<PreparedSheet> {
+        use crate::books::in_list;
+        let context = self.pay_context(fund_id, on).await?;
         let mut seen = std::collections::HashSet::new();
         let mut keys = Vec::with_capacity(payments.len());
         for (index, (loan_id, amount)) in payments.iter().enumerate() {
@@ -560,25 +625,20 @@ impl Store {
             );
         }
         let b = self.backend;
-        let mut results: Vec<Option<Repayment>> = vec![None; payments.len()];
-        // The loans themselves, read before the write lock: what they are does not change.
-        let loans: std::collections::HashMap<i64, Loan> = {
-            let mut all = std::collections::HashMap::new();
-            for chunk in payments.chunks(SHEET_CHUNK) {
-                let sql = format!("SELECT * FROM loans WHERE id IN ({})", in_list(b, 1, chunk.len()));
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (id, _) in chunk {
-                    query = query.bind(*id);
-                }
-                for row in query.fetch_all(&self.pool).await? {
-                    let loan = loan_from_row(&row)?;
-                    all.insert(loan.id, loan);
-                }
+        let mut loans = std::collections::HashMap::new();
+        for chunk in payments.chunks(SHEET_CHUNK) {
+            let sql = format!("SELECT * FROM loans WHERE id IN ({})", in_list(b, 1, chunk.len()));
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (id, _) in chunk {
+                query = query.bind(*id);
             }
-            all
-        };
+            for row in query.fetch_all(&self.pool).await? {
+                let loan = loan_from_row(&row)?;
+                loans.insert(loan.id, loan);
+            }
+        }
         for (index, (loan_id, _)) in payments.iter().enumerate() {
-            if loans.get(loan_id).is_none_or(|loan| loan.fund_id != fund_id) {
+            if loans.get(loan_id).is_none_or(|loan: &Loan| loan.fund_id != fund_id) {
                 return Err(line_error(
                     index,
                     *loan_id,
@@ -586,7 +646,38 @@ impl Store {
                 ));
             }
         }
-        begin_posting!(self, writer, tx);
+        Ok(PreparedSheet { context, payments: payments.to_vec(), keys, loans })
+    }
+
+    /// Answers the lines already posted before (with the lines first posted).
+    async fn answer_sheet(
+        &self,
+        sheet: &PreparedSheet,
+        results: Vec<Option<Repayment>>,
+    ) -> StoreResult<Vec<Repayment>> {
+        let mut repayments = Vec::with_capacity(results.len());
+        for result in results {
+            let mut repayment = result.ok_or_else(|| StoreError::Unexpected("a sheet line was not answered".into()))?;
+            if repayment.already_posted {
+                repayment.lines = self.repayment_lines(&sheet.context.fund, repayment.seq).await?;
+            }
+            repayments.push(repayment);
+        }
+        Ok(repayments)
+    }
+
+    /// The sheet's repayments inside an open write transaction.
+    async fn repay_sheet_in(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        sheet: &PreparedSheet,
+        on: IsoDate,
+        now_ms: i64,
+    ) -> StoreResult<Vec<Option<Repayment>>> {
+        use crate::books::{Bind, WriteBatch, in_list, param, placeholders};
+        let b = self.backend;
+        let (context, payments, keys, loans) = (&sheet.context, &sheet.payments, &sheet.keys, &sheet.loans);
+        let mut results: Vec<Option<Repayment>> = vec![None; payments.len()];
         for (chunk_index, chunk) in payments.chunks(SHEET_CHUNK).enumerate() {
             let first = chunk_index * SHEET_CHUNK;
             let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
@@ -677,7 +768,7 @@ impl Store {
             if drafts.is_empty() {
                 continue;
             }
-            let outcomes = self.post_entries_in(&mut tx, context.fund.book_id, &drafts, now_ms).await.map_err(
+            let outcomes = self.post_entries_in(&mut *tx, context.fund.book_id, &drafts, now_ms).await.map_err(
                 |error| match error {
                     StoreError::Rejected { index, key, error } => {
                         let (line, loan_id, ..) = &planned[index];
@@ -744,19 +835,9 @@ impl Store {
                     closed.iter().map(|id| Bind::Int(*id)).collect(),
                 );
             }
-            writes.run(&mut tx).await?;
+            writes.run(&mut *tx).await?;
         }
-        tx.commit().await?;
-        drop(writer);
-        let mut repayments = Vec::with_capacity(results.len());
-        for result in results {
-            let mut repayment = result.ok_or_else(|| StoreError::Unexpected("a sheet line was not answered".into()))?;
-            if repayment.already_posted {
-                repayment.lines = self.repayment_lines(&context.fund, repayment.seq).await?;
-            }
-            repayments.push(repayment);
-        }
-        Ok(repayments)
+        Ok(results)
     }
 
     /// What every repayment of a fund on a date needs: the fund, its rules that day and its accounts.

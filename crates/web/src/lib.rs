@@ -12,8 +12,11 @@ use std::sync::Arc;
 use store::Store;
 
 pub mod api;
+pub mod assets;
 pub mod errors;
+pub mod i18n;
 pub mod json;
+pub mod pages;
 
 /// The largest request body taken (a meeting sheet of a few hundred lines is far below it).
 pub const BODY_BYTES_MAX: usize = 1024 * 1024;
@@ -23,6 +26,20 @@ pub const BODY_BYTES_MAX: usize = 1024 * 1024;
 pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    /// Mark the session cookie `Secure`: on when served over HTTPS. Off by default, because browsers
+    /// drop `Secure` cookies on plain HTTP, which is how a village LAN serves it.
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> AppState {
+        AppState { store, clock, secure_cookies: false }
+    }
+}
+
+/// Today in Iran, as the pages and the API see it.
+pub fn today(state: &AppState) -> domain::IsoDate {
+    app::today_in_iran(state.clock.as_ref()).to_iso()
 }
 
 /// The whole application's routes.
@@ -31,10 +48,45 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home))
         .route("/healthz", get(healthz))
         .merge(api::router())
+        .merge(pages::router())
+        .merge(assets::router())
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_BYTES_MAX))
+        .layer(axum::middleware::from_fn(refuse_cross_site))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// Refuses a state-changing request that a browser says came from another site: `Sec-Fetch-Site`
+/// other than same-origin or none, or an `Origin` whose host is not this one. Requests with a bearer
+/// token (the API) carry no cookie a forger could ride on and pass; so do clients that send neither
+/// header (not browsers).
+async fn refuse_cross_site(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::http::Method;
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let headers = request.headers();
+    if safe || headers.contains_key(header::AUTHORIZATION) {
+        return next.run(request).await;
+    }
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let cross_by_fetch = fetch_site.is_some_and(|site| site != "same-origin" && site != "none");
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(|origin| origin.split_once("://").map_or(origin, |(_, rest)| rest).trim_end_matches('/'));
+    let cross_by_origin = match (origin_host, host) {
+        (Some("null"), _) => true,
+        (Some(origin), Some(host)) => origin != host,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    if cross_by_fetch || cross_by_origin {
+        let lang = i18n::Lang::Fa;
+        let body = format!("<h1>{}</h1><p>{}</p>", lang.t("error"), lang.t("forbidden_origin"));
+        return (StatusCode::FORBIDDEN, pages::layout(lang, None, lang.t("error"), &body)).into_response();
+    }
+    next.run(request).await
 }
 
 async fn security_headers(mut response: Response) -> Response {
@@ -77,6 +129,7 @@ async fn home(State(state): State<AppState>) -> Response {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>آبادی</title>
+<link rel="stylesheet" href="/assets/app-1.css">
 <style>
 body {{ font-family: Vazirmatn, Tahoma, "Noto Sans Arabic", sans-serif; margin: 0; background: #f7f5ef; color: #1d2a24; }}
 main {{ max-width: 40rem; margin: 0 auto; padding: 1.5rem 1rem; }}
@@ -91,6 +144,7 @@ h1 {{ font-size: 1.6rem; margin: 0 0 .25rem; color: #205c40; }}
 <h1>آبادی</h1>
 <p>حساب‌وکتاب صندوق‌های قرض‌الحسنه روستایی، تسهیلات اشتغال، نیروگاه‌های خورشیدی خانگی و تعاونی‌ها — و شغل‌هایی که می‌سازند.</p>
 <p>امروز: <time datetime="{iso}">{today_fa}</time></p>
+<p><a href="/sign-in">ورود به سامانه</a> · <a href="/sign-in" lang="en">Sign in</a></p>
 <ul class="figures">
 <li><strong>{books_fa}</strong> دفتر حساب</li>
 <li><strong>{entries_fa}</strong> سند ثبت‌شده</li>

@@ -26,7 +26,7 @@ async fn spawn() -> Server {
     let db = TestDatabase::new().await;
     let store = Store::open(&db.url).await.unwrap();
     // 2026-11-27 12:00 UTC
-    let state = web::AppState { store, clock: Arc::new(FixedClock(1_795_780_800_000)) };
+    let state = web::AppState::new(store, Arc::new(FixedClock(1_795_780_800_000)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -1,0 +1,183 @@
+//! Every word the pages show, in Persian and in English. Numbers and dates are formatted before they
+//! reach a page (`Lang::money`, `Lang::date`), in the digits of the user's language.
+
+use domain::text::Digits;
+use domain::{IsoDate, MoneyUnit, Rials};
+
+/// The language of a page: Persian first, English second.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Fa,
+    En,
+}
+
+impl Lang {
+    pub fn from_code(code: &str) -> Lang {
+        if code == "en" { Lang::En } else { Lang::Fa }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fa => "fa",
+            Lang::En => "en",
+        }
+    }
+    pub fn dir(self) -> &'static str {
+        match self {
+            Lang::Fa => "rtl",
+            Lang::En => "ltr",
+        }
+    }
+    pub fn digits(self) -> Digits {
+        match self {
+            Lang::Fa => Digits::Persian,
+            Lang::En => Digits::Latin,
+        }
+    }
+
+    /// The word for `key`; a missing key shows itself, so a gap is seen at once (and a test looks for it).
+    pub fn t(self, key: &str) -> &'static str {
+        match WORDS.iter().find(|(k, ..)| *k == key) {
+            Some((_, fa, en)) => match self {
+                Lang::Fa => fa,
+                Lang::En => en,
+            },
+            None => "⟦missing⟧",
+        }
+    }
+
+    /// An amount in the unit the user chose, with its unit's name.
+    pub fn money(self, amount: Rials, unit: MoneyUnit) -> String {
+        let name = match (unit, self) {
+            (MoneyUnit::Rial, Lang::Fa) => "ریال",
+            (MoneyUnit::Toman, Lang::Fa) => "تومان",
+            (MoneyUnit::Rial, Lang::En) => "rials",
+            (MoneyUnit::Toman, Lang::En) => "tomans",
+        };
+        format!("{} {name}", amount.format(unit, self.digits()))
+    }
+
+    /// An amount without its unit, for tables whose heading names the unit.
+    pub fn amount(self, amount: Rials, unit: MoneyUnit) -> String {
+        amount.format(unit, self.digits())
+    }
+
+    /// A whole number in the language's digits, grouped.
+    pub fn number(self, n: i64) -> String {
+        let text = domain::text::group_digits(&n.unsigned_abs().to_string(), self.digits());
+        if n < 0 { format!("−{text}") } else { text }
+    }
+
+    /// A share as a percentage with one decimal.
+    pub fn percent(self, share: f64) -> String {
+        domain::text::show_digits(&format!("{:.1}٪", share * 100.0), self.digits()).replace(
+            '٪',
+            match self {
+                Lang::Fa => "٪",
+                Lang::En => "%",
+            },
+        )
+    }
+
+    /// A day as the Jalali date in the language's digits: `۱۴۰۳/۰۵/۱۲`.
+    pub fn date(self, day: IsoDate) -> String {
+        day.to_jalali().format(self.digits())
+    }
+}
+
+const WORDS: &[(&str, &str, &str)] = &[
+    ("brand", "آبادی", "Abadi"),
+    ("sign_in", "ورود", "Sign in"),
+    ("sign_out", "خروج", "Sign out"),
+    ("username", "نام کاربری", "Username"),
+    ("password", "گذرواژه", "Password"),
+    ("wrong_credentials", "نام کاربری یا گذرواژه نادرست است.", "The username or the password is wrong."),
+    (
+        "throttled",
+        "تلاش‌های ناموفق زیاد بود؛ یک ربع دیگر دوباره تلاش کنید.",
+        "Too many failed attempts; try again in a quarter of an hour.",
+    ),
+    ("funds", "صندوق‌ها", "Funds"),
+    ("fund", "صندوق", "Fund"),
+    ("home", "خانه", "Home"),
+    ("members", "اعضا", "Members"),
+    ("member", "عضو", "Member"),
+    ("members_active", "اعضای فعال", "Active members"),
+    ("cash", "موجودی نقد", "Cash"),
+    ("savings", "پس‌انداز", "Savings"),
+    ("loans_outstanding", "مانده‌ی وام‌ها", "Loans outstanding"),
+    ("loans_open", "وام‌های باز", "Open loans"),
+    ("par30", "معوق بیش از ۳۰ روز", "PAR30"),
+    ("repayment_rate", "نرخ بازپرداخت", "Repayment rate"),
+    ("liquidity", "نقدینگی", "Liquidity"),
+    ("late_loans", "وام‌های عقب‌افتاده", "Late loans"),
+    ("nobody_late", "هیچ وامی عقب نیفتاده است.", "No loan is late."),
+    ("days_late", "روز تأخیر", "Days late"),
+    ("owed_now", "بدهی سررسیده", "Due now"),
+    ("meeting_sheet", "برگه‌ی جلسه‌ی ماهانه", "Monthly meeting sheet"),
+    ("search", "جستجو", "Search"),
+    ("search_hint", "نام، نام خانوادگی یا کد ملی", "Name, surname or national ID"),
+    ("join", "عضو تازه", "New member"),
+    ("national_id", "کد ملی", "National ID"),
+    ("first_name", "نام", "First name"),
+    ("last_name", "نام خانوادگی", "Last name"),
+    ("father_name", "نام پدر", "Father's name"),
+    ("phone", "تلفن همراه", "Mobile phone"),
+    ("joined_on", "تاریخ عضویت", "Date joined"),
+    ("date_hint", "مانند ۱۴۰۳/۰۵/۱۲", "Such as 1403/05/12"),
+    ("save", "ثبت", "Save"),
+    ("saved", "ثبت شد.", "Saved."),
+    ("fix_errors", "لطفاً موارد زیر را درست کنید:", "Please correct the following:"),
+    ("statement", "صورت‌حساب", "Statement"),
+    ("print", "چاپ", "Print"),
+    ("month", "ماه", "Month"),
+    ("dues", "سهم ماه", "Dues"),
+    ("deposits", "واریز", "Deposits"),
+    ("withdrawals", "برداشت", "Withdrawals"),
+    ("balance", "مانده", "Balance"),
+    ("behind", "عقب‌افتاده", "Behind"),
+    ("loans", "وام‌ها", "Loans"),
+    ("loan", "وام", "Loan"),
+    ("installment", "قسط", "Installment"),
+    ("due_on", "سررسید", "Due on"),
+    ("amount", "مبلغ", "Amount"),
+    ("principal", "اصل", "Principal"),
+    ("karmozd", "کارمزد", "Fee"),
+    ("paid", "پرداخت‌شده", "Paid"),
+    ("unpaid", "پرداخت‌نشده", "Unpaid"),
+    ("status", "وضعیت", "Status"),
+    ("meeting_date", "تاریخ جلسه", "Meeting date"),
+    ("savings_paid", "پس‌انداز پرداختی", "Savings paid"),
+    ("installment_paid", "قسط پرداختی", "Installment paid"),
+    ("save_sheet", "ثبت برگه", "Save the sheet"),
+    ("sheet_saved", "برگه‌ی جلسه ثبت شد.", "The meeting sheet was saved."),
+    (
+        "sheet_already",
+        "این برگه پیش‌تر ثبت شده بود؛ چیزی دوباره ثبت نشد.",
+        "This sheet was already saved; nothing was posted twice.",
+    ),
+    ("not_found", "پیدا نشد", "Not found"),
+    ("not_found_text", "این صفحه پیدا نشد یا به آن دسترسی ندارید.", "This page does not exist or is not yours to see."),
+    ("error", "خطا", "Error"),
+    ("internal_error", "خطای داخلی؛ دوباره تلاش کنید.", "An internal error; try again."),
+    (
+        "forbidden_origin",
+        "این فرم از جای دیگری فرستاده شده بود و پذیرفته نشد.",
+        "This form came from another site and was refused.",
+    ),
+    ("county", "شهرستان", "County"),
+    ("all", "همه", "All"),
+    ("filter", "پالایش", "Filter"),
+    ("name", "نام", "Name"),
+    ("opened_on", "تاریخ تأسیس", "Opened on"),
+    ("no_members", "هنوز عضوی ثبت نشده است.", "No member yet."),
+    ("no_results", "چیزی پیدا نشد.", "Nothing found."),
+    ("today", "امروز", "Today"),
+    ("rials", "ریال", "rials"),
+    ("left", "خارج‌شده", "Left"),
+    ("active", "فعال", "Active"),
+    ("disbursed", "پرداخت‌شده", "Disbursed"),
+    ("requested", "درخواست‌شده", "Requested"),
+    ("approved", "تأییدشده", "Approved"),
+    ("closed", "تسویه‌شده", "Closed"),
+    ("written_off", "سوخت‌شده", "Written off"),
+];

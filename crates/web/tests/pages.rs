@@ -1,0 +1,196 @@
+//! The pages on a real server: signing in with a cookie, a fund's home, joining a member with the
+//! form re-rendered on a mistake, search, the statement, the meeting sheet sent twice, cross-site
+//! forms refused, other scopes answered 404, and the assets' weight.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+mod common;
+use common::{Answer, World, request, world};
+
+/// Signs in through the form and returns the session cookie (`name=value`).
+async fn sign_in(w: &World, username: &str) -> String {
+    let body = format!("username={username}&password={username}-password&next=%2F");
+    let answer = form_post(w, "/sign-in", None, &body).await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let cookie = answer.header("set-cookie").unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain HTTP on a village LAN must keep working: {cookie}");
+    cookie.split(';').next().unwrap().to_string()
+}
+
+async fn page(w: &World, cookie: &str, path: &str) -> Answer {
+    request(w.addr, "GET", path, &[("Cookie", cookie)], b"").await
+}
+
+async fn form_post(w: &World, path: &str, cookie: Option<&str>, body: &str) -> Answer {
+    let mut headers = vec![("Content-Type", "application/x-www-form-urlencoded")];
+    if let Some(cookie) = cookie {
+        headers.push(("Cookie", cookie));
+    }
+    request(w.addr, "POST", path, &headers, body.as_bytes()).await
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_treasurer_signs_in_joins_a_member_and_records_the_meeting_sheet() {
+    let w = world().await;
+    let fund = w.fund_a;
+
+    // Not signed in: to the sign-in page, and back afterwards.
+    let away = request(w.addr, "GET", &format!("/funds/{fund}"), &[], b"").await;
+    assert_eq!(away.status, 303);
+    assert!(away.header("location").unwrap().starts_with("/sign-in?next=/funds/"), "{:?}", away.header("location"));
+    let wrong = form_post(&w, "/sign-in", None, "username=treasurer_a&password=nope&next=%2F").await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains(r#"value="treasurer_a""#), "the username is kept");
+    assert!(wrong.body.contains("نادرست"));
+    let cookie = sign_in(&w, "treasurer_a").await;
+
+    // The fund's home, in Persian, right to left.
+    let home = page(&w, &cookie, &format!("/funds/{fund}")).await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(home.body.contains(r#"<html lang="fa" dir="rtl">"#));
+    assert!(home.body.contains("صندوق اسفرورین"));
+    assert!(home.body.contains("/assets/app-1.css"));
+
+    // A mistake in the join form: re-rendered with what was typed, the wrong field explained.
+    let join_path = format!("/funds/{fund}/members/new");
+    let bad = format!(
+        "national_id=0499370898&first_name={}&last_name={}&father_name=&phone=&joined_on={}",
+        urlencode("علي"),
+        urlencode("کریمی"),
+        urlencode("۱۴۰۲/۰۱/۱۵")
+    );
+    let refused = form_post(&w, &join_path, Some(&cookie), &bad).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains(r#"value="علي""#), "the input is kept");
+    assert!(refused.body.contains(r#"aria-invalid="true""#));
+    assert!(w.store.members(fund).await.unwrap().is_empty(), "nothing half-saved");
+    let good = bad.replace("0499370898", "0499370899");
+    let joined = form_post(&w, &join_path, Some(&cookie), &good).await;
+    assert_eq!(joined.status, 303, "{}", joined.body);
+    let member_path = joined.header("location").unwrap().to_string();
+    let other = format!(
+        "national_id=0084575948&first_name={}&last_name={}&joined_on=1402/01/20",
+        urlencode("سارا"),
+        urlencode("احمدی")
+    );
+    assert_eq!(form_post(&w, &join_path, Some(&cookie), &other).await.status, 303);
+
+    // Search finds علی however it was typed.
+    for typed in ["علی", "علي"] {
+        let found = page(&w, &cookie, &format!("/funds/{fund}/members?q={}", urlencode(typed))).await;
+        assert!(found.body.contains(&member_path), "{typed}: {}", found.body);
+        assert!(!found.body.contains("سارا"));
+    }
+
+    // The meeting sheet: each member with this month's savings prefilled; saved twice, posted once.
+    let sheet = page(&w, &cookie, &format!("/funds/{fund}/meeting?on=1403/01/05")).await;
+    assert_eq!(sheet.status, 200, "{}", sheet.body);
+    let key = sheet.body.split(r#"name="key" value=""#).nth(1).unwrap().split('"').next().unwrap().to_string();
+    let members = w.store.members(fund).await.unwrap();
+    let lines: String = members.iter().map(|m| format!("&s{}={}", m.id, urlencode("۱٬۰۰۰٬۰۰۰"))).collect();
+    let form = format!("key={key}&on={}{lines}", urlencode("۱۴۰۳/۰۱/۰۵"));
+    let meeting_path = format!("/funds/{fund}/meeting");
+    let saved = form_post(&w, &meeting_path, Some(&cookie), &form).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(saved.body.contains("ثبت شد"), "{}", saved.body);
+    let again = form_post(&w, &meeting_path, Some(&cookie), &form).await;
+    assert!(again.body.contains("پیش‌تر ثبت شده"), "{}", again.body);
+    let savings: i64 = {
+        let mut total = 0;
+        for m in &members {
+            total += app::funds::savings_balance(&w.store, m.id).await.unwrap().get();
+        }
+        total
+    };
+    assert_eq!(savings, 2_000_000, "each deposit once");
+    let bad_amount = format!("key=other&on=1403/01/05&s{}=abc", members[0].id);
+    let refused = form_post(&w, &meeting_path, Some(&cookie), &bad_amount).await;
+    assert_eq!(refused.status, 422);
+
+    // The member's statement, printable, in Persian digits.
+    let statement = page(&w, &cookie, &member_path).await;
+    assert_eq!(statement.status, 200);
+    assert!(statement.body.contains("۱٬۰۰۰٬۰۰۰"), "{}", statement.body);
+    assert!(statement.body.contains("data-print"));
+
+    // Signing out ends the session.
+    let out = form_post(&w, "/sign-out", Some(&cookie), "").await;
+    assert_eq!(out.status, 303);
+    assert_eq!(page(&w, &cookie, &format!("/funds/{fund}")).await.status, 303);
+    assert!(w.store.verify().await.unwrap().is_clean());
+}
+
+#[tokio::test]
+async fn a_form_from_another_site_is_refused_and_other_scopes_see_nothing() {
+    let w = world().await;
+    let cookie = sign_in(&w, "treasurer_a").await;
+    let path = format!("/funds/{}/members/new", w.fund_a);
+    let body = "national_id=0499370899&first_name=a&last_name=b&joined_on=1402/01/20";
+    for (name, value) in [("Origin", "http://evil.example"), ("Sec-Fetch-Site", "cross-site"), ("Origin", "null")] {
+        let headers =
+            [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", cookie.as_str()), (name, value)];
+        let answer = request(w.addr, "POST", &path, &headers, body.as_bytes()).await;
+        assert_eq!(answer.status, 403, "{name}: {value}");
+    }
+    let same = format!("http://{}", w.addr);
+    let headers = [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Cookie", cookie.as_str()),
+        ("Origin", same.as_str()),
+        ("Sec-Fetch-Site", "same-origin"),
+    ];
+    assert_eq!(request(w.addr, "POST", &path, &headers, body.as_bytes()).await.status, 303);
+    assert_eq!(w.store.members(w.fund_a).await.unwrap().len(), 1, "only the same-site form counted");
+
+    // The other county's treasurer: fund A's pages do not exist for them.
+    let outsider = sign_in(&w, "treasurer_b").await;
+    let member = w.store.members(w.fund_a).await.unwrap()[0].id;
+    for path in [
+        format!("/funds/{}", w.fund_a),
+        format!("/funds/{}/members", w.fund_a),
+        format!("/funds/{}/members/new", w.fund_a),
+        format!("/funds/{}/meeting", w.fund_a),
+        format!("/members/{member}"),
+        "/funds/999999".to_string(),
+    ] {
+        let answer = page(&w, &outsider, &path).await;
+        assert_eq!(answer.status, 404, "{path}");
+    }
+    // The officer of fund A's county lists it; the auditor reads it but has no meeting sheet.
+    let officer = sign_in(&w, "officer_a").await;
+    let list = page(&w, &officer, "/funds").await;
+    assert!(list.body.contains("صندوق اسفرورین") && !list.body.contains("صندوق زیاران"), "{}", list.body);
+    let auditor = sign_in(&w, "auditor_a").await;
+    assert_eq!(page(&w, &auditor, &format!("/funds/{}", w.fund_a)).await.status, 200);
+    assert_eq!(page(&w, &auditor, &format!("/funds/{}/meeting", w.fund_a)).await.status, 404);
+}
+
+#[tokio::test]
+async fn the_assets_come_from_the_binary_and_stay_light() {
+    let w = world().await;
+    for (path, kind) in [
+        (web::assets::STYLESHEET, "text/css"),
+        (web::assets::HTMX, "text/javascript"),
+        ("/assets/fonts/Vazirmatn-Regular.woff2", "font/woff2"),
+    ] {
+        let answer = request(w.addr, "GET", path, &[], b"").await;
+        assert_eq!(answer.status, 200, "{path}");
+        assert!(answer.header("content-type").unwrap().starts_with(kind), "{path}");
+        assert!(answer.header("cache-control").unwrap().contains("immutable"));
+    }
+    assert!(
+        web::assets::page_weight_bytes() < 100_000,
+        "{} bytes of CSS and JavaScript",
+        web::assets::page_weight_bytes()
+    );
+}
