@@ -33,7 +33,9 @@ mod users;
 pub use books::{Account, Book, EntryFilter, Place, PostOutcome, PostStatus, PostedEntry, VerifyProblem, VerifyReport};
 pub use closeday::{CATCH_UP_DAYS_MAX, CloseReport};
 pub use funds::{Fund, ImportedMember, Member, NewMember, check_rules};
-pub use loans::{ImportedLoan, Loan, LoanApplication, LoanDue, LoanStatus, MeetingOutcome, OpenedLoan, Repayment};
+pub use loans::{
+    ImportedLoan, Loan, LoanApplication, LoanDue, LoanStatus, MeetingOutcome, OpenedLoan, Repayment, RepaymentRecord,
+};
 pub use lottery::DrawRecord;
 pub use schema::SCHEMA_VERSION;
 pub use statement::{DuesLine, MemberStatement};

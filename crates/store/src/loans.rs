@@ -1432,3 +1432,52 @@ impl Store {
             .collect()
     }
 }
+
+/// One repayment of a loan as the books hold it, and whether it was reversed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepaymentRecord {
+    pub seq: EntrySeq,
+    pub on: IsoDate,
+    pub amount: Rials,
+    /// The entry that reversed it, if one did.
+    pub reversed_by: Option<EntrySeq>,
+}
+
+impl Store {
+    /// A fund's loans, newest first.
+    pub async fn loans_of_fund(&self, fund_id: i64) -> StoreResult<Vec<Loan>> {
+        let rows = sqlx::query("SELECT * FROM loans WHERE fund_id = $1 ORDER BY id DESC")
+            .bind(fund_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(loan_from_row).collect()
+    }
+
+    /// A loan's repayments (and payoffs), oldest first, each with the entry that reversed it if any.
+    pub async fn loan_repayments(&self, loan_id: i64) -> StoreResult<Vec<RepaymentRecord>> {
+        let loan = self.loan(loan_id).await?;
+        let fund = self.fund(loan.fund_id).await?;
+        let rows = sqlx::query(
+            "SELECT e.seq, e.effective_on, \
+             (SELECT CAST(SUM(p.amount_rials) AS BIGINT) FROM postings p WHERE p.book_id = e.book_id AND p.entry_seq = e.seq \
+              AND p.amount_rials > 0) AS amount, \
+             (SELECT r.seq FROM entries r WHERE r.book_id = e.book_id AND r.reverses_seq = e.seq) AS reversed_by \
+             FROM entries e WHERE e.book_id = $1 AND e.object_ref = $2 AND e.code = 'loan.repay' ORDER BY e.seq",
+        )
+        .bind(fund.book_id.0)
+        .bind(format!("loan:{loan_id}"))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let on: String = r.try_get("effective_on")?;
+                Ok(RepaymentRecord {
+                    seq: EntrySeq(r.try_get("seq")?),
+                    on: IsoDate::parse_iso(&on).map_err(|_| corrupt("date", &on))?,
+                    amount: Rials::new(r.try_get::<Option<i64>, _>("amount")?.unwrap_or(0)),
+                    reversed_by: r.try_get::<Option<i64>, _>("reversed_by")?.map(EntrySeq),
+                })
+            })
+            .collect()
+    }
+}

@@ -4,7 +4,7 @@ use crate::Backend;
 
 /// The schema version this program writes. A database with a higher version was written by a newer
 /// Abadi and is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Each migration is a list of statements; tokens in braces are replaced per dialect.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -245,6 +245,12 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
     )",
         "CREATE INDEX audit_log_place ON audit_log(place_path, at_ms)",
         "{unchangeable:audit_log}",
+    ],
+    // 8: a record's entries (a loan's repayments) and an entry's reversal, found without reading the
+    // whole book.
+    &[
+        "CREATE INDEX entries_object ON entries(book_id, object_ref)",
+        "CREATE INDEX entries_reverses ON entries(book_id, reverses_seq)",
     ],
 ];
 

@@ -22,10 +22,13 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use store::{SessionKind, StoreError, User};
 
+mod loans;
+
 pub const SESSION_COOKIE: &str = "abadi_session";
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(loans::router())
         .route("/sign-in", get(sign_in_page).post(sign_in))
         .route("/sign-out", axum::routing::post(sign_out))
         .route("/funds", get(funds_page))
@@ -171,9 +174,10 @@ pub fn layout(lang: Lang, user: Option<&User>, title: &str, body: &str) -> Html<
     if let Some(user) = user {
         if let Scope::Fund { fund_id, .. } = user.grant.scope {
             nav.push_str(&format!(
-                r#"<a href="/funds/{fund_id}">{}</a><a href="/funds/{fund_id}/members">{}</a><a href="/funds/{fund_id}/meeting">{}</a>"#,
+                r#"<a href="/funds/{fund_id}">{}</a><a href="/funds/{fund_id}/members">{}</a><a href="/funds/{fund_id}/loans">{}</a><a href="/funds/{fund_id}/meeting">{}</a>"#,
                 lang.t("home"),
                 lang.t("members"),
+                lang.t("loans"),
                 lang.t("meeting_sheet")
             ));
         } else {
@@ -194,6 +198,7 @@ pub fn layout(lang: Lang, user: Option<&User>, title: &str, body: &str) -> Html<
 <title>{title} · {brand}</title>
 <link rel="stylesheet" href="{css}">
 <script src="{htmx}" defer></script>
+<script src="{script}" defer></script>
 </head>
 <body>
 <header class="top"><a class="brand" href="/">{brand}</a><nav>{nav}</nav>{who}</header>
@@ -209,6 +214,7 @@ pub fn layout(lang: Lang, user: Option<&User>, title: &str, body: &str) -> Html<
         brand = lang.t("brand"),
         css = crate::assets::STYLESHEET,
         htmx = crate::assets::HTMX,
+        script = crate::assets::SCRIPT,
     ))
 }
 
@@ -468,7 +474,7 @@ async fn fund_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
 {actions}
 <h2>{late_title}</h2>
 {late_table}
-<p><a href="/funds/{id}/members">{members_link}</a></p>"#,
+<p><a href="/funds/{id}/members">{members_link}</a> · <a href="/funds/{id}/loans">{loans_link}</a></p>"#,
         name = esc(&fund.name),
         today_label = lang.t("today"),
         today = lang.date(today),
@@ -480,6 +486,7 @@ async fn fund_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
         rate = figure(lang.t("repayment_rate"), lang.percent(health.repayment_rate), ""),
         late_title = lang.t("late_loans"),
         members_link = lang.t("members"),
+        loans_link = lang.t("loans"),
     );
     Ok(layout(lang, Some(&viewer.user), &fund.name, &body).into_response())
 }

@@ -194,3 +194,107 @@ async fn the_assets_come_from_the_binary_and_stay_light() {
         web::assets::page_weight_bytes()
     );
 }
+
+#[tokio::test]
+async fn a_loan_goes_from_request_to_receipt_and_reversal_on_pages() {
+    let w = world().await;
+    let fund = w.fund_a;
+    let clock = app::FixedClock(common::NOW_MS);
+    let place_id = w.store.fund(fund).await.unwrap().place_id;
+    let mut members = Vec::new();
+    for (national_id, name) in [("0499370899", "علی"), ("0084575948", "سارا")] {
+        let member = w
+            .store
+            .add_member(
+                fund,
+                &store::NewMember {
+                    national_id: domain::NationalId::parse(national_id).unwrap(),
+                    first_name: name.into(),
+                    last_name: "کریمی".into(),
+                    father_name: String::new(),
+                    phone: None,
+                    place_id,
+                    joined_on: domain::JalaliDate::parse("1402/01/01").unwrap().to_iso(),
+                },
+            )
+            .await
+            .unwrap();
+        let on = domain::JalaliDate::parse("1402/02/01").unwrap().to_iso();
+        let deposit = domain::Rials::new(20_000_000);
+        app::funds::move_savings(
+            &w.store,
+            &clock,
+            member.id,
+            app::funds::SavingsMove::Deposit,
+            deposit,
+            on,
+            national_id,
+        )
+        .await
+        .unwrap();
+        members.push(member.id);
+    }
+    let cookie = sign_in(&w, "treasurer_a").await;
+    let form = page(&w, &cookie, &format!("/funds/{fund}/loans/new")).await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains(r#"hx-post="/funds/"#), "the eligibility answer comes as the form is filled");
+
+    // The eligibility answer before sending: too much for her savings.
+    let too_much = format!("member_id={}&amount=90000000&term_months=12&on=1403/01/10", members[0]);
+    let answer = form_post(&w, &format!("/funds/{fund}/loans/check"), Some(&cookie), &too_much).await;
+    assert!(answer.body.contains("notice error") && answer.body.contains("<li>"), "{}", answer.body);
+    let refused = form_post(&w, &format!("/funds/{fund}/loans/new"), Some(&cookie), &too_much).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains(r#"value="90000000""#), "the input is kept");
+
+    let good = format!(
+        "member_id={}&amount={}&term_months=12&purpose={}&jobs_created=1&on=1403/01/10",
+        members[0],
+        urlencode("۳۰٬۰۰۰٬۰۰۰"),
+        urlencode("دامداری")
+    );
+    let requested = form_post(&w, &format!("/funds/{fund}/loans/new"), Some(&cookie), &good).await;
+    assert_eq!(requested.status, 303, "{}", requested.body);
+    let loan_path = requested.header("location").unwrap().to_string();
+    let loan_page = page(&w, &cookie, &loan_path).await;
+    assert!(loan_page.body.contains(&format!(r#"action="{loan_path}/approve""#)), "{}", loan_page.body);
+    assert_eq!(form_post(&w, &format!("{loan_path}/approve"), Some(&cookie), "").await.status, 303);
+    let disbursed = form_post(&w, &format!("{loan_path}/disburse"), Some(&cookie), "key=out-1&on=1403/01/15").await;
+    assert_eq!(disbursed.status, 303, "{}", disbursed.body);
+    let loan_page = page(&w, &cookie, &loan_path).await;
+    assert_eq!(loan_page.body.matches("<tr><td class=\"num\">").count(), 12, "twelve installments");
+    assert!(loan_page.body.contains("۱۴۰۳/۰۲/۱۵"), "the first due date, in Persian digits");
+
+    // A repayment typed in Persian digits gives a receipt; sent twice, it posts once.
+    let pay = format!("key=pay-1&amount={}&on=1403/02/15", urlencode("۲٬۶۰۰٬۰۰۰"));
+    let paid = form_post(&w, &format!("{loan_path}/repay"), Some(&cookie), &pay).await;
+    assert_eq!(paid.status, 303, "{}", paid.body);
+    let receipt_path = paid.header("location").unwrap().to_string();
+    let twice = form_post(&w, &format!("{loan_path}/repay"), Some(&cookie), &pay).await;
+    assert_eq!(twice.header("location"), Some(receipt_path.as_str()), "the same receipt");
+    let receipt = page(&w, &cookie, &receipt_path).await;
+    assert!(receipt.body.contains("۲٬۶۰۰٬۰۰۰"), "{}", receipt.body);
+    let over = form_post(&w, &format!("{loan_path}/repay"), Some(&cookie), "key=pay-2&amount=99000000").await;
+    assert_eq!(over.status, 422);
+    assert!(over.body.contains("notice error"));
+
+    // A mistaken repayment is reversed with a reason.
+    let seq = receipt_path.rsplit('/').next().unwrap();
+    let no_reason =
+        form_post(&w, &format!("{loan_path}/reverse"), Some(&cookie), &format!("seq={seq}&key=undo&reason=")).await;
+    assert_eq!(no_reason.status, 422);
+    let with_reason = format!("seq={seq}&key=undo&reason={}", urlencode("مبلغ اشتباه"));
+    assert_eq!(form_post(&w, &format!("{loan_path}/reverse"), Some(&cookie), &with_reason).await.status, 303);
+    let loan_page = page(&w, &cookie, &loan_path).await;
+    assert!(loan_page.body.contains("برگشت خورده"), "{}", loan_page.body);
+    let loan_id: i64 = loan_path.rsplit('/').next().unwrap().parse().unwrap();
+    let owed: i64 = w.store.installments(loan_id).await.unwrap().iter().map(|i| i.outstanding().get()).sum();
+    assert_eq!(owed, 30_650_000, "the reversal put the installments back");
+
+    // The other fund's treasurer finds none of it.
+    let outsider = sign_in(&w, "treasurer_b").await;
+    for path in [loan_path.clone(), receipt_path.clone(), format!("/funds/{fund}/loans")] {
+        assert_eq!(page(&w, &outsider, &path).await.status, 404, "{path}");
+    }
+    assert!(w.store.verify().await.unwrap().is_clean());
+}
