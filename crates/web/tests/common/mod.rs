@@ -127,18 +127,47 @@ pub async fn request(
     head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
     stream.write_all(head.as_bytes()).await.unwrap();
     let _ = stream.write_all(body).await; // an oversized body may be cut off by the server's answer
+    // Read the head, then exactly the body it announces: some servers (chromedriver) keep the
+    // connection open whatever the request asked.
     let mut bytes = Vec::new();
-    let _ = stream.read_to_end(&mut bytes).await;
-    let text = String::from_utf8_lossy(&bytes).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let mut chunk = [0u8; 16 * 1024];
+    let head_end = loop {
+        if let Some(at) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at;
+        }
+        let n = stream.read(&mut chunk).await.unwrap_or(0);
+        if n == 0 {
+            panic!("the connection closed before the answer's head: {:?}", String::from_utf8_lossy(&bytes));
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&bytes[..head_end]).to_string();
     let mut lines = head.lines();
     let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
+    let mut rest = bytes[head_end + 4..].to_vec();
+    let length = headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse::<usize>().ok());
     let chunked = headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
-    let body = if chunked { dechunk(body) } else { body.to_string() };
+    loop {
+        let complete = match length {
+            Some(length) => rest.len() >= length,
+            None if chunked => rest.windows(5).any(|w| w == b"0\r\n\r\n"),
+            None => false,
+        };
+        if complete {
+            break;
+        }
+        let n = stream.read(&mut chunk).await.unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        rest.extend_from_slice(&chunk[..n]);
+    }
+    let text = String::from_utf8_lossy(&rest).to_string();
+    let body = if chunked { dechunk(&text) } else { text };
     Answer { status, headers, json: serde_json::from_str(&body).unwrap_or(Value::Null), body }
 }
 
