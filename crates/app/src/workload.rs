@@ -257,6 +257,9 @@ pub struct FundBenchFigures {
     pub loans: usize,
     pub month_of_savings: Duration,
     pub month_of_repayments: Duration,
+    /// The next month the way the meeting sheet page posts it: each fund's savings and repayments in
+    /// one transaction (`Store::record_meeting`).
+    pub month_of_meetings: Duration,
     pub close_day: Duration,
     pub statement: Duration,
     pub health: Duration,
@@ -371,6 +374,22 @@ pub async fn run_fund_bench(
     let t = Instant::now();
     store.close_days_until(meeting, 0).await?;
     figures.close_day = t.elapsed();
+
+    say("timing the next month as meeting sheets: each fund's savings and repayments in one transaction");
+    let next_meeting = meeting.to_jalali().add_months(1).map_err(invalid)?.to_iso();
+    let t = Instant::now();
+    for (fund, members) in &funds {
+        let deposits: Vec<(i64, Rials)> = members.iter().map(|m| (*m, amount)).collect();
+        let repayments: Vec<(i64, Rials)> = store
+            .loans_due(fund.id, next_meeting)
+            .await?
+            .iter()
+            .filter(|d| d.due.is_positive())
+            .map(|d| (d.loan_id, d.due))
+            .collect();
+        store.record_meeting(fund.id, next_meeting, "meeting-timed", &deposits, &repayments, 0).await?;
+    }
+    figures.month_of_meetings = t.elapsed();
 
     let (fund, members) = &funds[0];
     figures.statement = median_time(sizes.repetitions, || store.member_statement(members[0], meeting)).await?;

@@ -473,5 +473,16 @@ async fn a_meeting_sheet_of_repayments_posts_all_or_nothing_and_once() {
         store.repay_sheet(fund.id, &[(loans[2], Rials::new(1_000))], day("1403/04/12"), "meeting-1402-04", 6).await,
         Err(StoreError::SheetLine { index: 0, error, .. }) if matches!(*error, StoreError::Conflict(_))
     ));
+    // The officer's list computes every fund's health in a few grouped queries: the same figures.
+    for on in [day("1403/02/12"), day("1403/06/01")] {
+        store.close_days_until(on, 7).await.unwrap();
+        let all = store.funds_health(None, on).await.unwrap();
+        assert_eq!(all.len(), 2);
+        for (f, _, health) in &all {
+            assert_eq!(*health, store.fund_health(f.id, on).await.unwrap(), "fund {} on {on}", f.id);
+        }
+        let county = store.place(village.id).await.unwrap().path;
+        assert_eq!(store.funds_health(Some(&county), on).await.unwrap().len(), 2);
+    }
     assert!(store.verify().await.unwrap().is_clean());
 }

@@ -911,6 +911,10 @@ async fn bench_funds(store: &Store, quick: bool) -> Result<ExitCode, Failure> {
         f.month_of_repayments.as_secs_f64(),
         f.loans
     );
+    println!(
+        "a month of meeting sheets: {:>10.2} s (savings and repayments of each fund in one transaction)",
+        f.month_of_meetings.as_secs_f64()
+    );
     println!("close of day (province):   {:>10.2} ms", ms(f.close_day));
     println!("member statement:          {:>10.2} ms ({} months)", ms(f.statement), sizes.months + 2);
     println!("fund health figures:       {:>10.2} ms", ms(f.health));

@@ -100,6 +100,25 @@ impl Rials {
         Ok(Rials(if negative { -value } else { value }))
     }
 
+    /// Parses an amount typed in tomans (ten rials), as [`Rials::parse`] does, with at most one
+    /// decimal place (`۱۲٬۵۰۰٫۵` is 125,005 rials).
+    pub fn parse_toman(text: &str) -> Result<Rials, MoneyError> {
+        let trimmed = text.trim();
+        let split = trimmed.char_indices().find(|(_, c)| matches!(c, '.' | '\u{066B}' | '/'));
+        let (whole, tenth) = match split {
+            Some((at, c)) => (&trimmed[..at], &trimmed[at + c.len_utf8()..]),
+            None => (trimmed, ""),
+        };
+        let whole = Rials::parse(whole)?;
+        let tenth = match tenth.chars().collect::<Vec<_>>().as_slice() {
+            [] => 0,
+            [c] => i64::from(digit_value(*c).ok_or(MoneyError::InvalidCharacter(*c))?),
+            _ => return Err(MoneyError::Fractional),
+        };
+        let sign = if whole.is_negative() { -1 } else { 1 };
+        whole.0.checked_mul(10).and_then(|r| r.checked_add(sign * tenth)).map(Rials).ok_or(MoneyError::Overflow)
+    }
+
     /// Formats the amount, grouped, in rials or tomans, with Persian or Latin digits. A toman amount
     /// that is not whole shows its one decimal place. No unit name is appended.
     pub fn format(self, unit: MoneyUnit, digits: Digits) -> String {
@@ -140,6 +159,19 @@ impl fmt::Display for Rials {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tomans_are_typed_with_at_most_one_decimal() {
+        assert_eq!(Rials::parse_toman("۱۲٬۵۰۰"), Ok(Rials::new(125_000)));
+        assert_eq!(Rials::parse_toman("12,500.5"), Ok(Rials::new(125_005)));
+        assert_eq!(Rials::parse_toman("۱۲۵۰۰٫۵"), Ok(Rials::new(125_005)));
+        assert_eq!(Rials::parse_toman("12.55"), Err(MoneyError::Fractional));
+        assert!(Rials::parse_toman("").is_err());
+        for rials in [0, 5, 10, 125_005, 1_000_000] {
+            let shown = Rials::new(rials).format(MoneyUnit::Toman, Digits::Persian);
+            assert_eq!(Rials::parse_toman(&shown), Ok(Rials::new(rials)), "{shown}");
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -160,7 +160,7 @@ pub(crate) enum Bind<'a> {
 
 /// Statements that write one operation. On SQLite they go to the driver as one multi-statement call
 /// (each statement binds its own `?` values in turn), which saves a round trip to SQLite's worker
-/// thread per statement; PostgreSQL takes them one by one.
+/// thread per statement; on PostgreSQL they become one statement of data-modifying CTEs.
 pub(crate) struct WriteBatch<'a> {
     backend: Backend,
     statements: Vec<(String, Vec<Bind<'a>>)>,
@@ -202,13 +202,77 @@ impl<'a> WriteBatch<'a> {
                 bind_all(sqlx::query(AssertSqlSafe(sql)), all).execute(&mut *conn).await?;
             }
             Backend::Postgres => {
-                for (statement, binds) in self.statements {
-                    bind_all(sqlx::query(AssertSqlSafe(statement)), binds).execute(&mut *conn).await?;
+                // One statement per round trip is what the extended protocol allows, so the writes go
+                // as data-modifying CTEs of one statement (`WITH w1 AS (INSERT …), w2 AS (UPDATE …)
+                // SELECT 1`), as many per statement as the bind limit allows. They share one snapshot:
+                // a batch never writes a row twice nor reads what another of its statements wrote.
+                let mut group: Vec<(String, Vec<Bind<'a>>)> = Vec::new();
+                let mut group_binds = 0;
+                let mut statements = self.statements.into_iter().peekable();
+                while let Some((statement, binds)) = statements.next() {
+                    group_binds += binds.len();
+                    group.push((statement, binds));
+                    let next_fits = statements
+                        .peek()
+                        .is_some_and(|(_, next)| group_binds + next.len() <= POSTGRES_BINDS_PER_STATEMENT);
+                    if next_fits {
+                        continue;
+                    }
+                    let (sql, binds) = combine_as_ctes(std::mem::take(&mut group));
+                    bind_all(sqlx::query(AssertSqlSafe(sql)), binds).execute(&mut *conn).await?;
+                    group_binds = 0;
                 }
             }
         }
         Ok(())
     }
+}
+
+/// PostgreSQL takes at most 65,535 parameters in one statement.
+const POSTGRES_BINDS_PER_STATEMENT: usize = 60_000;
+
+/// Several PostgreSQL statements as one: each a data-modifying CTE, its `$n` parameters renumbered
+/// after the ones before it. A single statement is sent as it is.
+fn combine_as_ctes<'a>(mut statements: Vec<(String, Vec<Bind<'a>>)>) -> (String, Vec<Bind<'a>>) {
+    if statements.len() == 1 {
+        return statements.remove(0);
+    }
+    let mut sql = String::from("WITH ");
+    let mut all = Vec::new();
+    for (index, (statement, binds)) in statements.into_iter().enumerate() {
+        if index > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("w{index} AS ("));
+        sql.push_str(&renumber_parameters(&statement, all.len()));
+        sql.push(')');
+        all.extend(binds);
+    }
+    sql.push_str(" SELECT 1");
+    (sql, all)
+}
+
+/// `$1`, `$2`, … become `$(1 + offset)`, …. The statements written here carry no `$` but their
+/// parameters (no dollar quoting, no literal dollars).
+fn renumber_parameters(statement: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(statement.len() + 16);
+    let mut chars = statement.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c != '$' {
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            digits.push(*d);
+            chars.next();
+        }
+        match digits.parse::<usize>() {
+            Ok(n) => out.push_str(&(n + offset).to_string()),
+            Err(_) => out.push_str(&digits),
+        }
+    }
+    out
 }
 
 fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
@@ -1045,5 +1109,26 @@ impl Store {
         problems.sort_by_key(|p| (p.book_id, p.seq, p.account_id));
         report.problems = problems;
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod write_batch_tests {
+    use super::*;
+
+    #[test]
+    fn statements_become_ctes_with_their_parameters_renumbered() {
+        let (sql, binds) = combine_as_ctes(vec![
+            ("INSERT INTO t (a, b) VALUES ($1, $2)".into(), vec![Bind::Int(1), Bind::Int(2)]),
+            ("UPDATE u SET x = $1 WHERE id IN ($2, $3)".into(), vec![Bind::Int(3), Bind::Int(4), Bind::Int(5)]),
+        ]);
+        assert_eq!(
+            sql,
+            "WITH w0 AS (INSERT INTO t (a, b) VALUES ($1, $2)), w1 AS (UPDATE u SET x = $3 WHERE id IN ($4, $5)) SELECT 1"
+        );
+        assert_eq!(binds.len(), 5);
+        let (single, _) = combine_as_ctes(vec![("UPDATE u SET x = $1".into(), vec![Bind::Int(1)])]);
+        assert_eq!(single, "UPDATE u SET x = $1");
+        assert_eq!(renumber_parameters("$9 + $10, $", 10), "$19 + $20, $");
     }
 }

@@ -4,7 +4,7 @@ use crate::Backend;
 
 /// The schema version this program writes. A database with a higher version was written by a newer
 /// Abadi and is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// Each migration is a list of statements; tokens in braces are replaced per dialect.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -252,6 +252,8 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         "CREATE INDEX entries_object ON entries(book_id, object_ref)",
         "CREATE INDEX entries_reverses ON entries(book_id, reverses_seq)",
     ],
+    // 9: the unit a user reads amounts in (rial or toman).
+    &["ALTER TABLE users ADD COLUMN money_unit TEXT NOT NULL DEFAULT 'rial'"],
 ];
 
 /// Renders one statement for a dialect, as zero or more statements.

@@ -16,6 +16,8 @@ pub struct User {
     pub grant: Grant,
     /// `fa` or `en`.
     pub language: String,
+    /// The unit amounts are shown and typed in.
+    pub money_unit: domain::MoneyUnit,
     pub disabled: bool,
 }
 
@@ -85,7 +87,7 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Unexpected(format!("stored {what} {value:?} is not valid"))
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.fund_id, u.bank_id, u.language, u.disabled, \
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.fund_id, u.bank_id, u.language, u.money_unit, u.disabled, \
      COALESCE(p.path, fp.path) AS scope_path";
 /// The joins that give a user's scope its place path; they follow `users u`.
 const USER_JOINS: &str = "LEFT JOIN places p ON p.id = u.place_id LEFT JOIN funds f ON f.id = u.fund_id LEFT JOIN places fp ON fp.id = f.place_id";
@@ -113,6 +115,11 @@ fn user_from_row(row: &AnyRow) -> StoreResult<User> {
         display_name: row.try_get("display_name")?,
         grant: Grant { role, scope },
         language: row.try_get("language")?,
+        money_unit: if row.try_get::<String, _>("money_unit")? == "toman" {
+            domain::MoneyUnit::Toman
+        } else {
+            domain::MoneyUnit::Rial
+        },
         disabled: row.try_get::<i64, _>("disabled")? != 0,
     })
 }
@@ -207,6 +214,31 @@ impl Store {
             Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?))),
             None => Ok(None),
         }
+    }
+
+    /// The language (`fa` or `en`) and the money unit a user reads pages in.
+    pub async fn set_user_preferences(
+        &self,
+        user_id: i64,
+        language: &str,
+        unit: domain::MoneyUnit,
+    ) -> StoreResult<User> {
+        if !matches!(language, "fa" | "en") {
+            return Err(StoreError::Invalid("the language is fa or en".into()));
+        }
+        let unit = match unit {
+            domain::MoneyUnit::Rial => "rial",
+            domain::MoneyUnit::Toman => "toman",
+        };
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE users SET language = $1, money_unit = $2 WHERE id = $3")
+            .bind(language)
+            .bind(unit)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.user(user_id).await
     }
 
     pub async fn set_password_hash(&self, user_id: i64, password_hash: &str) -> StoreResult<()> {

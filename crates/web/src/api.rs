@@ -160,15 +160,33 @@ fn today(state: &AppState) -> IsoDate {
     app::today_in_iran(state.clock.as_ref()).to_iso()
 }
 
-/// The API's routes, each recorded in [`RouteTable`] so that tests can hold every route to account.
+/// One documented route: the method, the path with `{id}`, what it does, and what the caller needs
+/// (`public`, `any` signed-in user, or the `domain::access::Action` on the fund it names).
+#[derive(Clone, Debug)]
+pub struct RouteDoc {
+    pub method: Method,
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub needs: &'static str,
+}
+
+/// The API's routes, each recorded with its description so that tests hold every route to account
+/// and the OpenAPI document lists exactly what is served.
 pub struct RouteTable {
     router: Router<AppState>,
-    pub routes: Vec<(Method, &'static str)>,
+    pub routes: Vec<RouteDoc>,
 }
 
 impl RouteTable {
-    fn route(mut self, method: Method, path: &'static str, handler: MethodRouter<AppState>) -> RouteTable {
-        self.routes.push((method, path));
+    fn route(
+        mut self,
+        method: Method,
+        path: &'static str,
+        handler: MethodRouter<AppState>,
+        summary: &'static str,
+        needs: &'static str,
+    ) -> RouteTable {
+        self.routes.push(RouteDoc { method, path, summary, needs });
         self.router = self.router.route(path, handler);
         self
     }
@@ -176,7 +194,71 @@ impl RouteTable {
 
 /// Every API route, as (method, path) with `{id}` placeholders.
 pub fn route_table() -> Vec<(Method, &'static str)> {
-    build().routes
+    build().routes.into_iter().map(|r| (r.method, r.path)).collect()
+}
+
+/// The OpenAPI 3.1 document of the API, made from the route table.
+pub fn openapi() -> Value {
+    let mut paths = serde_json::Map::new();
+    for route in build().routes {
+        let entry = paths.entry(route.path.to_string()).or_insert_with(|| json!({}));
+        let mut operation = json!({
+            "summary": route.summary,
+            "description": format!("Needs: {}.", route.needs),
+            "responses": {
+                "200": { "description": "done", "content": { "application/json": {} } },
+                "4XX": { "description": "refused: see the error's code", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+            },
+        });
+        if route.needs == "public" {
+            operation["security"] = json!([]);
+        }
+        if route.path.contains("{id}") {
+            operation["parameters"] =
+                json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
+        }
+        if route.method == Method::POST {
+            operation["requestBody"] = json!({ "content": { "application/json": { "schema": { "type": "object" } } } });
+        }
+        entry[route.method.as_str().to_ascii_lowercase()] = operation;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Abadi API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Rural development finance: village funds, their members, savings and loans. Amounts are whole rials (JSON integers, or text in Persian or Latin digits); dates are Jalali (\"1403/05/12\") and come back as {jalali, iso}. Every write that moves money takes a key: the same request twice posts once.",
+        },
+        "servers": [{ "url": "/" }],
+        "security": [{ "bearer": [] }],
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": { "Error": { "type": "object", "properties": { "error": { "type": "object", "properties": {
+                "code": { "type": "string" }, "message": { "type": "string" }, "message_fa": { "type": "string" } } } } } },
+        },
+        "paths": paths,
+    })
+}
+
+/// The API described as a page, from the same table (served by the binary; no CDN).
+pub fn docs_page() -> String {
+    let rows: String = build()
+        .routes
+        .iter()
+        .map(|r| {
+            format!(
+                "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                r.method,
+                crate::pages::esc(r.path),
+                crate::pages::esc(r.summary),
+                r.needs
+            )
+        })
+        .collect();
+    format!(
+        "<h1>Abadi API</h1><p>OpenAPI: <a href=\"/api/openapi.json\">/api/openapi.json</a>. Send <code>Authorization: Bearer TOKEN</code> (from <code>POST /api/v1/sign-in</code> or <code>abadi user token</code>).</p>\
+         <div class=\"table-wrap\"><table><thead><tr><th>method</th><th>path</th><th>what it does</th><th>needs</th></tr></thead><tbody>{rows}</tbody></table></div>"
+    )
 }
 
 pub fn router() -> Router<AppState> {
@@ -185,37 +267,180 @@ pub fn router() -> Router<AppState> {
 
 fn build() -> RouteTable {
     let table = RouteTable { router: Router::new(), routes: Vec::new() };
-    table
-        .route(Method::POST, "/api/v1/sign-in", post(sign_in))
-        .route(Method::POST, "/api/v1/sign-out", post(sign_out))
-        .route(Method::GET, "/api/v1/me", get(me))
-        .route(Method::POST, "/api/v1/me/password", post(change_password))
-        .route(Method::GET, "/api/v1/funds", get(funds))
-        .route(Method::GET, "/api/v1/funds/{id}", get(fund))
-        .route(Method::GET, "/api/v1/funds/{id}/rules", get(fund_rules))
-        .route(Method::POST, "/api/v1/funds/{id}/rules", post(change_rules))
-        .route(Method::POST, "/api/v1/places/{id}/funds", post(open_fund))
-        .route(Method::GET, "/api/v1/funds/{id}/members", get(members))
-        .route(Method::POST, "/api/v1/funds/{id}/members", post(join))
-        .route(Method::POST, "/api/v1/funds/{id}/savings-sheet", post(savings_sheet))
-        .route(Method::GET, "/api/v1/funds/{id}/dues", get(dues))
-        .route(Method::POST, "/api/v1/funds/{id}/loans/check", post(check_loan))
-        .route(Method::POST, "/api/v1/funds/{id}/loans", post(request_loan))
-        .route(Method::POST, "/api/v1/funds/{id}/repayment-sheet", post(repayment_sheet))
-        .route(Method::GET, "/api/v1/funds/{id}/statements", get(fund_statements))
-        .route(Method::POST, "/api/v1/funds/{id}/capital", post(capital))
-        .route(Method::POST, "/api/v1/funds/{id}/lottery", post(lottery_draw))
-        .route(Method::GET, "/api/v1/lottery/{id}", get(lottery_record))
-        .route(Method::GET, "/api/v1/members/{id}", get(member))
-        .route(Method::POST, "/api/v1/members/{id}/leave", post(leave))
-        .route(Method::GET, "/api/v1/loans/{id}", get(loan))
-        .route(Method::POST, "/api/v1/loans/{id}/approve", post(approve))
-        .route(Method::POST, "/api/v1/loans/{id}/disburse", post(disburse))
-        .route(Method::POST, "/api/v1/loans/{id}/repayments", post(repay))
-        .route(Method::POST, "/api/v1/loans/{id}/payoff", post(payoff))
-        .route(Method::POST, "/api/v1/loans/{id}/reversals", post(reverse))
-        .route(Method::POST, "/api/v1/loans/{id}/write-off", post(write_off))
-        .route(Method::GET, "/api/v1/audit", get(audit_trail))
+    let RouteTable { router, routes } = table
+        .route(
+            Method::POST,
+            "/api/v1/sign-in",
+            post(sign_in),
+            "Sign in with username and password; answers a bearer token",
+            "public",
+        )
+        .route(Method::POST, "/api/v1/sign-out", post(sign_out), "End the token used for this request", "any")
+        .route(Method::GET, "/api/v1/me", get(me), "The signed-in user, role and scope", "any")
+        .route(
+            Method::POST,
+            "/api/v1/me/password",
+            post(change_password),
+            "Change one's password (other browser sessions end)",
+            "any",
+        )
+        .route(Method::GET, "/api/v1/funds", get(funds), "The funds within the caller's scope", "any")
+        .route(Method::GET, "/api/v1/funds/{id}", get(fund), "A fund and its health figures today", "read")
+        .route(Method::GET, "/api/v1/funds/{id}/rules", get(fund_rules), "A fund's rules, every dated version", "read")
+        .route(
+            Method::POST,
+            "/api/v1/funds/{id}/rules",
+            post(change_rules),
+            "Change a fund's rules from a date on (only the fields given)",
+            "oversee",
+        )
+        .route(
+            Method::POST,
+            "/api/v1/places/{id}/funds",
+            post(open_fund),
+            "Open a fund at a village with the usual rules",
+            "oversee",
+        )
+        .route(
+            Method::GET,
+            "/api/v1/funds/{id}/members",
+            get(members),
+            "A fund's members; ?q= searches names and national IDs however typed",
+            "read",
+        )
+        .route(Method::POST, "/api/v1/funds/{id}/members", post(join), "A member joins the fund", "operate")
+        .route(
+            Method::POST,
+            "/api/v1/funds/{id}/savings-sheet",
+            post(savings_sheet),
+            "A month's savings for many members in one transaction; the key makes a resubmit post nothing twice",
+            "operate",
+        )
+        .route(
+            Method::GET,
+            "/api/v1/funds/{id}/dues",
+            get(dues),
+            "Each member's dues, deposits and arrears for a month (?month=1403/05)",
+            "read",
+        )
+        .route(
+            Method::POST,
+            "/api/v1/funds/{id}/loans/check",
+            post(check_loan),
+            "Every reason a loan request would fail, without recording it",
+            "operate",
+        )
+        .route(
+            Method::POST,
+            "/api/v1/funds/{id}/loans",
+            post(request_loan),
+            "Request a loan (refused with every reason)",
+            "operate",
+        )
+        .route(
+            Method::POST,
+            "/api/v1/funds/{id}/repayment-sheet",
+            post(repayment_sheet),
+            "A meeting's repayments in one transaction, all or none",
+            "operate",
+        )
+        .route(
+            Method::GET,
+            "/api/v1/funds/{id}/statements",
+            get(fund_statements),
+            "Balance sheet and income statement for a Jalali period (?period=1403 or 1403/05)",
+            "read",
+        )
+        .route(
+            Method::POST,
+            "/api/v1/funds/{id}/capital",
+            post(capital),
+            "The programme's money into a fund (loan or grant), or a capital loan repaid",
+            "oversee",
+        )
+        .route(
+            Method::POST,
+            "/api/v1/funds/{id}/lottery",
+            post(lottery_draw),
+            "Draw among the eligible members; seed and entrants are published",
+            "operate",
+        )
+        .route(Method::GET, "/api/v1/lottery/{id}", get(lottery_record), "A published draw, recomputed", "read")
+        .route(
+            Method::GET,
+            "/api/v1/members/{id}",
+            get(member),
+            "A member's statement: savings by month, loans with schedules",
+            "read",
+        )
+        .route(
+            Method::POST,
+            "/api/v1/members/{id}/leave",
+            post(leave),
+            "A member leaves; savings paid out when nothing is open",
+            "operate",
+        )
+        .route(
+            Method::GET,
+            "/api/v1/loans/{id}",
+            get(loan),
+            "A loan with its schedule and today's payoff quote",
+            "read",
+        )
+        .route(
+            Method::POST,
+            "/api/v1/loans/{id}/approve",
+            post(approve),
+            "Approve a loan (a second person above the fund's threshold)",
+            "approve",
+        )
+        .route(
+            Method::POST,
+            "/api/v1/loans/{id}/disburse",
+            post(disburse),
+            "Pay an approved loan out: schedule and entry",
+            "operate",
+        )
+        .route(
+            Method::POST,
+            "/api/v1/loans/{id}/repayments",
+            post(repay),
+            "Record a repayment, split by the fund's order",
+            "operate",
+        )
+        .route(
+            Method::POST,
+            "/api/v1/loans/{id}/payoff",
+            post(payoff),
+            "Pay a loan off early (unused months' fee waived under simple and annuity)",
+            "operate",
+        )
+        .route(
+            Method::POST,
+            "/api/v1/loans/{id}/reversals",
+            post(reverse),
+            "Reverse a mistaken repayment, with a reason",
+            "operate",
+        )
+        .route(
+            Method::POST,
+            "/api/v1/loans/{id}/write-off",
+            post(write_off),
+            "Write a loan off, with approval",
+            "approve",
+        )
+        .route(
+            Method::GET,
+            "/api/v1/audit",
+            get(audit_trail),
+            "The audit trail of the caller's scope (auditors and administrators)",
+            "audit",
+        );
+    let router = router.route("/api/openapi.json", get(|| async { Json(openapi()) })).route(
+        "/api/docs",
+        get(|| async { crate::pages::layout(crate::i18n::Lang::En, None, "Abadi API", &docs_page()) }),
+    );
+    RouteTable { router, routes }
 }
 
 // ---- signing in ----

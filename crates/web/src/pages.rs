@@ -37,6 +37,8 @@ pub fn router() -> Router<AppState> {
         .route("/funds/{id}/members/new", get(join_page).post(join))
         .route("/funds/{id}/meeting", get(meeting_page).post(meeting))
         .route("/members/{id}", get(member_page))
+        .route("/settings", get(settings_page).post(save_settings))
+        .route("/settings/password", axum::routing::post(change_password))
 }
 
 /// Escapes text for HTML, attributes included.
@@ -136,7 +138,8 @@ impl FromRequestParts<AppState> for Viewer {
             })?
             .ok_or(PageError::SignIn(back))?;
         let lang = Lang::from_code(&user.language);
-        Ok(Viewer { user, lang, unit: MoneyUnit::Rial, secret })
+        let unit = user.money_unit;
+        Ok(Viewer { user, lang, unit, secret })
     }
 }
 
@@ -157,6 +160,31 @@ impl Viewer {
 
     fn amount(&self, amount: Rials) -> String {
         self.lang.amount(amount, self.unit)
+    }
+
+    /// The name of the unit amounts are shown and typed in, for headings and labels.
+    fn unit_name(&self) -> &'static str {
+        match self.unit {
+            MoneyUnit::Rial => self.lang.t("rials"),
+            MoneyUnit::Toman => self.lang.t("tomans"),
+        }
+    }
+
+    /// An amount as a form field holds it: in the reader's unit, Latin digits, no separators.
+    fn input_amount(&self, amount: Rials) -> String {
+        match self.unit {
+            MoneyUnit::Rial => amount.get().to_string(),
+            MoneyUnit::Toman if amount.get() % 10 == 0 => (amount.get() / 10).to_string(),
+            MoneyUnit::Toman => format!("{}.{}", amount.get() / 10, amount.get() % 10),
+        }
+    }
+
+    /// An amount typed in the reader's unit (any digits, separators allowed), in rials.
+    fn parse_amount(&self, text: &str) -> Result<Rials, String> {
+        match self.unit {
+            MoneyUnit::Rial => Rials::parse(text).map_err(|e| e.to_string()),
+            MoneyUnit::Toman => Rials::parse_toman(text).map_err(|e| e.to_string()),
+        }
     }
 
     fn internal(&self, error: StoreError) -> PageError {
@@ -184,7 +212,7 @@ pub fn layout(lang: Lang, user: Option<&User>, title: &str, body: &str) -> Html<
             nav.push_str(&format!(r#"<a href="/funds">{}</a>"#, lang.t("funds")));
         }
         who = format!(
-            r#"<span class="who"><span>{}</span><form method="post" action="/sign-out"><button type="submit">{}</button></form></span>"#,
+            r#"<span class="who"><a href="/settings">{}</a><form method="post" action="/sign-out"><button type="submit">{}</button></form></span>"#,
             esc(&user.display_name),
             lang.t("sign_out")
         );
@@ -338,27 +366,34 @@ struct FundsQuery {
 async fn funds_page(State(state): State<AppState>, viewer: Viewer, Query(query): Query<FundsQuery>) -> PageResult {
     let lang = viewer.lang;
     let today = crate::today(&state);
-    let all = state.store.funds_with_places(None).await.map_err(|e| viewer.internal(e))?;
+    // The officer's scope, if it is a place, narrows what is read; the rule decides what is shown.
+    let under = match &viewer.user.grant.scope {
+        Scope::Place(place) => Some(place.clone()),
+        _ => None,
+    };
+    let all = state.store.funds_health(under.as_ref(), today).await.map_err(|e| viewer.internal(e))?;
     let county_filter = query.county.as_deref().filter(|c| !c.is_empty()).and_then(|c| c.parse::<i64>().ok());
     let mut rows = Vec::new();
-    let mut counties: Vec<(i64, String)> = Vec::new();
-    for (fund, place) in &all {
+    let mut county_ids: Vec<i64> = Vec::new();
+    for (fund, place, health) in &all {
         if !allows(&viewer.user.grant, Action::Read, Target { place, fund_id: Some(fund.id) }) {
             continue;
         }
         // The county is the path's third step: country / province / county / ….
         let county_id = place.as_str().split('/').filter(|s| !s.is_empty()).nth(2).and_then(|s| s.parse().ok());
         if let Some(id) = county_id
-            && !counties.iter().any(|(c, _)| *c == id)
+            && !county_ids.contains(&id)
         {
-            let name = state.store.place(id).await.map(|p| p.name).unwrap_or_default();
-            counties.push((id, name));
+            county_ids.push(id);
         }
         if county_filter.is_some() && county_filter != county_id {
             continue;
         }
-        let health = state.store.fund_health(fund.id, today).await.map_err(|e| viewer.internal(e))?;
         rows.push((fund, health));
+    }
+    let mut counties: Vec<(i64, String)> = Vec::with_capacity(county_ids.len());
+    for id in county_ids {
+        counties.push((id, state.store.place(id).await.map(|p| p.name).unwrap_or_default()));
     }
     match query.sort.as_deref() {
         Some("members") => rows.sort_by_key(|r| std::cmp::Reverse(r.1.members_active)),
@@ -408,7 +443,7 @@ async fn funds_page(State(state): State<AppState>, viewer: Viewer, Query(query):
         savings = sort_link("savings", lang.t("savings")),
         loans = sort_link("loans", lang.t("loans_outstanding")),
         par30 = sort_link("par30", lang.t("par30")),
-        rials = lang.t("rials"),
+        rials = viewer.unit_name(),
     );
     Ok(layout(lang, Some(&viewer.user), lang.t("funds"), &body).into_response())
 }
@@ -447,7 +482,7 @@ async fn fund_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
             member = lang.t("member"),
             days = lang.t("days_late"),
             owed = lang.t("owed_now"),
-            rials = lang.t("rials"),
+            rials = viewer.unit_name(),
         )
     };
     let figure = |label: &str, value: String, class: &str| {
@@ -763,7 +798,7 @@ async fn member_page(State(state): State<AppState>, viewer: Viewer, Path(id): Pa
         today = lang.date(today),
         print = lang.t("print"),
         savings_title = lang.t("savings"),
-        rials = lang.t("rials"),
+        rials = viewer.unit_name(),
         month = lang.t("month"),
         dues = lang.t("dues"),
         deposits = lang.t("deposits"),
@@ -827,7 +862,7 @@ async fn meeting_form(
         typed
             .get(&name)
             .cloned()
-            .unwrap_or_else(|| if default.is_positive() { default.get().to_string() } else { String::new() })
+            .unwrap_or_else(|| if default.is_positive() { viewer.input_amount(default) } else { String::new() })
     };
     let mut dues_sorted: Vec<&store::DuesLine> = dues.iter().collect();
     dues_sorted.sort_by(|a, b| a.name.cmp(&b.name));
@@ -883,7 +918,7 @@ async fn meeting_form(
         on = esc(&typed.get("on").cloned().unwrap_or_else(|| lang.date(on))),
         member = lang.t("member"),
         behind = lang.t("behind"),
-        rials = lang.t("rials"),
+        rials = viewer.unit_name(),
         savings = lang.t("savings_paid"),
         installment = lang.t("installment_paid"),
         save = lang.t("save_sheet"),
@@ -926,7 +961,7 @@ async fn meeting(
         if text.trim().is_empty() {
             continue;
         }
-        match Rials::parse(text) {
+        match viewer.parse_amount(text) {
             Ok(amount) if amount == Rials::ZERO => {}
             Ok(amount) if amount.is_negative() => problems.push(format!("{text}: {}", lang.t("fix_errors"))),
             Ok(amount) => match kind {
@@ -968,6 +1003,99 @@ async fn meeting(
         ) => rerender(on, e.to_string()).await,
         Err(e) => Err(viewer.internal(e)),
     }
+}
+
+// ---- the reader's settings ----
+
+fn settings_body(viewer: &Viewer, notice: Option<(&str, &str)>) -> String {
+    let lang = viewer.lang;
+    let selected = |yes: bool| if yes { " selected" } else { "" };
+    let notice = notice
+        .map_or(String::new(), |(class, text)| format!(r#"<p class="notice {class}" role="status">{}</p>"#, esc(text)));
+    format!(
+        r#"<h1>{title}</h1>{notice}
+<form class="stack" method="post" action="/settings">
+<label>{language}<select name="language"><option value="fa"{fa}>فارسی</option><option value="en"{en}>English</option></select></label>
+<label>{unit}<select name="unit"><option value="rial"{rial}>{rials}</option><option value="toman"{toman}>{tomans}</option></select></label>
+<button type="submit">{save}</button>
+</form>
+<h2>{password_title}</h2>
+<form class="stack" method="post" action="/settings/password">
+<label>{current}<input name="current_password" type="password" autocomplete="current-password" required></label>
+<label>{new}<span class="hint">{hint}</span><input name="new_password" type="password" autocomplete="new-password" required minlength="{min}"></label>
+<button type="submit">{change}</button>
+</form>"#,
+        title = lang.t("settings"),
+        language = lang.t("language"),
+        fa = selected(lang == Lang::Fa),
+        en = selected(lang == Lang::En),
+        unit = lang.t("money_unit"),
+        rial = selected(viewer.unit == MoneyUnit::Rial),
+        toman = selected(viewer.unit == MoneyUnit::Toman),
+        rials = lang.t("rials"),
+        tomans = lang.t("tomans"),
+        save = lang.t("save"),
+        password_title = lang.t("change_password"),
+        current = lang.t("current_password"),
+        new = lang.t("new_password"),
+        hint = lang.t("password_hint"),
+        min = auth::PASSWORD_CHARS_MIN,
+        change = lang.t("change_password"),
+    )
+}
+
+async fn settings_page(viewer: Viewer) -> Html<String> {
+    layout(viewer.lang, Some(&viewer.user), viewer.lang.t("settings"), &settings_body(&viewer, None))
+}
+
+#[derive(Deserialize)]
+struct SettingsForm {
+    language: String,
+    unit: String,
+}
+
+async fn save_settings(State(state): State<AppState>, viewer: Viewer, Form(form): Form<SettingsForm>) -> PageResult {
+    let unit = if form.unit == "toman" { MoneyUnit::Toman } else { MoneyUnit::Rial };
+    let language = if form.language == "en" { "en" } else { "fa" };
+    let user =
+        state.store.set_user_preferences(viewer.user.id, language, unit).await.map_err(|e| viewer.internal(e))?;
+    let viewer = Viewer { lang: Lang::from_code(&user.language), unit: user.money_unit, user, secret: viewer.secret };
+    let body = settings_body(&viewer, Some(("ok", viewer.lang.t("saved"))));
+    Ok(layout(viewer.lang, Some(&viewer.user), viewer.lang.t("settings"), &body).into_response())
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+async fn change_password(State(state): State<AppState>, viewer: Viewer, Form(form): Form<PasswordForm>) -> PageResult {
+    let lang = viewer.lang;
+    let outcome = auth::change_password(
+        &state.store,
+        state.clock.as_ref(),
+        &viewer.user,
+        &form.current_password,
+        &form.new_password,
+        &viewer.secret,
+    )
+    .await;
+    let (status, notice) = match outcome {
+        Ok(()) => (StatusCode::OK, ("ok", lang.t("password_changed"))),
+        Err(AuthError::WrongCredentials) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, ("error", lang.t("wrong_current_password")))
+        }
+        Err(AuthError::WeakPassword) => (StatusCode::UNPROCESSABLE_ENTITY, ("error", lang.t("password_hint"))),
+        Err(AuthError::Throttled { .. }) => (StatusCode::TOO_MANY_REQUESTS, ("error", lang.t("throttled"))),
+        Err(AuthError::Store(e)) => return Err(viewer.internal(e)),
+    };
+    if status == StatusCode::OK {
+        let place = PlacePath::from_stored("/".into());
+        audit(&state, &viewer, "user.password", format!("user:{}", viewer.user.id), &place, "null", "null").await?;
+    }
+    let body = settings_body(&viewer, Some(notice));
+    Ok((status, layout(lang, Some(&viewer.user), lang.t("settings"), &body)).into_response())
 }
 
 /// Roles that land on the list of funds after signing in.

@@ -462,3 +462,19 @@ async fn signing_in_is_limited_and_signing_out_ends_the_token() {
         w.call("nobody", "POST", "/api/v1/sign-in", Some(json!({ "username": "ghost", "password": "x" }))).await;
     assert_eq!((unknown.status, code(&unknown)), (401, "wrong_credentials"));
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route_and_is_browsable_from_the_binary() {
+    let w = world().await;
+    let doc = raw(w.addr, "GET", "/api/openapi.json", None, None, b"").await;
+    assert_eq!(doc.status, 200);
+    assert_eq!(doc.json["openapi"], "3.1.0");
+    for (method, path) in web::api::route_table() {
+        let operation = &doc.json["paths"][path][method.as_str().to_ascii_lowercase()];
+        assert!(operation["summary"].is_string(), "{method} {path} is missing from the document");
+    }
+    let page = raw(w.addr, "GET", "/api/docs", None, None, b"").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("/api/v1/funds/{id}/repayment-sheet"));
+    assert!(!page.body.contains("cdn"), "nothing from a CDN");
+}

@@ -298,3 +298,61 @@ async fn a_loan_goes_from_request_to_receipt_and_reversal_on_pages() {
     }
     assert!(w.store.verify().await.unwrap().is_clean());
 }
+
+#[tokio::test]
+async fn a_reader_chooses_english_and_tomans_and_changes_the_password() {
+    let w = world().await;
+    let cookie = sign_in(&w, "treasurer_a").await;
+    let fund = w.fund_a;
+    let saved = form_post(&w, "/settings", Some(&cookie), "language=en&unit=toman").await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let home = page(&w, &cookie, &format!("/funds/{fund}")).await;
+    assert!(home.body.contains(r#"<html lang="en" dir="ltr">"#), "{}", home.body);
+    assert!(home.body.contains("Cash") && home.body.contains("tomans"), "{}", home.body);
+
+    // A member with 1,000,000 rials due: the meeting sheet offers 100000 (tomans) and takes tomans back.
+    let place_id = w.store.fund(fund).await.unwrap().place_id;
+    let member = w
+        .store
+        .add_member(
+            fund,
+            &store::NewMember {
+                national_id: domain::NationalId::parse("0499370899").unwrap(),
+                first_name: "Ali".into(),
+                last_name: "Karimi".into(),
+                father_name: String::new(),
+                phone: None,
+                place_id,
+                joined_on: domain::JalaliDate::parse("1403/01/01").unwrap().to_iso(),
+            },
+        )
+        .await
+        .unwrap();
+    let sheet = page(&w, &cookie, &format!("/funds/{fund}/meeting?on=1403/01/05")).await;
+    assert!(sheet.body.contains(&format!(r#"name="s{}" value="100000""#, member.id)), "{}", sheet.body);
+    let form = format!("key=k-toman&on=1403/01/05&s{}=150000", member.id);
+    assert_eq!(form_post(&w, &format!("/funds/{fund}/meeting"), Some(&cookie), &form).await.status, 200);
+    assert_eq!(app::funds::savings_balance(&w.store, member.id).await.unwrap().get(), 1_500_000, "tomans × 10");
+
+    // The password: the current one is checked, then other sessions end and this one stays.
+    let other = sign_in(&w, "treasurer_a").await;
+    let wrong =
+        form_post(&w, "/settings/password", Some(&cookie), "current_password=nope&new_password=a-new-long-one").await;
+    assert_eq!(wrong.status, 422);
+    let short =
+        form_post(&w, "/settings/password", Some(&cookie), "current_password=treasurer_a-password&new_password=short")
+            .await;
+    assert_eq!(short.status, 422);
+    let changed = form_post(
+        &w,
+        "/settings/password",
+        Some(&cookie),
+        "current_password=treasurer_a-password&new_password=a-new-long-one",
+    )
+    .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(page(&w, &cookie, &format!("/funds/{fund}")).await.status, 200, "this session stays");
+    assert_eq!(page(&w, &other, &format!("/funds/{fund}")).await.status, 303, "the other ends");
+    let old = form_post(&w, "/sign-in", None, "username=treasurer_a&password=treasurer_a-password&next=%2F").await;
+    assert_eq!(old.status, 401);
+}

@@ -81,7 +81,7 @@ async fn loans_page(State(state): State<AppState>, viewer: Viewer, Path(id): Pat
         new = lang.t("loan_request"),
         member = lang.t("member"),
         amount = lang.t("amount"),
-        rials = lang.t("rials"),
+        rials = viewer.unit_name(),
         months = lang.t("term_months"),
         status = lang.t("status"),
         requested = lang.t("requested_on"),
@@ -111,10 +111,11 @@ struct RequestForm {
 
 /// The application a form describes, or each field that is wrong.
 fn application_of(
-    lang: Lang,
+    viewer: &Viewer,
     form: &RequestForm,
     today: IsoDate,
 ) -> Result<store::LoanApplication, Vec<(&'static str, String)>> {
+    let lang = viewer.lang;
     let mut wrong = Vec::new();
     let whole = |name: &'static str, text: &str, wrong: &mut Vec<(&'static str, String)>| -> u32 {
         let latin = domain::text::to_latin_digits(text.trim());
@@ -130,8 +131,8 @@ fn application_of(
         wrong.push(("member_id", lang.t("choose_member").to_string()));
         0
     });
-    let amount = Rials::parse(&form.amount).unwrap_or_else(|e| {
-        wrong.push(("amount", e.to_string()));
+    let amount = viewer.parse_amount(&form.amount).unwrap_or_else(|e| {
+        wrong.push(("amount", e));
         Rials::ZERO
     });
     let term_months = whole("term_months", &form.term_months, &mut wrong);
@@ -269,7 +270,7 @@ async fn check(
 ) -> PageResult {
     viewer.may(&state, Action::Operate, id).await?;
     let lang = viewer.lang;
-    let fragment = match application_of(lang, &form, crate::today(&state)) {
+    let fragment = match application_of(&viewer, &form, crate::today(&state)) {
         Err(_) => String::new(),
         Ok(application) => match state.store.check_loan(id, &application).await {
             Ok(refusals) => eligibility_html(lang, &refusals),
@@ -300,7 +301,7 @@ async fn request(
             )
         }
     };
-    let application = match application_of(lang, &form, crate::today(&state)) {
+    let application = match application_of(&viewer, &form, crate::today(&state)) {
         Ok(application) => application,
         Err(errors) => return rerender(errors, String::new()).await,
     };
@@ -380,8 +381,8 @@ async fn loan_body(
             id = loan.id,
             key = fresh_key("repay"),
             amount_label = lang.t("amount"),
-            rials = lang.t("rials"),
-            suggested = suggested.get(),
+            rials = viewer.unit_name(),
+            suggested = viewer.input_amount(suggested),
             date = lang.t("payment_date"),
             today = lang.date(today),
             repay = lang.t("record_repayment"),
@@ -441,7 +442,7 @@ async fn loan_body(
         },
         method_label = lang.t("karmozd"),
         schedule = lang.t("schedule"),
-        rials = lang.t("rials"),
+        rials = viewer.unit_name(),
         print = lang.t("print"),
         installment = lang.t("installment"),
         due_on = lang.t("due_on"),
@@ -567,7 +568,7 @@ async fn repay(
     let (before, place) = loan_step(&state, &viewer, id, Action::Operate).await?;
     let outcome = async {
         let on = day_of(&state, &form.on)?;
-        let amount = Rials::parse(&form.amount).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let amount = viewer.parse_amount(&form.amount).map_err(StoreError::Invalid)?;
         state.store.repay_loan(id, amount, on, &form.key, state.clock.now_ms()).await
     }
     .await;
