@@ -261,6 +261,9 @@ pub struct FundBenchFigures {
     /// one transaction (`Store::record_meeting`).
     pub month_of_meetings: Duration,
     pub close_day: Duration,
+    /// The province the funds lie in, and the first fund: for timing pages on the same data.
+    pub province_id: i64,
+    pub first_fund_id: i64,
     pub statement: Duration,
     pub health: Duration,
 }
@@ -277,7 +280,8 @@ pub async fn run_fund_bench(
     let clock = crate::FixedClock(0);
     let started = Instant::now();
     let mut figures = FundBenchFigures::default();
-    let (_, villages) = synthetic_province(store, 20, sizes.funds).await?;
+    let (province, villages) = synthetic_province(store, 20, sizes.funds).await?;
+    figures.province_id = province;
     let opened = domain::JalaliDate::new(1399, 1, 1).map_err(invalid)?;
     let rules = FundRules { min_membership_months: 0, guarantors_required: 0, ..FundRules::usual() };
     let mut funds = Vec::with_capacity(sizes.funds);
@@ -392,6 +396,7 @@ pub async fn run_fund_bench(
     figures.month_of_meetings = t.elapsed();
 
     let (fund, members) = &funds[0];
+    figures.first_fund_id = fund.id;
     figures.statement = median_time(sizes.repetitions, || store.member_statement(members[0], meeting)).await?;
     figures.health = median_time(sizes.repetitions, || store.fund_health(fund.id, meeting)).await?;
     Ok(figures)

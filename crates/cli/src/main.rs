@@ -918,6 +918,12 @@ async fn bench_funds(store: &Store, quick: bool) -> Result<ExitCode, Failure> {
     println!("close of day (province):   {:>10.2} ms", ms(f.close_day));
     println!("member statement:          {:>10.2} ms ({} months)", ms(f.statement), sizes.months + 2);
     println!("fund health figures:       {:>10.2} ms", ms(f.health));
+    println!("  timing pages (median of {}, through the whole router, no network)", sizes.repetitions);
+    let state = web::AppState::new(store.clone(), Arc::new(SystemClock));
+    let pages = web::bench::time_pages(state, f.first_fund_id, f.province_id, sizes.repetitions as usize).await?;
+    println!("fund home page:            {:>10.2} ms", ms(pages.fund_home));
+    println!("meeting sheet page:        {:>10.2} ms", ms(pages.meeting_sheet));
+    println!("officer's list of funds:   {:>10.2} ms ({} funds)", ms(pages.funds_list), pages.funds_listed);
     Ok(ExitCode::SUCCESS)
 }
 

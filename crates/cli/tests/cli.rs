@@ -365,6 +365,9 @@ async fn the_funds_benchmark_runs_through_the_use_cases_and_leaves_whole_books()
     let out = abadi(&db.url, &["bench", "--funds", "--quick"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("4 funds, 32 members, 192 savings entries, 8 loans"), "{}", stdout(&out));
+    for timed in ["a month of meeting sheets:", "fund home page:", "meeting sheet page:", "officer's list of funds:"] {
+        assert!(stdout(&out).contains(timed), "{timed} missing: {}", stdout(&out));
+    }
     let verify = abadi(&db.url, &["verify"]);
     assert!(verify.status.success(), "{}", stdout(&verify));
     let report = abadi(&db.url, &["report", "fund", "--fund", "1", "--period", "۱۳۹۹/۰۶", "--json"]);

@@ -13,6 +13,7 @@ use store::Store;
 
 pub mod api;
 pub mod assets;
+pub mod bench;
 pub mod errors;
 pub mod i18n;
 pub mod json;

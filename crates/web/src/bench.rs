@@ -1,0 +1,95 @@
+//! Page render times at the seed's scale, for `abadi bench --funds`: the requests go through the whole
+//! router (session lookup, scope check, queries, HTML) in-process, so the figure is the server's own
+//! time without the network.
+
+use crate::{AppState, router};
+use app::auth;
+use axum::body::Body;
+use axum::http::Request;
+use domain::access::Role;
+use std::time::{Duration, Instant};
+use store::{SessionKind, StoreError, StoreResult};
+use tower::ServiceExt;
+
+/// Median times of the pages the issue sets targets for.
+#[derive(Clone, Debug, Default)]
+pub struct PageTimings {
+    pub fund_home: Duration,
+    pub meeting_sheet: Duration,
+    pub funds_list: Duration,
+    pub funds_listed: usize,
+}
+
+async fn session_for(
+    state: &AppState,
+    username: &str,
+    role: Role,
+    place_id: Option<i64>,
+    fund_id: Option<i64>,
+) -> StoreResult<String> {
+    let failed = |e: auth::AuthError| StoreError::Unexpected(e.to_string());
+    let request = auth::UserRequest {
+        username: username.into(),
+        display_name: username.into(),
+        password: format!("{username}-bench-password"),
+        role,
+        place_id,
+        fund_id,
+        bank_id: None,
+        language: "fa".into(),
+    };
+    let user = auth::add_user(&state.store, state.clock.as_ref(), &request).await.map_err(failed)?;
+    let secret = auth::new_secret().map_err(failed)?;
+    state
+        .store
+        .add_session(&auth::secret_hash(&secret), user.id, SessionKind::Browser, "bench", state.clock.now_ms(), None)
+        .await?;
+    Ok(secret)
+}
+
+async fn median_page(
+    app: &axum::Router,
+    path: &str,
+    secret: &str,
+    repetitions: usize,
+) -> StoreResult<(Duration, usize)> {
+    let mut times = Vec::with_capacity(repetitions);
+    let mut bytes = 0;
+    for _ in 0..repetitions.max(1) {
+        let request = Request::get(path)
+            .header("cookie", format!("{}={secret}", crate::pages::SESSION_COOKIE))
+            .body(Body::empty())
+            .map_err(|e| StoreError::Unexpected(e.to_string()))?;
+        let started = Instant::now();
+        let response = app.clone().oneshot(request).await.map_err(|e| StoreError::Unexpected(e.to_string()))?;
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .map_err(|e| StoreError::Unexpected(e.to_string()))?;
+        times.push(started.elapsed());
+        if !status.is_success() {
+            return Err(StoreError::Unexpected(format!("{path} answered {status}")));
+        }
+        bytes = body.len();
+    }
+    times.sort();
+    Ok((times[times.len() / 2], bytes))
+}
+
+/// Times a fund's home, its meeting sheet and the province officer's list of funds (median of
+/// `repetitions`), creating a treasurer and an officer for the purpose.
+pub async fn time_pages(
+    state: AppState,
+    fund_id: i64,
+    province_id: i64,
+    repetitions: usize,
+) -> StoreResult<PageTimings> {
+    let treasurer = session_for(&state, "bench-treasurer", Role::Treasurer, None, Some(fund_id)).await?;
+    let officer = session_for(&state, "bench-officer", Role::Officer, Some(province_id), None).await?;
+    let funds_listed = state.store.funds_with_places(None).await?.len();
+    let app = router(state);
+    let (fund_home, _) = median_page(&app, &format!("/funds/{fund_id}"), &treasurer, repetitions).await?;
+    let (meeting_sheet, _) = median_page(&app, &format!("/funds/{fund_id}/meeting"), &treasurer, repetitions).await?;
+    let (funds_list, _) = median_page(&app, "/funds", &officer, repetitions).await?;
+    Ok(PageTimings { fund_home, meeting_sheet, funds_list, funds_listed })
+}
