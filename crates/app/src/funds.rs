@@ -3,7 +3,49 @@
 use crate::Clock;
 use domain::fund::codes;
 use domain::{EntryCode, EntryDraft, IdempotencyKey, IsoDate, PostingDraft, Rials};
-use store::{PostOutcome, Store, StoreError, StoreResult};
+use store::{NewMember, PostOutcome, Store, StoreError, StoreResult};
+
+/// A membership form as a person typed it (any digits, a Jalali date).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MemberInput<'a> {
+    pub national_id: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub father_name: &'a str,
+    pub phone: &'a str,
+    pub joined_on: &'a str,
+}
+
+/// Checks every field of a membership form at once: the member to add, or each wrong field with its
+/// reason. The one check the pages and the API share.
+pub fn new_member(input: &MemberInput<'_>, place_id: i64) -> Result<NewMember, Vec<(&'static str, String)>> {
+    let mut wrong = Vec::new();
+    let national_id =
+        domain::NationalId::parse(input.national_id).map_err(|e| wrong.push(("national_id", e.to_string()))).ok();
+    for (field, value) in [("first_name", input.first_name), ("last_name", input.last_name)] {
+        if value.trim().is_empty() {
+            wrong.push((field, "empty".to_string()));
+        }
+    }
+    let phone = match input.phone.trim() {
+        "" => None,
+        text => domain::PhoneNumber::parse(text).map_err(|e| wrong.push(("phone", e.to_string()))).ok(),
+    };
+    let joined_on =
+        domain::JalaliDate::parse(input.joined_on).map_err(|e| wrong.push(("joined_on", e.to_string()))).ok();
+    match (national_id, joined_on) {
+        (Some(national_id), Some(joined_on)) if wrong.is_empty() => Ok(NewMember {
+            national_id,
+            first_name: input.first_name.trim().to_string(),
+            last_name: input.last_name.trim().to_string(),
+            father_name: input.father_name.trim().to_string(),
+            phone,
+            place_id,
+            joined_on: joined_on.to_iso(),
+        }),
+        _ => Err(wrong),
+    }
+}
 
 fn invalid(e: impl std::fmt::Display) -> StoreError {
     StoreError::Invalid(e.to_string())

@@ -761,7 +761,8 @@ struct JoinBody {
     father_name: String,
     #[serde(default)]
     phone: Option<String>,
-    joined_on: Day,
+    /// Jalali, as typed: `1403/05/12` or `۱۴۰۳/۵/۱۲`.
+    joined_on: String,
 }
 
 async fn join(
@@ -772,31 +773,15 @@ async fn join(
 ) -> ApiResult<Json<Value>> {
     let place = caller.may(&state, Action::Operate, id).await?;
     let fund = state.store.fund(id).await?;
-    let mut fields = Vec::new();
-    let national_id =
-        domain::NationalId::parse(&body.national_id).map_err(|e| fields.push(("national_id", e.to_string()))).ok();
-    let phone = match body.phone.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) => domain::PhoneNumber::parse(text).map_err(|e| fields.push(("phone", e.to_string()))).ok(),
+    let input = app::funds::MemberInput {
+        national_id: &body.national_id,
+        first_name: &body.first_name,
+        last_name: &body.last_name,
+        father_name: &body.father_name,
+        phone: body.phone.as_deref().unwrap_or(""),
+        joined_on: &body.joined_on,
     };
-    for (field, value) in [("first_name", &body.first_name), ("last_name", &body.last_name)] {
-        if value.trim().is_empty() {
-            fields.push((field, "empty".into()));
-        }
-    }
-    let Some(national_id) = national_id else { return Err(ApiError::fields(fields)) };
-    if !fields.is_empty() {
-        return Err(ApiError::fields(fields));
-    }
-    let new = store::NewMember {
-        national_id,
-        first_name: body.first_name,
-        last_name: body.last_name,
-        father_name: body.father_name,
-        phone,
-        place_id: fund.place_id,
-        joined_on: body.joined_on.0,
-    };
+    let new = app::funds::new_member(&input, fund.place_id).map_err(ApiError::fields)?;
     let member = state.store.add_member(id, &new).await?;
     let after = member_json(&member);
     caller.audit(&state, "member.join", format!("member:{}", member.id), &place, Value::Null, &after).await?;

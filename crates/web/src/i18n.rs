@@ -125,6 +125,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("joined_on", "تاریخ عضویت", "Date joined"),
     ("date_hint", "مانند ۱۴۰۳/۰۵/۱۲", "Such as 1403/05/12"),
     ("save", "ثبت", "Save"),
+    ("required", "این خانه را پر کنید.", "Required."),
     ("saved", "ثبت شد.", "Saved."),
     ("fix_errors", "لطفاً موارد زیر را درست کنید:", "Please correct the following:"),
     ("statement", "صورت‌حساب", "Statement"),

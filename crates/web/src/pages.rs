@@ -609,8 +609,10 @@ fn join_form(lang: Lang, fund_id: i64, form: &JoinForm, errors: &[(&str, String)
         let error = errors.iter().find(|(f, _)| *f == name).map(|(_, e)| e.as_str());
         let invalid = if error.is_some() { r#" aria-invalid="true""# } else { "" };
         let described = if error.is_some() { format!(r#" aria-describedby="{name}-error""#) } else { String::new() };
-        let error_html = error
-            .map_or(String::new(), |e| format!(r#"<span class="field-error" id="{name}-error">{}</span>"#, esc(e)));
+        let error_html = error.map_or(String::new(), |e| {
+            let e = if e == "empty" { lang.t("required") } else { e };
+            format!(r#"<span class="field-error" id="{name}-error">{}</span>"#, esc(e))
+        });
         let hint_html = if hint.is_empty() { String::new() } else { format!(r#"<span class="hint">{hint}</span>"#) };
         format!(
             r#"<label>{label}{hint_html}<input name="{name}" value="{value}"{extra}{invalid}{described}>{error_html}</label>"#,
@@ -655,37 +657,22 @@ async fn join(
 ) -> PageResult {
     let place = viewer.may(&state, Action::Operate, id).await?;
     let fund = state.store.fund(id).await.map_err(|e| viewer.internal(e))?;
-    let mut errors: Vec<(&str, String)> = Vec::new();
-    let national_id =
-        domain::NationalId::parse(&form.national_id).map_err(|e| errors.push(("national_id", e.to_string()))).ok();
-    for (name, value) in [("first_name", &form.first_name), ("last_name", &form.last_name)] {
-        if value.trim().is_empty() {
-            errors.push((name, viewer.lang.t("fix_errors").trim_end_matches(':').to_string()));
-        }
-    }
-    let phone = match form.phone.trim() {
-        "" => None,
-        text => domain::PhoneNumber::parse(text).map_err(|e| errors.push(("phone", e.to_string()))).ok(),
-    };
-    let joined_on =
-        domain::JalaliDate::parse(&form.joined_on).map_err(|e| errors.push(("joined_on", e.to_string()))).ok();
     let rerender = |errors: &[(&str, String)]| {
         let body = join_form(viewer.lang, id, &form, errors);
         Ok((StatusCode::UNPROCESSABLE_ENTITY, layout(viewer.lang, Some(&viewer.user), viewer.lang.t("join"), &body))
             .into_response())
     };
-    let (Some(national_id), Some(joined_on)) = (national_id, joined_on) else { return rerender(&errors) };
-    if !errors.is_empty() {
-        return rerender(&errors);
-    }
-    let new = store::NewMember {
-        national_id,
-        first_name: form.first_name.clone(),
-        last_name: form.last_name.clone(),
-        father_name: form.father_name.clone(),
-        phone,
-        place_id: fund.place_id,
-        joined_on: joined_on.to_iso(),
+    let input = app::funds::MemberInput {
+        national_id: &form.national_id,
+        first_name: &form.first_name,
+        last_name: &form.last_name,
+        father_name: &form.father_name,
+        phone: &form.phone,
+        joined_on: &form.joined_on,
+    };
+    let new = match app::funds::new_member(&input, fund.place_id) {
+        Ok(new) => new,
+        Err(errors) => return rerender(&errors),
     };
     match state.store.add_member(id, &new).await {
         Ok(member) => {

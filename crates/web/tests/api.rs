@@ -428,7 +428,12 @@ async fn bad_bodies_get_their_own_answers_and_change_nothing() {
             ),
         )
         .await;
-    assert_eq!(bad_date.status, 400, "{}", bad_date.json);
+    assert_eq!(
+        (bad_date.status, bad_date.json["error"]["fields"][0]["field"].as_str()),
+        (422, Some("joined_on")),
+        "{}",
+        bad_date.json
+    );
     let huge = vec![b' '; web::BODY_BYTES_MAX + 10];
     let too_large = raw(w.addr, "POST", &path, Some(&token), Some("application/json"), &huge).await;
     assert_eq!((too_large.status, code(&too_large)), (413, "too_large"));
