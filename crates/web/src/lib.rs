@@ -30,12 +30,47 @@ pub struct AppState {
     /// Mark the session cookie `Secure`: on when served over HTTPS. Off by default, because browsers
     /// drop `Secure` cookies on plain HTTP, which is how a village LAN serves it.
     pub secure_cookies: bool,
+    /// Every fund's health figures, kept between requests until the data's version changes: the
+    /// officer's list of a province's funds is read far more often than the funds change.
+    pub health_cache: Arc<tokio::sync::Mutex<HealthCache>>,
 }
+
+/// The officer's list of funds, by scope and day, with the data version it was read at.
+#[derive(Default)]
+pub struct HealthCache {
+    entries: std::collections::HashMap<(String, domain::IsoDate), (String, FundsHealth)>,
+}
+
+type FundsHealth = Arc<Vec<(store::Fund, domain::PlacePath, domain::fund::FundHealth)>>;
 
 impl AppState {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> AppState {
-        AppState { store, clock, secure_cookies: false }
+        AppState { store, clock, secure_cookies: false, health_cache: Arc::default() }
     }
+}
+
+/// The health of every fund under a place on a day, from the cache while the data's version (see
+/// `Store::data_version`) is unchanged. Concurrent misses wait for the first reader instead of all
+/// reading at once.
+pub async fn cached_funds_health(
+    state: &AppState,
+    under: Option<&domain::PlacePath>,
+    on: domain::IsoDate,
+) -> store::StoreResult<FundsHealth> {
+    let key = (under.map_or("/", domain::PlacePath::as_str).to_string(), on);
+    let mut cache = state.health_cache.lock().await;
+    let version = state.store.data_version().await?;
+    if let Some((seen, figures)) = cache.entries.get(&key)
+        && *seen == version
+    {
+        return Ok(figures.clone());
+    }
+    let figures: FundsHealth = Arc::new(state.store.funds_health(under, on).await?);
+    if cache.entries.len() >= 64 {
+        cache.entries.clear();
+    }
+    cache.entries.insert(key, (version, figures.clone()));
+    Ok(figures)
 }
 
 /// Today in Iran, as the pages and the API see it.

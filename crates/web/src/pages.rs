@@ -371,11 +371,11 @@ async fn funds_page(State(state): State<AppState>, viewer: Viewer, Query(query):
         Scope::Place(place) => Some(place.clone()),
         _ => None,
     };
-    let all = state.store.funds_health(under.as_ref(), today).await.map_err(|e| viewer.internal(e))?;
+    let all = crate::cached_funds_health(&state, under.as_ref(), today).await.map_err(|e| viewer.internal(e))?;
     let county_filter = query.county.as_deref().filter(|c| !c.is_empty()).and_then(|c| c.parse::<i64>().ok());
     let mut rows = Vec::new();
     let mut county_ids: Vec<i64> = Vec::new();
-    for (fund, place, health) in &all {
+    for (fund, place, health) in all.iter() {
         if !allows(&viewer.user.grant, Action::Read, Target { place, fund_id: Some(fund.id) }) {
             continue;
         }
@@ -451,15 +451,19 @@ async fn funds_page(State(state): State<AppState>, viewer: Viewer, Query(query):
 // ---- a fund's home ----
 
 async fn fund_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
-    viewer.may(&state, Action::Read, id).await?;
+    let place = viewer.may(&state, Action::Read, id).await?;
     let lang = viewer.lang;
     let today = crate::today(&state);
     let fund = state.store.fund(id).await.map_err(|e| viewer.internal(e))?;
     let health = state.store.fund_health(id, today).await.map_err(|e| viewer.internal(e))?;
     let due = state.store.loans_due(id, today).await.map_err(|e| viewer.internal(e))?;
-    let members: HashMap<i64, store::Member> =
-        state.store.members(id).await.map_err(|e| viewer.internal(e))?.into_iter().map(|m| (m.id, m)).collect();
     let mut late: Vec<&store::LoanDue> = due.iter().filter(|d| d.days_past_due > 0).collect();
+    // Names are read only when someone is late.
+    let members: HashMap<i64, store::Member> = if late.is_empty() {
+        HashMap::new()
+    } else {
+        state.store.members(id).await.map_err(|e| viewer.internal(e))?.into_iter().map(|m| (m.id, m)).collect()
+    };
     late.sort_by_key(|d| std::cmp::Reverse(d.days_past_due));
     let late_rows: String = late
         .iter()
@@ -488,11 +492,7 @@ async fn fund_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
     let figure = |label: &str, value: String, class: &str| {
         format!(r#"<li class="{class}"><strong>{value}</strong>{label}</li>"#)
     };
-    let operate = allows(
-        &viewer.user.grant,
-        Action::Operate,
-        Target { place: &state.store.fund_place_path(id).await.map_err(|e| viewer.internal(e))?, fund_id: Some(id) },
-    );
+    let operate = allows(&viewer.user.grant, Action::Operate, Target { place: &place, fund_id: Some(id) });
     let actions = if operate {
         format!(
             r#"<div class="actions"><a class="button" href="/funds/{id}/meeting">{meeting}</a><a class="button" href="/funds/{id}/members/new">{join}</a></div>"#,

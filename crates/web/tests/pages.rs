@@ -356,3 +356,24 @@ async fn a_reader_chooses_english_and_tomans_and_changes_the_password() {
     let old = form_post(&w, "/sign-in", None, "username=treasurer_a&password=treasurer_a-password&next=%2F").await;
     assert_eq!(old.status, 401);
 }
+
+#[tokio::test]
+async fn the_officers_list_follows_the_data_though_it_is_kept_between_requests() {
+    let w = world().await;
+    let officer = sign_in(&w, "officer_a").await;
+    let before = page(&w, &officer, "/funds").await;
+    assert!(before.body.contains(r#"<td class="num">۰</td>"#), "no member yet: {}", before.body);
+    let place_id = w.store.fund(w.fund_a).await.unwrap().place_id;
+    let member = store::NewMember {
+        national_id: domain::NationalId::parse("0499370899").unwrap(),
+        first_name: "علی".into(),
+        last_name: "کریمی".into(),
+        father_name: String::new(),
+        phone: None,
+        place_id,
+        joined_on: domain::JalaliDate::parse("1402/01/01").unwrap().to_iso(),
+    };
+    w.store.add_member(w.fund_a, &member).await.unwrap();
+    let after = page(&w, &officer, "/funds").await;
+    assert!(after.body.contains(r#"<td class="num">۱</td>"#), "the new member counts: {}", after.body);
+}
