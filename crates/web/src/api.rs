@@ -1205,14 +1205,7 @@ async fn repay(
     Path(id): Path<i64>,
     Body(body): Body<RepayBody>,
 ) -> ApiResult<Json<Value>> {
-    let (before, place) = caller.may_on_loan(&state, Action::Operate, id).await?;
-    let on = body.on.map_or_else(|| today(&state), |d| d.0);
-    let repayment = state.store.repay_loan(id, body.amount.0, on, &body.key, state.clock.now_ms()).await?;
-    let after = repayment_json(id, &repayment);
-    if !repayment.already_posted {
-        caller.audit(&state, "loan.repay", format!("loan:{id}"), &place, loan_json(&before), &after).await?;
-    }
-    Ok(Json(after))
+    record_payment(&state, &caller, id, Some(body.amount.0), body.on, &body.key).await
 }
 
 async fn payoff(
@@ -1221,12 +1214,28 @@ async fn payoff(
     Path(id): Path<i64>,
     Body(body): Body<DatedKeyBody>,
 ) -> ApiResult<Json<Value>> {
-    let (before, place) = caller.may_on_loan(&state, Action::Operate, id).await?;
-    let on = body.on.map_or_else(|| today(&state), |d| d.0);
-    let repayment = state.store.payoff_loan(id, on, &body.key, state.clock.now_ms()).await?;
+    record_payment(&state, &caller, id, None, body.on, &body.key).await
+}
+
+/// A repayment of `amount`, or with `None` the early payoff: posted once per key, audited when posted.
+async fn record_payment(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    amount: Option<Rials>,
+    on: Option<Day>,
+    key: &str,
+) -> ApiResult<Json<Value>> {
+    let (before, place) = caller.may_on_loan(state, Action::Operate, id).await?;
+    let on = on.map_or_else(|| today(state), |d| d.0);
+    let now = state.clock.now_ms();
+    let (repayment, action) = match amount {
+        Some(amount) => (state.store.repay_loan(id, amount, on, key, now).await?, "loan.repay"),
+        None => (state.store.payoff_loan(id, on, key, now).await?, "loan.payoff"),
+    };
     let after = repayment_json(id, &repayment);
     if !repayment.already_posted {
-        caller.audit(&state, "loan.payoff", format!("loan:{id}"), &place, loan_json(&before), &after).await?;
+        caller.audit(state, action, format!("loan:{id}"), &place, loan_json(&before), &after).await?;
     }
     Ok(Json(after))
 }

@@ -23,12 +23,14 @@ use std::collections::HashMap;
 use store::{SessionKind, StoreError, User};
 
 mod loans;
+mod oversight;
 
 pub const SESSION_COOKIE: &str = "abadi_session";
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(loans::router())
+        .merge(oversight::router())
         .route("/sign-in", get(sign_in_page).post(sign_in))
         .route("/sign-out", axum::routing::post(sign_out))
         .route("/funds", get(funds_page))
@@ -210,6 +212,9 @@ pub fn layout(lang: Lang, user: Option<&User>, title: &str, body: &str) -> Html<
             ));
         } else {
             nav.push_str(&format!(r#"<a href="/funds">{}</a>"#, lang.t("funds")));
+        }
+        if matches!(user.grant.role, Role::Administrator | Role::Auditor) {
+            nav.push_str(&format!(r#"<a href="/audit">{}</a>"#, lang.t("audit_trail")));
         }
         who = format!(
             r#"<span class="who"><a href="/settings">{}</a><form method="post" action="/sign-out"><button type="submit">{}</button></form></span>"#,
@@ -509,7 +514,7 @@ async fn fund_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
 {actions}
 <h2>{late_title}</h2>
 {late_table}
-<p><a href="/funds/{id}/members">{members_link}</a> · <a href="/funds/{id}/loans">{loans_link}</a></p>"#,
+<p><a href="/funds/{id}/members">{members_link}</a> · <a href="/funds/{id}/loans">{loans_link}</a> · <a href="/funds/{id}/rules">{rules_link}</a></p>"#,
         name = esc(&fund.name),
         today_label = lang.t("today"),
         today = lang.date(today),
@@ -522,6 +527,7 @@ async fn fund_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
         late_title = lang.t("late_loans"),
         members_link = lang.t("members"),
         loans_link = lang.t("loans"),
+        rules_link = lang.t("rules"),
     );
     Ok(layout(lang, Some(&viewer.user), &fund.name, &body).into_response())
 }

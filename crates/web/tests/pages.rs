@@ -377,3 +377,121 @@ async fn the_officers_list_follows_the_data_though_it_is_kept_between_requests()
     let after = page(&w, &officer, "/funds").await;
     assert!(after.body.contains(r#"<td class="num">۱</td>"#), "the new member counts: {}", after.body);
 }
+
+#[tokio::test]
+async fn the_audit_trail_and_the_rules_pages_answer_to_their_roles() {
+    let w = world().await;
+    let fund = w.fund_a;
+    // An officer raises the dues from 1404; the treasurer reads the rules but may not change them.
+    let officer = sign_in(&w, "officer_a").await;
+    let rules = page(&w, &officer, &format!("/funds/{fund}/rules")).await;
+    assert!(rules.body.contains(r#"action="/funds/"#), "the officer has the form: {}", rules.body);
+    let bad =
+        form_post(&w, &format!("/funds/{fund}/rules"), Some(&officer), "from=1404/13/01&monthly_savings=2000000").await;
+    assert_eq!(bad.status, 422);
+    let changed = form_post(
+        &w,
+        &format!("/funds/{fund}/rules"),
+        Some(&officer),
+        &format!("from=1404/01/01&monthly_savings={}", urlencode("۲٬۰۰۰٬۰۰۰")),
+    )
+    .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    assert_eq!(w.store.fund_rules(fund).await.unwrap().versions().len(), 2);
+    let treasurer = sign_in(&w, "treasurer_a").await;
+    let read = page(&w, &treasurer, &format!("/funds/{fund}/rules")).await;
+    assert!(read.body.contains("۲٬۰۰۰٬۰۰۰") && !read.body.contains(r#"name="monthly_savings""#), "{}", read.body);
+    let refused =
+        form_post(&w, &format!("/funds/{fund}/rules"), Some(&treasurer), "from=1404/01/01&monthly_savings=1").await;
+    assert_eq!(refused.status, 404);
+
+    // The auditor of the county reads the trail, filtered; the treasurer has no trail.
+    let auditor = sign_in(&w, "auditor_a").await;
+    let trail = page(&w, &auditor, "/audit?action=fund.").await;
+    assert_eq!(trail.status, 200);
+    assert!(trail.body.contains("fund.rules") && trail.body.contains("officer_a"), "{}", trail.body);
+    assert!(!trail.body.contains("user.sign_in"), "filtered by action");
+    let dated = page(&w, &auditor, &format!("/audit?from={}", urlencode("۱۴۰۵/۰۹/۰۷"))).await;
+    assert!(!dated.body.contains("fund.rules"), "nothing after today");
+    assert_eq!(page(&w, &treasurer, "/audit").await.status, 404);
+}
+
+#[tokio::test]
+async fn every_page_sends_the_anonymous_to_sign_in_and_hides_other_funds() {
+    let w = world().await;
+    let fund = w.fund_a;
+    let place_id = w.store.fund(fund).await.unwrap().place_id;
+    let member = w
+        .store
+        .add_member(
+            fund,
+            &store::NewMember {
+                national_id: domain::NationalId::parse("0499370899").unwrap(),
+                first_name: "علی".into(),
+                last_name: "کریمی".into(),
+                father_name: String::new(),
+                phone: None,
+                place_id,
+                joined_on: domain::JalaliDate::parse("1402/01/01").unwrap().to_iso(),
+            },
+        )
+        .await
+        .unwrap();
+    let on = domain::JalaliDate::parse("1402/02/01").unwrap().to_iso();
+    let clock = app::FixedClock(common::NOW_MS);
+    let deposit = domain::Rials::new(10_000_000);
+    app::funds::move_savings(&w.store, &clock, member.id, app::funds::SavingsMove::Deposit, deposit, on, "d")
+        .await
+        .unwrap();
+    let application = store::LoanApplication {
+        member_id: member.id,
+        amount: domain::Rials::new(5_000_000),
+        term_months: 6,
+        purpose: String::new(),
+        jobs_created: 0,
+        jobs_revived: 0,
+        guarantors: vec![],
+        on: domain::JalaliDate::parse("1403/01/01").unwrap().to_iso(),
+    };
+    let loan = w.store.request_loan(fund, &application).await.unwrap().id;
+    // Every page of fund A, with a body of the right shape for the ones that take a form.
+    let rows: Vec<(&str, String, &str)> = vec![
+        ("GET", format!("/funds/{fund}"), ""),
+        ("GET", format!("/funds/{fund}/members"), ""),
+        ("GET", format!("/funds/{fund}/members/new"), ""),
+        (
+            "POST",
+            format!("/funds/{fund}/members/new"),
+            "national_id=0084575948&first_name=a&last_name=b&joined_on=1402/01/01",
+        ),
+        ("GET", format!("/funds/{fund}/meeting"), ""),
+        ("POST", format!("/funds/{fund}/meeting"), "key=k&on=1403/01/05"),
+        ("GET", format!("/funds/{fund}/loans"), ""),
+        ("GET", format!("/funds/{fund}/loans/new"), ""),
+        ("POST", format!("/funds/{fund}/loans/new"), "member_id=1&amount=1000&term_months=6"),
+        ("POST", format!("/funds/{fund}/loans/check"), "member_id=1&amount=1000&term_months=6"),
+        ("GET", format!("/funds/{fund}/rules"), ""),
+        ("POST", format!("/funds/{fund}/rules"), "from=1404/01/01&monthly_savings=1"),
+        ("GET", format!("/members/{}", member.id), ""),
+        ("GET", format!("/loans/{loan}"), ""),
+        ("POST", format!("/loans/{loan}/approve"), ""),
+        ("POST", format!("/loans/{loan}/disburse"), "key=k&on=1403/01/05"),
+        ("POST", format!("/loans/{loan}/repay"), "key=k&amount=1000"),
+        ("POST", format!("/loans/{loan}/reverse"), "key=k&seq=1&reason=r"),
+        ("GET", format!("/loans/{loan}/receipts/1"), ""),
+    ];
+    let outsider = sign_in(&w, "treasurer_b").await;
+    for (method, path, body) in &rows {
+        let headers = [("Content-Type", "application/x-www-form-urlencoded")];
+        let anonymous = request(w.addr, method, path, &headers, body.as_bytes()).await;
+        assert_eq!(anonymous.status, 303, "{method} {path} anonymous");
+        assert!(anonymous.header("location").unwrap().starts_with("/sign-in"), "{method} {path}");
+        let with_cookie = [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", outsider.as_str())];
+        let answer = request(w.addr, method, path, &with_cookie, body.as_bytes()).await;
+        assert_eq!(answer.status, 404, "{method} {path} as the other fund's treasurer");
+    }
+    for path in ["/funds", "/settings"] {
+        assert_eq!(request(w.addr, "GET", path, &[], b"").await.status, 303, "{path}");
+    }
+    assert_eq!(w.store.members(fund).await.unwrap().len(), 1, "nothing was written by anyone refused");
+}

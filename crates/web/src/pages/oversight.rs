@@ -1,0 +1,266 @@
+//! Pages for oversight: the audit trail with its filters (auditors and administrators), and a fund's
+//! rules with their history, which an officer above the fund may change from a date on.
+
+use super::{PageError, PageResult, Viewer, audit, esc, layout};
+use crate::AppState;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use domain::access::{Action, Role, Scope, Target, allows};
+use domain::fund::FundRules;
+use domain::{IsoDate, Rials};
+use serde::Deserialize;
+
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new().route("/audit", get(audit_page)).route("/funds/{id}/rules", get(rules_page).post(change_rules))
+}
+
+/// Milliseconds since the epoch as the Jalali date and the time of day in Iran (UTC+03:30).
+fn moment(lang: crate::i18n::Lang, at_ms: i64) -> String {
+    let (day, minutes) = app::moment_in_iran(at_ms);
+    let time = domain::text::show_digits(&format!("{:02}:{:02}", minutes / 60, minutes % 60), lang.digits());
+    format!("{} {time}", lang.date(day))
+}
+
+#[derive(Deserialize, Default)]
+struct AuditQuery {
+    user: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The audit trail of the reader's scope, newest first, filtered by user, action and Jalali dates.
+async fn audit_page(State(state): State<AppState>, viewer: Viewer, Query(query): Query<AuditQuery>) -> PageResult {
+    let lang = viewer.lang;
+    let under = match (viewer.user.grant.role, &viewer.user.grant.scope) {
+        (Role::Administrator, _) => None,
+        (Role::Auditor, Scope::Place(place)) => Some(place.clone()),
+        _ => return Err(PageError::NotFound(lang)),
+    };
+    let day_ms = |text: &Option<String>, end: bool| -> Result<Option<i64>, String> {
+        match text.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(text) => {
+                let day = domain::JalaliDate::parse(text).map_err(|e| e.to_string())?.to_iso();
+                let day = if end { day.add_days(1) } else { day };
+                Ok(Some(app::day_start_in_iran_ms(day)))
+            }
+        }
+    };
+    let (from_ms, until_ms) = match (day_ms(&query.from, false), day_ms(&query.to, true)) {
+        (Ok(from), Ok(until)) => (from, until),
+        (Err(e), _) | (_, Err(e)) => {
+            let body = format!(r#"<h1>{}</h1><p class="notice error">{}</p>"#, lang.t("audit_trail"), esc(&e));
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                layout(lang, Some(&viewer.user), lang.t("audit_trail"), &body),
+            )
+                .into_response());
+        }
+    };
+    let filter = store::AuditFilter {
+        under,
+        username: query.user.clone().filter(|u| !u.trim().is_empty()),
+        action_prefix: query.action.clone().filter(|a| !a.trim().is_empty()),
+        from_ms,
+        until_ms,
+        limit: 200,
+    };
+    let records = state.store.audit_log(&filter).await.map_err(|e| viewer.internal(e))?;
+    let rows: String = records
+        .iter()
+        .map(|r| {
+            format!(
+                r#"<tr><td>{when}</td><td>{user}</td><td class="hide-narrow">{address}</td><td><code>{action}</code></td><td><code>{object}</code></td><td class="hide-narrow"><details><summary>{changes}</summary><pre dir="ltr">{before}
+→ {after}</pre></details></td></tr>"#,
+                when = moment(lang, r.at_ms),
+                user = esc(&r.username),
+                address = esc(&r.address),
+                action = esc(&r.action),
+                object = esc(&r.object_ref),
+                changes = lang.t("before_after"),
+                before = esc(&r.before_state),
+                after = esc(&r.after_state),
+            )
+        })
+        .collect();
+    let value = |v: &Option<String>| esc(v.as_deref().unwrap_or(""));
+    let body = format!(
+        r#"<h1>{title}</h1>
+<form class="search" method="get" action="/audit">
+<input name="user" value="{user}" placeholder="{user_label}" aria-label="{user_label}">
+<input name="action" value="{action}" placeholder="{action_label}" aria-label="{action_label}">
+<input name="from" value="{from}" placeholder="{from_label}" aria-label="{from_label}">
+<input name="to" value="{to}" placeholder="{to_label}" aria-label="{to_label}">
+<button type="submit">{filter}</button></form>
+<div class="table-wrap"><table><thead><tr><th>{when}</th><th>{user_label}</th><th class="hide-narrow">{address}</th><th>{action_label}</th><th>{object}</th><th class="hide-narrow">{changes}</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
+        title = lang.t("audit_trail"),
+        user = value(&query.user),
+        user_label = lang.t("username"),
+        action = value(&query.action),
+        action_label = lang.t("action"),
+        from = value(&query.from),
+        from_label = lang.t("from_date"),
+        to = value(&query.to),
+        to_label = lang.t("to_date"),
+        filter = lang.t("filter"),
+        when = lang.t("when"),
+        address = lang.t("address"),
+        object = lang.t("object"),
+        changes = lang.t("before_after"),
+    );
+    Ok(layout(lang, Some(&viewer.user), lang.t("audit_trail"), &body).into_response())
+}
+
+fn rules_row(viewer: &Viewer, from: IsoDate, r: &FundRules) -> String {
+    let lang = viewer.lang;
+    format!(
+        r#"<tr><td>{from}</td><td class="num">{savings}</td><td>{method} {rate}</td><td class="num">{cap}</td><td class="num hide-narrow">{terms}</td><td class="hide-narrow">{late}</td><td class="num hide-narrow">{second}</td></tr>"#,
+        from = lang.date(from),
+        savings = viewer.amount(r.monthly_savings),
+        method = r.karmozd_method.name_fa(),
+        rate = domain::text::show_digits(&r.fee_rate.to_string(), lang.digits()),
+        cap = viewer.amount(r.loan_cap),
+        terms = domain::text::show_digits(&format!("{}–{}", r.term_months_min, r.term_months_max), lang.digits()),
+        late = r.late_rule.code(),
+        second = viewer.amount(r.second_approval_above),
+    )
+}
+
+async fn rules_body(state: &AppState, viewer: &Viewer, id: i64, problem: Option<String>) -> Result<String, PageError> {
+    let lang = viewer.lang;
+    let place = viewer.may(state, Action::Read, id).await?;
+    let fund = state.store.fund(id).await.map_err(|e| viewer.internal(e))?;
+    let history = state.store.fund_rules(id).await.map_err(|e| viewer.internal(e))?;
+    let rows: String = history.versions().iter().rev().map(|(from, r)| rules_row(viewer, *from, r)).collect();
+    let may_change = allows(&viewer.user.grant, Action::Oversee, Target { place: &place, fund_id: Some(id) });
+    let form = if may_change {
+        let current = history.on(crate::today(state));
+        format!(
+            r#"<h2>{change}</h2>
+<form class="stack" method="post" action="/funds/{id}/rules">
+<label>{from_label}<span class="hint">{hint}</span><input name="from" required></label>
+<label>{savings_label} ({unit})<input class="amount" name="monthly_savings" inputmode="numeric" value="{savings}"></label>
+<label>{rate_label}<input name="fee_rate_percent" value="{rate}"></label>
+<label>{second_label} ({unit})<input class="amount" name="second_approval_above" inputmode="numeric" value="{second}"></label>
+<button type="submit">{save}</button></form>"#,
+            change = lang.t("change_rules"),
+            from_label = lang.t("from_date"),
+            hint = lang.t("date_hint"),
+            savings_label = lang.t("dues"),
+            unit = viewer.unit_name(),
+            savings = viewer.input_amount(current.monthly_savings),
+            rate_label = lang.t("karmozd_percent"),
+            rate = current.fee_rate,
+            second_label = lang.t("second_approval_above"),
+            second = viewer.input_amount(current.second_approval_above),
+            save = lang.t("save"),
+        )
+    } else {
+        String::new()
+    };
+    let notice =
+        problem.map_or(String::new(), |p| format!(r#"<div class="notice error" role="alert">{}</div>"#, esc(&p)));
+    Ok(format!(
+        r#"<h1>{title} · {fund}</h1>{notice}
+<div class="table-wrap"><table><thead><tr><th>{from}</th><th class="num">{dues} ({unit})</th><th>{karmozd}</th><th class="num">{cap} ({unit})</th><th class="num hide-narrow">{terms}</th><th class="hide-narrow">{late}</th><th class="num hide-narrow">{second} ({unit})</th></tr></thead><tbody>{rows}</tbody></table></div>
+{form}"#,
+        title = lang.t("rules"),
+        fund = esc(&fund.name),
+        from = lang.t("from_date"),
+        dues = lang.t("dues"),
+        unit = viewer.unit_name(),
+        karmozd = lang.t("karmozd"),
+        cap = lang.t("loan_cap"),
+        terms = lang.t("term_months"),
+        late = lang.t("late_rule"),
+        second = lang.t("second_approval_above"),
+    ))
+}
+
+async fn rules_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
+    let body = rules_body(&state, &viewer, id, None).await?;
+    Ok(layout(viewer.lang, Some(&viewer.user), viewer.lang.t("rules"), &body).into_response())
+}
+
+#[derive(Deserialize)]
+struct RulesForm {
+    from: String,
+    #[serde(default)]
+    monthly_savings: String,
+    #[serde(default)]
+    fee_rate_percent: String,
+    #[serde(default)]
+    second_approval_above: String,
+}
+
+/// An officer changes the fund's dues, karmozd rate or second-approval amount from a date on; the rest
+/// of the rules stay as they were on that date.
+async fn change_rules(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<RulesForm>,
+) -> PageResult {
+    let place = viewer.may(&state, Action::Oversee, id).await?;
+    let refuse = |problem: String| {
+        let state = state.clone();
+        let viewer = &viewer;
+        async move {
+            let body = rules_body(&state, viewer, id, Some(problem)).await?;
+            Ok::<_, PageError>(
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    layout(viewer.lang, Some(&viewer.user), viewer.lang.t("rules"), &body),
+                )
+                    .into_response(),
+            )
+        }
+    };
+    let from = match domain::JalaliDate::parse(&form.from) {
+        Ok(day) => day.to_iso(),
+        Err(e) => return refuse(e.to_string()).await,
+    };
+    let history = state.store.fund_rules(id).await.map_err(|e| viewer.internal(e))?;
+    let before = history.on(from).clone();
+    let mut after = before.clone();
+    let amount = |text: &str, current: Rials| -> Result<Rials, String> {
+        if text.trim().is_empty() { Ok(current) } else { viewer.parse_amount(text) }
+    };
+    match (
+        amount(&form.monthly_savings, before.monthly_savings),
+        amount(&form.second_approval_above, before.second_approval_above),
+    ) {
+        (Ok(savings), Ok(second)) => {
+            after.monthly_savings = savings;
+            after.second_approval_above = second;
+        }
+        (Err(e), _) | (_, Err(e)) => return refuse(e).await,
+    }
+    if !form.fee_rate_percent.trim().is_empty() {
+        match domain::loan::FeeRate::parse_percent(&form.fee_rate_percent) {
+            Ok(rate) => after.fee_rate = rate,
+            Err(e) => return refuse(e.to_string()).await,
+        }
+    }
+    match state.store.change_fund_rules(id, from, &after, state.clock.now_ms()).await {
+        Ok(()) => {
+            let describe = |r: &FundRules| {
+                format!(
+                    r#"{{"from":"{from}","monthly_savings_rials":{},"fee_rate_basis_points":{},"second_approval_above_rials":{}}}"#,
+                    r.monthly_savings.get(),
+                    r.fee_rate.basis_points(),
+                    r.second_approval_above.get()
+                )
+            };
+            audit(&state, &viewer, "fund.rules", format!("fund:{id}"), &place, &describe(&before), &describe(&after))
+                .await?;
+            Ok(Redirect::to(&format!("/funds/{id}/rules")).into_response())
+        }
+        Err(e @ (store::StoreError::Invalid(_) | store::StoreError::Conflict(_))) => refuse(e.to_string()).await,
+        Err(e) => Err(viewer.internal(e)),
+    }
+}
