@@ -108,3 +108,18 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// A fund's draws, newest first.
+    pub async fn lottery_draws(&self, fund_id: i64) -> StoreResult<Vec<DrawRecord>> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM lottery_draws WHERE fund_id = $1 ORDER BY id DESC")
+            .bind(fund_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut draws = Vec::with_capacity(ids.len());
+        for id in ids {
+            draws.push(self.lottery_draw(id).await?);
+        }
+        Ok(draws)
+    }
+}

@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use store::{SessionKind, StoreError, User};
 
 mod loans;
+mod lottery;
 mod oversight;
 
 pub const SESSION_COOKIE: &str = "abadi_session";
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(loans::router())
         .merge(oversight::router())
+        .merge(lottery::router())
         .route("/sign-in", get(sign_in_page).post(sign_in))
         .route("/sign-out", axum::routing::post(sign_out))
         .route("/funds", get(funds_page))
@@ -514,7 +516,7 @@ async fn fund_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
 {actions}
 <h2>{late_title}</h2>
 {late_table}
-<p><a href="/funds/{id}/members">{members_link}</a> · <a href="/funds/{id}/loans">{loans_link}</a> · <a href="/funds/{id}/rules">{rules_link}</a></p>"#,
+<p><a href="/funds/{id}/members">{members_link}</a> · <a href="/funds/{id}/loans">{loans_link}</a> · <a href="/funds/{id}/rules">{rules_link}</a> · <a href="/funds/{id}/lottery">{lottery_link}</a></p>"#,
         name = esc(&fund.name),
         today_label = lang.t("today"),
         today = lang.date(today),
@@ -528,6 +530,7 @@ async fn fund_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
         members_link = lang.t("members"),
         loans_link = lang.t("loans"),
         rules_link = lang.t("rules"),
+        lottery_link = lang.t("lottery"),
     );
     Ok(layout(lang, Some(&viewer.user), &fund.name, &body).into_response())
 }

@@ -471,6 +471,8 @@ async fn every_page_sends_the_anonymous_to_sign_in_and_hides_other_funds() {
         ("POST", format!("/funds/{fund}/loans/new"), "member_id=1&amount=1000&term_months=6"),
         ("POST", format!("/funds/{fund}/loans/check"), "member_id=1&amount=1000&term_months=6"),
         ("GET", format!("/funds/{fund}/rules"), ""),
+        ("GET", format!("/funds/{fund}/lottery"), ""),
+        ("POST", format!("/funds/{fund}/lottery"), "seed=s"),
         ("POST", format!("/funds/{fund}/rules"), "from=1404/01/01&monthly_savings=1"),
         ("GET", format!("/members/{}", member.id), ""),
         ("GET", format!("/loans/{loan}"), ""),
@@ -494,4 +496,40 @@ async fn every_page_sends_the_anonymous_to_sign_in_and_hides_other_funds() {
         assert_eq!(request(w.addr, "GET", path, &[], b"").await.status, 303, "{path}");
     }
     assert_eq!(w.store.members(fund).await.unwrap().len(), 1, "nothing was written by anyone refused");
+}
+
+#[tokio::test]
+async fn the_lottery_page_draws_among_the_eligible_and_publishes_a_draw_that_recomputes() {
+    let w = world().await;
+    let fund = w.fund_a;
+    let place_id = w.store.fund(fund).await.unwrap().place_id;
+    for (national_id, name) in [("0499370899", "علی"), ("0084575948", "سارا")] {
+        let member = store::NewMember {
+            national_id: domain::NationalId::parse(national_id).unwrap(),
+            first_name: name.into(),
+            last_name: "کریمی".into(),
+            father_name: String::new(),
+            phone: None,
+            place_id,
+            joined_on: domain::JalaliDate::parse("1402/01/01").unwrap().to_iso(),
+        };
+        w.store.add_member(fund, &member).await.unwrap();
+    }
+    let cookie = sign_in(&w, "treasurer_a").await;
+    let path = format!("/funds/{fund}/lottery");
+    let before = page(&w, &cookie, &path).await;
+    assert!(
+        before.body.contains("<li>علی کریمی</li>") && before.body.contains("<li>سارا کریمی</li>"),
+        "{}",
+        before.body
+    );
+    let empty = form_post(&w, &path, Some(&cookie), "seed=").await;
+    assert_eq!(empty.status, 422);
+    let drawn = form_post(&w, &path, Some(&cookie), &format!("seed={}", urlencode("۱۴۰۵/۰۹/۰۶ باران گندم نان"))).await;
+    assert_eq!(drawn.status, 303, "{}", drawn.body);
+    let after = page(&w, &cookie, &path).await;
+    assert!(after.body.contains("باران گندم نان") && after.body.contains("درست است"), "{}", after.body);
+    assert_eq!(after.body.matches("<li>").count(), 1, "the winner leaves the entrants of this cycle");
+    let outsider = sign_in(&w, "treasurer_b").await;
+    assert_eq!(page(&w, &outsider, &path).await.status, 404);
 }
