@@ -516,7 +516,7 @@ async fn fund_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
 {actions}
 <h2>{late_title}</h2>
 {late_table}
-<p><a href="/funds/{id}/members">{members_link}</a> · <a href="/funds/{id}/loans">{loans_link}</a> · <a href="/funds/{id}/rules">{rules_link}</a> · <a href="/funds/{id}/lottery">{lottery_link}</a></p>"#,
+<p><a href="/funds/{id}/members">{members_link}</a> · <a href="/funds/{id}/loans">{loans_link}</a> · <a href="/funds/{id}/rules">{rules_link}</a> · <a href="/funds/{id}/lottery">{lottery_link}</a> · <a href="/funds/{id}/statements">{statements_link}</a></p>"#,
         name = esc(&fund.name),
         today_label = lang.t("today"),
         today = lang.date(today),
@@ -531,6 +531,7 @@ async fn fund_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
         loans_link = lang.t("loans"),
         rules_link = lang.t("rules"),
         lottery_link = lang.t("lottery"),
+        statements_link = lang.t("statements"),
     );
     Ok(layout(lang, Some(&viewer.user), &fund.name, &body).into_response())
 }

@@ -472,6 +472,7 @@ async fn every_page_sends_the_anonymous_to_sign_in_and_hides_other_funds() {
         ("POST", format!("/funds/{fund}/loans/check"), "member_id=1&amount=1000&term_months=6"),
         ("GET", format!("/funds/{fund}/rules"), ""),
         ("GET", format!("/funds/{fund}/lottery"), ""),
+        ("GET", format!("/funds/{fund}/statements?period=1403"), ""),
         ("POST", format!("/funds/{fund}/lottery"), "seed=s"),
         ("POST", format!("/funds/{fund}/rules"), "from=1404/01/01&monthly_savings=1"),
         ("GET", format!("/members/{}", member.id), ""),
@@ -532,4 +533,35 @@ async fn the_lottery_page_draws_among_the_eligible_and_publishes_a_draw_that_rec
     assert_eq!(after.body.matches("<li>").count(), 1, "the winner leaves the entrants of this cycle");
     let outsider = sign_in(&w, "treasurer_b").await;
     assert_eq!(page(&w, &outsider, &path).await.status, 404);
+}
+
+#[tokio::test]
+async fn the_fund_statements_page_is_derived_from_the_books() {
+    let w = world().await;
+    let fund = w.fund_a;
+    let clock = app::FixedClock(common::NOW_MS);
+    let place_id = w.store.fund(fund).await.unwrap().place_id;
+    let member = store::NewMember {
+        national_id: domain::NationalId::parse("0499370899").unwrap(),
+        first_name: "علی".into(),
+        last_name: "کریمی".into(),
+        father_name: String::new(),
+        phone: None,
+        place_id,
+        joined_on: domain::JalaliDate::parse("1403/01/01").unwrap().to_iso(),
+    };
+    let member = w.store.add_member(fund, &member).await.unwrap();
+    let on = domain::JalaliDate::parse("1403/02/01").unwrap().to_iso();
+    let deposit = domain::Rials::new(7_000_000);
+    app::funds::move_savings(&w.store, &clock, member.id, app::funds::SavingsMove::Deposit, deposit, on, "d")
+        .await
+        .unwrap();
+    let cookie = sign_in(&w, "officer_a").await;
+    let page_1403 = page(&w, &cookie, &format!("/funds/{fund}/statements?period=1403")).await;
+    assert_eq!(page_1403.status, 200);
+    assert!(page_1403.body.contains("۷٬۰۰۰٬۰۰۰"), "cash and savings of 7,000,000: {}", page_1403.body);
+    let before = page(&w, &cookie, &format!("/funds/{fund}/statements?period=1402")).await;
+    assert!(!before.body.contains("۷٬۰۰۰٬۰۰۰"), "nothing in 1402");
+    let bad = page(&w, &cookie, &format!("/funds/{fund}/statements?period=1403/13")).await;
+    assert_eq!(bad.status, 422);
 }

@@ -14,7 +14,10 @@ use serde::Deserialize;
 
 pub fn router() -> axum::Router<AppState> {
     use axum::routing::get;
-    axum::Router::new().route("/audit", get(audit_page)).route("/funds/{id}/rules", get(rules_page).post(change_rules))
+    axum::Router::new()
+        .route("/audit", get(audit_page))
+        .route("/funds/{id}/rules", get(rules_page).post(change_rules))
+        .route("/funds/{id}/statements", get(statements_page))
 }
 
 /// Milliseconds since the epoch as the Jalali date and the time of day in Iran (UTC+03:30).
@@ -263,4 +266,91 @@ async fn change_rules(
         Err(e @ (store::StoreError::Invalid(_) | store::StoreError::Conflict(_))) => refuse(e.to_string()).await,
         Err(e) => Err(viewer.internal(e)),
     }
+}
+
+#[derive(Deserialize, Default)]
+struct PeriodQuery {
+    period: Option<String>,
+}
+
+/// A fund's balance sheet at the end of a Jalali month or year and its income statement for the
+/// period, derived from the books; printable.
+async fn statements_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(query): Query<PeriodQuery>,
+) -> PageResult {
+    viewer.may(&state, Action::Read, id).await?;
+    let lang = viewer.lang;
+    let fund = state.store.fund(id).await.map_err(|e| viewer.internal(e))?;
+    let typed = query.period.unwrap_or_else(|| app::today_in_iran(state.clock.as_ref()).year().to_string());
+    let (first, last) = match domain::date::parse_jalali_period(&typed) {
+        Ok(period) => period,
+        Err(e) => {
+            let body =
+                format!(r#"<h1>{}</h1><p class="notice error">{}</p>"#, lang.t("statements"), esc(&e.to_string()));
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                layout(lang, Some(&viewer.user), lang.t("statements"), &body),
+            )
+                .into_response());
+        }
+    };
+    let statements = app::funds::fund_statements(&state.store, id, first.to_iso(), last.to_iso())
+        .await
+        .map_err(|e| viewer.internal(e))?;
+    let section = |title: &str, lines: &[(String, String, i64)]| -> String {
+        let rows: String = lines
+            .iter()
+            .map(|(code, name, amount)| {
+                format!(
+                    r#"<tr><td class="hide-narrow">{}</td><td>{}</td><td class="num">{}</td></tr>"#,
+                    domain::text::show_digits(code, lang.digits()),
+                    esc(name),
+                    viewer.amount(Rials::new(*amount))
+                )
+            })
+            .collect();
+        let total: i64 = lines.iter().map(|(_, _, a)| a).sum();
+        format!(
+            r#"<h3>{title}</h3><div class="table-wrap"><table><tbody>{rows}<tr><th class="hide-narrow"></th><th>{total_label}</th><th class="num">{total}</th></tr></tbody></table></div>"#,
+            total_label = lang.t("total"),
+            total = viewer.amount(Rials::new(total)),
+        )
+    };
+    let body = format!(
+        r#"<h1>{title} · {fund}</h1>
+<form class="search no-print" method="get" action="/funds/{id}/statements"><input name="period" value="{typed}" aria-label="{period_label}" placeholder="{period_hint}"><button type="submit">{show}</button></form>
+<p class="muted">{from} {first} — {to} {last} ({unit})</p>
+<div class="actions no-print"><button type="button" class="secondary" data-print>{print}</button></div>
+<h2>{balance_sheet}</h2>{assets}{liabilities}{equity}
+<p>{retained}: {retained_amount}</p>
+<h2>{income_statement}</h2>{income}{expenses}
+<p><strong>{net}: {net_amount}</strong></p>"#,
+        title = lang.t("statements"),
+        fund = esc(&fund.name),
+        typed = esc(&typed),
+        period_label = lang.t("period"),
+        period_hint = lang.t("period_hint"),
+        show = lang.t("filter"),
+        from = lang.t("from_date"),
+        first = lang.date(first.to_iso()),
+        to = lang.t("to_date"),
+        last = lang.date(last.to_iso()),
+        unit = viewer.unit_name(),
+        print = lang.t("print"),
+        balance_sheet = lang.t("balance_sheet"),
+        assets = section(lang.t("assets"), &statements.assets),
+        liabilities = section(lang.t("liabilities"), &statements.liabilities),
+        equity = section(lang.t("equity"), &statements.equity),
+        retained = lang.t("retained_earnings"),
+        retained_amount = viewer.money(Rials::new(statements.retained_earnings)),
+        income_statement = lang.t("income_statement"),
+        income = section(lang.t("income"), &statements.income),
+        expenses = section(lang.t("expenses"), &statements.expenses),
+        net = lang.t("net_income"),
+        net_amount = viewer.money(Rials::new(statements.net_income)),
+    );
+    Ok(layout(lang, Some(&viewer.user), lang.t("statements"), &body).into_response())
 }
