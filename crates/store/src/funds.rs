@@ -400,6 +400,14 @@ impl Store {
 
     /// Members whose name (however it was typed: ي or ی, with or without ZWNJ or spaces) or national
     /// ID contains the query.
+    /// The fund's members, or with a query typed, those it finds (see [`Store::search_members`]).
+    pub async fn find_members(&self, fund_id: i64, query: Option<&str>) -> StoreResult<Vec<Member>> {
+        match query.map(str::trim) {
+            Some(q) if !q.is_empty() => self.search_members(fund_id, q).await,
+            _ => self.members(fund_id).await,
+        }
+    }
+
     pub async fn search_members(&self, fund_id: i64, query: &str) -> StoreResult<Vec<Member>> {
         let key = domain::text::search_key(query);
         if key.is_empty() {

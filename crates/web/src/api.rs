@@ -744,10 +744,7 @@ async fn members(
     Query(query): Query<SearchQuery>,
 ) -> ApiResult<Json<Value>> {
     caller.may(&state, Action::Read, id).await?;
-    let found = match query.q.as_deref().map(str::trim) {
-        Some(q) if !q.is_empty() => state.store.search_members(id, q).await?,
-        _ => state.store.members(id).await?,
-    };
+    let found = state.store.find_members(id, query.q.as_deref()).await?;
     Ok(Json(json!({ "members": found.iter().map(member_json).collect::<Vec<_>>() })))
 }
 

@@ -553,9 +553,7 @@ async fn members_page(
     let lang = viewer.lang;
     let fund = state.store.fund(id).await.map_err(|e| viewer.internal(e))?;
     let q = query.q.unwrap_or_default();
-    let members =
-        if q.trim().is_empty() { state.store.members(id).await } else { state.store.search_members(id, &q).await }
-            .map_err(|e| viewer.internal(e))?;
+    let members = state.store.find_members(id, Some(&q)).await.map_err(|e| viewer.internal(e))?;
     let rows: String = members
         .iter()
         .map(|m| {
@@ -1093,9 +1091,4 @@ async fn change_password(State(state): State<AppState>, viewer: Viewer, Form(for
     }
     let body = settings_body(&viewer, Some(notice));
     Ok((status, layout(lang, Some(&viewer.user), lang.t("settings"), &body)).into_response())
-}
-
-/// Roles that land on the list of funds after signing in.
-pub fn lands_on_funds(role: Role) -> bool {
-    !matches!(role, Role::Treasurer)
 }

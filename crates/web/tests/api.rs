@@ -307,22 +307,7 @@ async fn every_route_refuses_the_anonymous_and_anyone_outside_its_scope() {
     let w = world().await;
     let clock = FixedClock(NOW_MS);
     // A member and a requested loan in fund A, for the routes that name them.
-    let member = w
-        .store
-        .add_member(
-            w.fund_a,
-            &store::NewMember {
-                national_id: domain::NationalId::parse("0499370899").unwrap(),
-                first_name: "علی".into(),
-                last_name: "کریمی".into(),
-                father_name: String::new(),
-                phone: None,
-                place_id: w.store.fund(w.fund_a).await.unwrap().place_id,
-                joined_on: JalaliDate::parse("1402/01/01").unwrap().to_iso(),
-            },
-        )
-        .await
-        .unwrap();
+    let member = w.join(w.fund_a, "0499370899", "علی", "کریمی", "1402/01/01").await;
     let deposit = domain::Rials::new(10_000_000);
     app::funds::move_savings(
         &w.store,

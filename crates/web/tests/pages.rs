@@ -200,25 +200,9 @@ async fn a_loan_goes_from_request_to_receipt_and_reversal_on_pages() {
     let w = world().await;
     let fund = w.fund_a;
     let clock = app::FixedClock(common::NOW_MS);
-    let place_id = w.store.fund(fund).await.unwrap().place_id;
     let mut members = Vec::new();
     for (national_id, name) in [("0499370899", "علی"), ("0084575948", "سارا")] {
-        let member = w
-            .store
-            .add_member(
-                fund,
-                &store::NewMember {
-                    national_id: domain::NationalId::parse(national_id).unwrap(),
-                    first_name: name.into(),
-                    last_name: "کریمی".into(),
-                    father_name: String::new(),
-                    phone: None,
-                    place_id,
-                    joined_on: domain::JalaliDate::parse("1402/01/01").unwrap().to_iso(),
-                },
-            )
-            .await
-            .unwrap();
+        let member = w.join(fund, national_id, name, "کریمی", "1402/01/01").await;
         let on = domain::JalaliDate::parse("1402/02/01").unwrap().to_iso();
         let deposit = domain::Rials::new(20_000_000);
         app::funds::move_savings(
@@ -311,23 +295,7 @@ async fn a_reader_chooses_english_and_tomans_and_changes_the_password() {
     assert!(home.body.contains("Cash") && home.body.contains("tomans"), "{}", home.body);
 
     // A member with 1,000,000 rials due: the meeting sheet offers 100000 (tomans) and takes tomans back.
-    let place_id = w.store.fund(fund).await.unwrap().place_id;
-    let member = w
-        .store
-        .add_member(
-            fund,
-            &store::NewMember {
-                national_id: domain::NationalId::parse("0499370899").unwrap(),
-                first_name: "Ali".into(),
-                last_name: "Karimi".into(),
-                father_name: String::new(),
-                phone: None,
-                place_id,
-                joined_on: domain::JalaliDate::parse("1403/01/01").unwrap().to_iso(),
-            },
-        )
-        .await
-        .unwrap();
+    let member = w.join(fund, "0499370899", "Ali", "Karimi", "1403/01/01").await;
     let sheet = page(&w, &cookie, &format!("/funds/{fund}/meeting?on=1403/01/05")).await;
     assert!(sheet.body.contains(&format!(r#"name="s{}" value="100000""#, member.id)), "{}", sheet.body);
     let form = format!("key=k-toman&on=1403/01/05&s{}=150000", member.id);
@@ -363,17 +331,7 @@ async fn the_officers_list_follows_the_data_though_it_is_kept_between_requests()
     let officer = sign_in(&w, "officer_a").await;
     let before = page(&w, &officer, "/funds").await;
     assert!(before.body.contains(r#"<td class="num">۰</td>"#), "no member yet: {}", before.body);
-    let place_id = w.store.fund(w.fund_a).await.unwrap().place_id;
-    let member = store::NewMember {
-        national_id: domain::NationalId::parse("0499370899").unwrap(),
-        first_name: "علی".into(),
-        last_name: "کریمی".into(),
-        father_name: String::new(),
-        phone: None,
-        place_id,
-        joined_on: domain::JalaliDate::parse("1402/01/01").unwrap().to_iso(),
-    };
-    w.store.add_member(w.fund_a, &member).await.unwrap();
+    w.join(w.fund_a, "0499370899", "علی", "کریمی", "1402/01/01").await;
     let after = page(&w, &officer, "/funds").await;
     assert!(after.body.contains(r#"<td class="num">۱</td>"#), "the new member counts: {}", after.body);
 }
@@ -420,23 +378,7 @@ async fn the_audit_trail_and_the_rules_pages_answer_to_their_roles() {
 async fn every_page_sends_the_anonymous_to_sign_in_and_hides_other_funds() {
     let w = world().await;
     let fund = w.fund_a;
-    let place_id = w.store.fund(fund).await.unwrap().place_id;
-    let member = w
-        .store
-        .add_member(
-            fund,
-            &store::NewMember {
-                national_id: domain::NationalId::parse("0499370899").unwrap(),
-                first_name: "علی".into(),
-                last_name: "کریمی".into(),
-                father_name: String::new(),
-                phone: None,
-                place_id,
-                joined_on: domain::JalaliDate::parse("1402/01/01").unwrap().to_iso(),
-            },
-        )
-        .await
-        .unwrap();
+    let member = w.join(fund, "0499370899", "علی", "کریمی", "1402/01/01").await;
     let on = domain::JalaliDate::parse("1402/02/01").unwrap().to_iso();
     let clock = app::FixedClock(common::NOW_MS);
     let deposit = domain::Rials::new(10_000_000);
@@ -503,18 +445,8 @@ async fn every_page_sends_the_anonymous_to_sign_in_and_hides_other_funds() {
 async fn the_lottery_page_draws_among_the_eligible_and_publishes_a_draw_that_recomputes() {
     let w = world().await;
     let fund = w.fund_a;
-    let place_id = w.store.fund(fund).await.unwrap().place_id;
     for (national_id, name) in [("0499370899", "علی"), ("0084575948", "سارا")] {
-        let member = store::NewMember {
-            national_id: domain::NationalId::parse(national_id).unwrap(),
-            first_name: name.into(),
-            last_name: "کریمی".into(),
-            father_name: String::new(),
-            phone: None,
-            place_id,
-            joined_on: domain::JalaliDate::parse("1402/01/01").unwrap().to_iso(),
-        };
-        w.store.add_member(fund, &member).await.unwrap();
+        w.join(fund, national_id, name, "کریمی", "1402/01/01").await;
     }
     let cookie = sign_in(&w, "treasurer_a").await;
     let path = format!("/funds/{fund}/lottery");
@@ -540,17 +472,7 @@ async fn the_fund_statements_page_is_derived_from_the_books() {
     let w = world().await;
     let fund = w.fund_a;
     let clock = app::FixedClock(common::NOW_MS);
-    let place_id = w.store.fund(fund).await.unwrap().place_id;
-    let member = store::NewMember {
-        national_id: domain::NationalId::parse("0499370899").unwrap(),
-        first_name: "علی".into(),
-        last_name: "کریمی".into(),
-        father_name: String::new(),
-        phone: None,
-        place_id,
-        joined_on: domain::JalaliDate::parse("1403/01/01").unwrap().to_iso(),
-    };
-    let member = w.store.add_member(fund, &member).await.unwrap();
+    let member = w.join(fund, "0499370899", "علی", "کریمی", "1403/01/01").await;
     let on = domain::JalaliDate::parse("1403/02/01").unwrap().to_iso();
     let deposit = domain::Rials::new(7_000_000);
     app::funds::move_savings(&w.store, &clock, member.id, app::funds::SavingsMove::Deposit, deposit, on, "d")

@@ -192,6 +192,27 @@ fn dechunk(body: &str) -> String {
 }
 
 impl World {
+    /// A member of a fund, joined on a Jalali date, at the fund's village.
+    pub async fn join(
+        &self,
+        fund_id: i64,
+        national_id: &str,
+        first_name: &str,
+        last_name: &str,
+        joined_on: &str,
+    ) -> store::Member {
+        let new = store::NewMember {
+            national_id: domain::NationalId::parse(national_id).unwrap(),
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            father_name: String::new(),
+            phone: None,
+            place_id: self.store.fund(fund_id).await.unwrap().place_id,
+            joined_on: JalaliDate::parse(joined_on).unwrap().to_iso(),
+        };
+        self.store.add_member(fund_id, &new).await.unwrap()
+    }
+
     pub async fn call(&self, who: &str, method: &str, path: &str, body: Option<Value>) -> Answer {
         let token = self.tokens.get(who).map(String::as_str);
         match body {
