@@ -154,6 +154,65 @@ pub async fn user_of_secret(store: &Store, clock: &dyn Clock, secret: &str) -> R
     Ok(store.session_user(&secret_hash(secret), clock.now_ms()).await?)
 }
 
+/// How long a looked-up session is trusted without reading the database again.
+pub const SESSION_CACHE_MS: i64 = 10 * 1000;
+
+/// Sessions and tokens looked up recently, so that a page view does not read the database for its
+/// user: a busy server would otherwise spend a query per request on it. An entry is trusted for
+/// `SESSION_CACHE_MS`; whatever ends a session or changes a user through this process calls `forget`,
+/// and a change made elsewhere (the command line, another server on the same database) is seen
+/// within that time. Only live sessions are kept, never a failed look-up.
+#[derive(Default)]
+pub struct SessionCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (i64, User)>>,
+}
+
+/// Entries kept at most; past it the cache starts again (a server has far fewer live sessions).
+const SESSION_CACHE_ENTRIES_MAX: usize = 10_000;
+
+impl SessionCache {
+    /// The user behind a secret, as `user_of_secret`, from memory when it was looked up recently.
+    pub async fn user_of_secret(
+        &self,
+        store: &Store,
+        clock: &dyn Clock,
+        secret: &str,
+    ) -> Result<Option<User>, AuthError> {
+        let now_ms = clock.now_ms();
+        let hash = secret_hash(secret);
+        if let Some((checked_at_ms, user)) = self.lock().get(&hash)
+            && now_ms - checked_at_ms < SESSION_CACHE_MS
+            && now_ms >= *checked_at_ms
+        {
+            return Ok(Some(user.clone()));
+        }
+        let user = user_of_secret(store, clock, secret).await?;
+        let mut entries = self.lock();
+        match &user {
+            Some(user) => {
+                if entries.len() >= SESSION_CACHE_ENTRIES_MAX {
+                    entries.clear();
+                }
+                entries.insert(hash, (now_ms, user.clone()));
+            }
+            None => {
+                entries.remove(&hash);
+            }
+        }
+        Ok(user)
+    }
+
+    /// Forgets every session: after a sign-out, a password change or a change to a user.
+    pub fn forget(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (i64, User)>> {
+        // A panic while holding the lock leaves nothing half-done in a map of look-ups.
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// Changes a password after checking the current one; every other browser session of the user ends.
 pub async fn change_password(
     store: &Store,

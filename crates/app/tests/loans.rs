@@ -448,10 +448,14 @@ async fn a_meeting_sheet_of_repayments_posts_all_or_nothing_and_once() {
     let sheet =
         [(loans[0], first_due(loans[0]).await), (loans[1], Rials::new(500_000)), (loans[2], first_due(loans[2]).await)];
     let before: Vec<i64> = [owed(loans[0]).await, owed(loans[1]).await, owed(loans[2]).await].into();
+    let version_before = store.data_version().await.unwrap();
     let posted = store.repay_sheet(fund.id, &sheet, on, "meeting-1402-02", 2).await.unwrap();
     assert!(posted.iter().all(|r| !r.already_posted));
+    let version_after = store.data_version().await.unwrap();
+    assert_ne!(version_before, version_after, "posting changes the data's version");
     let again = store.repay_sheet(fund.id, &sheet, on, "meeting-1402-02", 3).await.unwrap();
     assert!(again.iter().all(|r| r.already_posted));
+    assert_eq!(store.data_version().await.unwrap(), version_after, "a retry that posts nothing changes nothing");
     assert_eq!(posted.iter().map(|r| r.seq).collect::<Vec<_>>(), again.iter().map(|r| r.seq).collect::<Vec<_>>());
     for (i, (loan, amount)) in sheet.iter().enumerate() {
         assert_eq!(owed(*loan).await, before[i] - amount.get());
@@ -475,7 +479,9 @@ async fn a_meeting_sheet_of_repayments_posts_all_or_nothing_and_once() {
     ));
     // The officer's list computes every fund's health in a few grouped queries: the same figures.
     for on in [day("1403/02/12"), day("1403/06/01")] {
+        let version = store.data_version().await.unwrap();
         store.close_days_until(on, 7).await.unwrap();
+        assert_ne!(store.data_version().await.unwrap(), version, "closing days changes the data's version");
         let all = store.funds_health(None, on).await.unwrap();
         assert_eq!(all.len(), 2);
         for (f, _, health) in &all {

@@ -377,14 +377,18 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound { what: "place", id })?;
-        let kind: String = row.try_get("kind")?;
-        Ok(Place {
-            id: row.try_get("id")?,
-            parent_id: row.try_get("parent_id")?,
-            kind: PlaceKind::parse(&kind).map_err(|_| corrupt("place kind", &kind))?,
-            name: row.try_get("name")?,
-            path: PlacePath::from_stored(row.try_get("path")?),
-        })
+        place_from_row(&row)
+    }
+
+    /// A place and every place under it (every place with `None`), by path: parents before children.
+    pub async fn places_under(&self, under: Option<&PlacePath>) -> StoreResult<Vec<Place>> {
+        let prefix = format!("{}%", under.map_or("/", PlacePath::as_str));
+        let rows =
+            sqlx::query("SELECT id, parent_id, kind, name, path FROM places WHERE path LIKE $1 ORDER BY path, id")
+                .bind(prefix)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(place_from_row).collect()
     }
 
     /// Opens a new, empty book for an accounting entity at a place.
@@ -1110,6 +1114,17 @@ impl Store {
         report.problems = problems;
         Ok(report)
     }
+}
+
+fn place_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Place> {
+    let kind: String = row.try_get("kind")?;
+    Ok(Place {
+        id: row.try_get("id")?,
+        parent_id: row.try_get("parent_id")?,
+        kind: PlaceKind::parse(&kind).map_err(|_| corrupt("place kind", &kind))?,
+        name: row.try_get("name")?,
+        path: PlacePath::from_stored(row.try_get("path")?),
+    })
 }
 
 #[cfg(test)]

@@ -76,7 +76,9 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .ok_or(ApiError::Unauthenticated)?
             .to_string();
-        let user = auth::user_of_secret(&state.store, state.clock.as_ref(), &secret)
+        let user = state
+            .sessions
+            .user_of_secret(&state.store, state.clock.as_ref(), &secret)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
         Ok(Caller { user, address: address_of(parts), secret })
@@ -509,6 +511,7 @@ fn user_json(user: &User) -> Value {
 
 async fn sign_out(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     state.store.revoke_session(&auth::secret_hash(&caller.secret), state.clock.now_ms()).await?;
+    state.sessions.forget();
     let place = PlacePath::from_stored(scope_path(&caller.user));
     caller
         .audit(&state, "user.sign_out", format!("user:{}", caller.user.id), &place, Value::Null, &Value::Null)
@@ -541,6 +544,7 @@ async fn change_password(
         &caller.secret,
     )
     .await?;
+    state.sessions.forget();
     let place = PlacePath::from_stored(scope_path(&caller.user));
     caller
         .audit(&state, "user.password", format!("user:{}", caller.user.id), &place, Value::Null, &Value::Null)

@@ -32,45 +32,143 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Every fund's health figures, kept between requests until the data's version changes: the
     /// officer's list of a province's funds is read far more often than the funds change.
-    pub health_cache: Arc<tokio::sync::Mutex<HealthCache>>,
+    pub funds_health_cache: Arc<VersionedCache<(String, domain::IsoDate), FundsHealth>>,
+    /// A fund's home figures (see `FundHome`), kept the same way: every treasurer opens it first.
+    pub fund_home_cache: Arc<VersionedCache<(i64, domain::IsoDate), Arc<FundHome>>>,
+    /// Sessions looked up in the last seconds (see `app::auth::SessionCache`).
+    pub sessions: Arc<app::auth::SessionCache>,
 }
 
-/// The officer's list of funds, by scope and day, with the data version it was read at.
-#[derive(Default)]
-pub struct HealthCache {
-    entries: std::collections::HashMap<(String, domain::IsoDate), (String, FundsHealth)>,
+type FundsHealth = Arc<FundsList>;
+
+/// The funds under a place with their health figures, and the places they lie in (for names).
+pub struct FundsList {
+    pub funds: Vec<(store::Fund, domain::PlacePath, domain::fund::FundHealth)>,
+    pub places: std::collections::HashMap<i64, store::Place>,
 }
 
-type FundsHealth = Arc<Vec<(store::Fund, domain::PlacePath, domain::fund::FundHealth)>>;
+/// What a fund's home page shows, read in one go.
+pub struct FundHome {
+    pub fund: store::Fund,
+    pub health: domain::fund::FundHealth,
+    /// The loans with something past due, most days late first, with their member's name.
+    pub late: Vec<(store::LoanDue, String)>,
+}
 
-impl AppState {
-    pub fn new(store: Store, clock: Arc<dyn Clock>) -> AppState {
-        AppState { store, clock, secure_cookies: false, health_cache: Arc::default() }
+/// Values kept between requests while `Store::data_version` stays the same. The version is read
+/// before the value is filled, so a change committed in between can only make a kept value newer
+/// than its version (and refilled once more), never older. Concurrent misses fill one at a time, so
+/// a hundred clients arriving after a change do not all read the province at once.
+pub struct VersionedCache<K, V> {
+    entries: std::sync::Mutex<std::collections::HashMap<K, (String, V)>>,
+    filling: tokio::sync::Mutex<()>,
+    capacity: usize,
+}
+
+impl<K: Eq + std::hash::Hash, V: Clone> VersionedCache<K, V> {
+    pub fn with_capacity(capacity: usize) -> VersionedCache<K, V> {
+        VersionedCache { entries: Default::default(), filling: Default::default(), capacity }
+    }
+
+    /// The value kept for `key` at the data's current version, or the one `fill` reads.
+    pub async fn get_or_fill<F, Fut>(&self, store: &Store, key: K, fill: F) -> store::StoreResult<V>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = store::StoreResult<V>>,
+    {
+        let version = store.data_version().await?;
+        if let Some(value) = self.kept(&key, &version) {
+            return Ok(value);
+        }
+        let _filling = self.filling.lock().await;
+        if let Some(value) = self.kept(&key, &version) {
+            return Ok(value);
+        }
+        let value = fill().await?;
+        let mut entries = self.lock();
+        if entries.len() >= self.capacity {
+            entries.clear();
+        }
+        entries.insert(key, (version, value.clone()));
+        Ok(value)
+    }
+
+    fn kept(&self, key: &K, version: &str) -> Option<V> {
+        self.lock().get(key).filter(|(seen, _)| seen == version).map(|(_, value)| value.clone())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<K, (String, V)>> {
+        // A panic while holding the lock leaves nothing half-done in a map of kept values.
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-/// The health of every fund under a place on a day, from the cache while the data's version (see
-/// `Store::data_version`) is unchanged. Concurrent misses wait for the first reader instead of all
-/// reading at once.
+impl AppState {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> AppState {
+        AppState {
+            store,
+            clock,
+            secure_cookies: false,
+            funds_health_cache: Arc::new(VersionedCache::with_capacity(64)),
+            fund_home_cache: Arc::new(VersionedCache::with_capacity(4096)),
+            sessions: Arc::default(),
+        }
+    }
+}
+
+/// The health of every fund under a place on a day, kept while the data's version is unchanged.
 pub async fn cached_funds_health(
     state: &AppState,
     under: Option<&domain::PlacePath>,
     on: domain::IsoDate,
 ) -> store::StoreResult<FundsHealth> {
     let key = (under.map_or("/", domain::PlacePath::as_str).to_string(), on);
-    let mut cache = state.health_cache.lock().await;
-    let version = state.store.data_version().await?;
-    if let Some((seen, figures)) = cache.entries.get(&key)
-        && *seen == version
-    {
-        return Ok(figures.clone());
-    }
-    let figures: FundsHealth = Arc::new(state.store.funds_health(under, on).await?);
-    if cache.entries.len() >= 64 {
-        cache.entries.clear();
-    }
-    cache.entries.insert(key, (version, figures.clone()));
-    Ok(figures)
+    state
+        .funds_health_cache
+        .get_or_fill(&state.store, key, || async {
+            let funds = state.store.funds_health(under, on).await?;
+            let places = state.store.places_under(under).await?.into_iter().map(|p| (p.id, p)).collect();
+            Ok(Arc::new(FundsList { funds, places }))
+        })
+        .await
+}
+
+/// A fund's home figures on a day, kept while the data's version is unchanged.
+pub async fn cached_fund_home(
+    state: &AppState,
+    fund_id: i64,
+    on: domain::IsoDate,
+) -> store::StoreResult<Arc<FundHome>> {
+    state
+        .fund_home_cache
+        .get_or_fill(&state.store, (fund_id, on), || async {
+            let fund = state.store.fund(fund_id).await?;
+            let health = state.store.fund_health(fund_id, on).await?;
+            let mut late: Vec<store::LoanDue> =
+                state.store.loans_due(fund_id, on).await?.into_iter().filter(|d| d.days_past_due > 0).collect();
+            late.sort_by_key(|d| std::cmp::Reverse(d.days_past_due));
+            // Names are read only when someone is late.
+            let names: std::collections::HashMap<i64, String> = if late.is_empty() {
+                Default::default()
+            } else {
+                state
+                    .store
+                    .members(fund_id)
+                    .await?
+                    .into_iter()
+                    .map(|m| (m.id, format!("{} {}", m.first_name, m.last_name)))
+                    .collect()
+            };
+            let late = late
+                .into_iter()
+                .map(|d| {
+                    let name = names.get(&d.member_id).cloned().unwrap_or_default();
+                    (d, name)
+                })
+                .collect();
+            Ok(Arc::new(FundHome { fund, health, late }))
+        })
+        .await
 }
 
 /// Today in Iran, as the pages and the API see it.

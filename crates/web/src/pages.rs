@@ -134,7 +134,9 @@ impl FromRequestParts<AppState> for Viewer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let back = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
         let secret = session_secret(parts).ok_or_else(|| PageError::SignIn(back.clone()))?;
-        let user = auth::user_of_secret(&state.store, state.clock.as_ref(), &secret)
+        let user = state
+            .sessions
+            .user_of_secret(&state.store, state.clock.as_ref(), &secret)
             .await
             .map_err(|e| match e {
                 AuthError::Store(e) => PageError::Internal(Lang::Fa, e),
@@ -357,6 +359,7 @@ async fn sign_in(
 
 async fn sign_out(State(state): State<AppState>, viewer: Viewer) -> Response {
     let _ = state.store.revoke_session(&auth::secret_hash(&viewer.secret), state.clock.now_ms()).await;
+    state.sessions.forget();
     let mut response = Redirect::to("/sign-in").into_response();
     response.headers_mut().insert(header::SET_COOKIE, session_cookie("", state.secure_cookies, 0));
     response
@@ -367,8 +370,13 @@ async fn sign_out(State(state): State<AppState>, viewer: Viewer) -> Response {
 #[derive(Deserialize, Default)]
 struct FundsQuery {
     county: Option<String>,
+    village: Option<String>,
     sort: Option<String>,
+    page: Option<String>,
 }
+
+/// Rows on one page of the officer's list: a phone shows them without a long wait on a weak link.
+const FUNDS_PER_PAGE: usize = 50;
 
 async fn funds_page(State(state): State<AppState>, viewer: Viewer, Query(query): Query<FundsQuery>) -> PageResult {
     let lang = viewer.lang;
@@ -378,11 +386,16 @@ async fn funds_page(State(state): State<AppState>, viewer: Viewer, Query(query):
         Scope::Place(place) => Some(place.clone()),
         _ => None,
     };
-    let all = crate::cached_funds_health(&state, under.as_ref(), today).await.map_err(|e| viewer.internal(e))?;
-    let county_filter = query.county.as_deref().filter(|c| !c.is_empty()).and_then(|c| c.parse::<i64>().ok());
+    let list = crate::cached_funds_health(&state, under.as_ref(), today).await.map_err(|e| viewer.internal(e))?;
+    let number = |value: &Option<String>| {
+        value.as_deref().map(domain::text::to_latin_digits).and_then(|v| v.trim().parse::<i64>().ok())
+    };
+    let county_filter = number(&query.county);
+    let village_filter = number(&query.village);
     let mut rows = Vec::new();
     let mut county_ids: Vec<i64> = Vec::new();
-    for (fund, place, health) in all.iter() {
+    let mut village_ids: Vec<i64> = Vec::new();
+    for (fund, place, health) in &list.funds {
         if !allows(&viewer.user.grant, Action::Read, Target { place, fund_id: Some(fund.id) }) {
             continue;
         }
@@ -396,37 +409,58 @@ async fn funds_page(State(state): State<AppState>, viewer: Viewer, Query(query):
         if county_filter.is_some() && county_filter != county_id {
             continue;
         }
+        if !village_ids.contains(&fund.place_id) {
+            village_ids.push(fund.place_id);
+        }
+        if village_filter.is_some_and(|v| v != fund.place_id) {
+            continue;
+        }
         rows.push((fund, health));
     }
-    let mut counties: Vec<(i64, String)> = Vec::with_capacity(county_ids.len());
-    for id in county_ids {
-        counties.push((id, state.store.place(id).await.map(|p| p.name).unwrap_or_default()));
-    }
+    let place_name = |id: i64| list.places.get(&id).map_or("", |p| p.name.as_str());
     match query.sort.as_deref() {
         Some("members") => rows.sort_by_key(|r| std::cmp::Reverse(r.1.members_active)),
         Some("savings") => rows.sort_by_key(|r| std::cmp::Reverse(r.1.savings)),
         Some("loans") => rows.sort_by_key(|r| std::cmp::Reverse(r.1.loans_outstanding)),
         Some("par30") => rows.sort_by(|a, b| b.1.par30.total_cmp(&a.1.par30)),
+        Some("village") => rows.sort_by(|a, b| place_name(a.0.place_id).cmp(place_name(b.0.place_id))),
         _ => {}
     }
-    let county_options: String = counties
-        .iter()
-        .map(|(id, name)| {
-            let selected = if county_filter == Some(*id) { " selected" } else { "" };
-            format!(r#"<option value="{id}"{selected}>{}</option>"#, esc(name))
-        })
-        .collect();
-    let sort_link = |key: &str, label: &str| {
-        let county = county_filter.map_or(String::new(), |c| format!("&county={c}"));
-        format!(r#"<a href="/funds?sort={key}{county}">{label}</a>"#)
+    let options = |ids: &[i64], selected: Option<i64>| -> String {
+        let mut named: Vec<(i64, &str)> = ids.iter().map(|id| (*id, place_name(*id))).collect();
+        named.sort_by(|a, b| a.1.cmp(b.1));
+        named
+            .iter()
+            .map(|(id, name)| {
+                let mark = if selected == Some(*id) { " selected" } else { "" };
+                format!(r#"<option value="{id}"{mark}>{}</option>"#, esc(name))
+            })
+            .collect()
+    };
+    let pages = rows.len().div_ceil(FUNDS_PER_PAGE).max(1);
+    let page = number(&query.page).and_then(|p| usize::try_from(p).ok()).unwrap_or(1).clamp(1, pages);
+    // Links keep the filters and the order; sorting starts again at the first page.
+    let filters = format!(
+        "{}{}",
+        county_filter.map_or(String::new(), |c| format!("&county={c}")),
+        village_filter.map_or(String::new(), |v| format!("&village={v}"))
+    );
+    let sort_key = query.sort.as_deref().filter(|s| ["members", "savings", "loans", "par30", "village"].contains(s));
+    let sort_link = |key: &str, label: &str| format!(r#"<a href="/funds?sort={key}{filters}">{label}</a>"#);
+    let page_link = |to: usize, label: &str, rel: &str| {
+        let sort = sort_key.map_or(String::new(), |s| format!("&sort={s}"));
+        format!(r#"<a class="button" rel="{rel}" href="/funds?page={to}{sort}{filters}">{label}</a>"#)
     };
     let body_rows: String = rows
         .iter()
+        .skip((page - 1) * FUNDS_PER_PAGE)
+        .take(FUNDS_PER_PAGE)
         .map(|(fund, h)| {
             format!(
-                r#"<tr><td><a href="/funds/{id}">{name}</a></td><td class="num">{members}</td><td class="num hide-narrow">{savings}</td><td class="num">{loans}</td><td class="num">{par30}</td></tr>"#,
+                r#"<tr><td><a href="/funds/{id}">{name}</a></td><td class="hide-narrow">{village}</td><td class="num">{members}</td><td class="num hide-narrow">{savings}</td><td class="num">{loans}</td><td class="num">{par30}</td></tr>"#,
                 id = fund.id,
                 name = esc(&fund.name),
+                village = esc(place_name(fund.place_id)),
                 members = lang.number(i64::from(h.members_active)),
                 savings = viewer.amount(h.savings),
                 loans = viewer.amount(h.loans_outstanding),
@@ -434,18 +468,41 @@ async fn funds_page(State(state): State<AppState>, viewer: Viewer, Query(query):
             )
         })
         .collect();
+    let pager = if pages > 1 {
+        format!(
+            r#"<nav class="actions" aria-label="{label}">{previous}<span class="muted">{label} {page} {of} {pages}</span>{next}</nav>"#,
+            label = lang.t("page_of"),
+            of = lang.t("of"),
+            previous = if page > 1 { page_link(page - 1, lang.t("previous_page"), "prev") } else { String::new() },
+            next = if page < pages { page_link(page + 1, lang.t("next_page"), "next") } else { String::new() },
+            page = lang.number(page as i64),
+            pages = lang.number(pages as i64),
+        )
+    } else {
+        String::new()
+    };
     let body = format!(
         r#"<h1>{title}</h1>
 <form class="search" method="get" action="/funds"><label class="hide-narrow" for="county">{county}</label>
-<select id="county" name="county"><option value="">{all}</option>{county_options}</select><button type="submit">{filter}</button></form>
+<select id="county" name="county"><option value="">{all}</option>{county_options}</select>
+<label class="hide-narrow" for="village">{village}</label>
+<select id="village" name="village"><option value="">{all}</option>{village_options}</select><button type="submit">{filter}</button></form>
+<p class="muted">{count} {funds_shown}</p>
 <div class="table-wrap"><table>
-<thead><tr><th>{name}</th><th class="num">{members}</th><th class="num hide-narrow">{savings} ({rials})</th><th class="num">{loans} ({rials})</th><th class="num">{par30}</th></tr></thead>
-<tbody>{body_rows}</tbody></table></div>"#,
+<thead><tr><th>{name}</th><th class="hide-narrow">{village_sort}</th><th class="num">{members}</th><th class="num hide-narrow">{savings} ({rials})</th><th class="num">{loans} ({rials})</th><th class="num">{par30}</th></tr></thead>
+<tbody>{body_rows}</tbody></table></div>
+{pager}"#,
         title = lang.t("funds"),
         county = lang.t("county"),
+        village = lang.t("village"),
         all = lang.t("all"),
         filter = lang.t("filter"),
+        county_options = options(&county_ids, county_filter),
+        village_options = options(&village_ids, village_filter),
+        count = lang.number(rows.len() as i64),
+        funds_shown = lang.t("funds_shown"),
         name = lang.t("name"),
+        village_sort = sort_link("village", lang.t("village")),
         members = sort_link("members", lang.t("members_active")),
         savings = sort_link("savings", lang.t("savings")),
         loans = sort_link("loans", lang.t("loans_outstanding")),
@@ -461,25 +518,15 @@ async fn fund_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
     let place = viewer.may(&state, Action::Read, id).await?;
     let lang = viewer.lang;
     let today = crate::today(&state);
-    let fund = state.store.fund(id).await.map_err(|e| viewer.internal(e))?;
-    let health = state.store.fund_health(id, today).await.map_err(|e| viewer.internal(e))?;
-    let due = state.store.loans_due(id, today).await.map_err(|e| viewer.internal(e))?;
-    let mut late: Vec<&store::LoanDue> = due.iter().filter(|d| d.days_past_due > 0).collect();
-    // Names are read only when someone is late.
-    let members: HashMap<i64, store::Member> = if late.is_empty() {
-        HashMap::new()
-    } else {
-        state.store.members(id).await.map_err(|e| viewer.internal(e))?.into_iter().map(|m| (m.id, m)).collect()
-    };
-    late.sort_by_key(|d| std::cmp::Reverse(d.days_past_due));
+    let home = crate::cached_fund_home(&state, id, today).await.map_err(|e| viewer.internal(e))?;
+    let (fund, health, late) = (&home.fund, &home.health, &home.late);
     let late_rows: String = late
         .iter()
-        .map(|d| {
-            let name = members.get(&d.member_id).map_or(String::new(), |m| format!("{} {}", m.first_name, m.last_name));
+        .map(|(d, name)| {
             format!(
                 r#"<tr><td><a href="/members/{member}">{name}</a></td><td class="num"><span class="badge late">{days}</span></td><td class="num">{owed}</td></tr>"#,
                 member = d.member_id,
-                name = esc(&name),
+                name = esc(name),
                 days = lang.number(d.days_past_due),
                 owed = viewer.amount(d.due),
             )
@@ -1054,6 +1101,7 @@ async fn save_settings(State(state): State<AppState>, viewer: Viewer, Form(form)
     let language = if form.language == "en" { "en" } else { "fa" };
     let user =
         state.store.set_user_preferences(viewer.user.id, language, unit).await.map_err(|e| viewer.internal(e))?;
+    state.sessions.forget();
     let viewer = Viewer { lang: Lang::from_code(&user.language), unit: user.money_unit, user, secret: viewer.secret };
     let body = settings_body(&viewer, Some(("ok", viewer.lang.t("saved"))));
     Ok(layout(viewer.lang, Some(&viewer.user), viewer.lang.t("settings"), &body).into_response())
@@ -1076,6 +1124,7 @@ async fn change_password(State(state): State<AppState>, viewer: Viewer, Form(for
         &viewer.secret,
     )
     .await;
+    state.sessions.forget();
     let (status, notice) = match outcome {
         Ok(()) => (StatusCode::OK, ("ok", lang.t("password_changed"))),
         Err(AuthError::WrongCredentials) => {

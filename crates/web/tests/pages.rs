@@ -334,6 +334,51 @@ async fn the_officers_list_follows_the_data_though_it_is_kept_between_requests()
     w.join(w.fund_a, "0499370899", "علی", "کریمی", "1402/01/01").await;
     let after = page(&w, &officer, "/funds").await;
     assert!(after.body.contains(r#"<td class="num">۱</td>"#), "the new member counts: {}", after.body);
+    // The fund's home is kept too, and follows the data the same way.
+    let treasurer = sign_in(&w, "treasurer_a").await;
+    let home = page(&w, &treasurer, &format!("/funds/{}", w.fund_a)).await;
+    assert!(home.body.contains("<strong>۱</strong>"), "one member: {}", home.body);
+    w.join(w.fund_a, "0012345679", "رضا", "احمدی", "1402/01/01").await;
+    let home = page(&w, &treasurer, &format!("/funds/{}", w.fund_a)).await;
+    assert!(home.body.contains("<strong>۲</strong>"), "two members: {}", home.body);
+}
+
+#[tokio::test]
+async fn the_officers_list_is_paged_and_filtered_by_county_and_village() {
+    let w = world().await;
+    let fund_a = w.store.fund(w.fund_a).await.unwrap();
+    let fund_b = w.store.fund(w.fund_b).await.unwrap();
+    let opened = domain::JalaliDate::parse("1402/01/01").unwrap().to_iso();
+    let rules = domain::fund::FundRules::usual();
+    for n in 1..=55 {
+        w.store.create_fund(fund_a.place_id, &format!("صندوق شمارهٔ {n}"), opened, &rules, 0).await.unwrap();
+    }
+    let admin = sign_in(&w, "admin").await;
+    let rows = |body: &str| body.matches("<tr><td><a href=\"/funds/").count();
+    let first = page(&w, &admin, "/funds").await;
+    assert_eq!(first.status, 200);
+    assert_eq!(rows(&first.body), 50, "fifty to a page");
+    assert!(first.body.contains("۵۷ صندوق"), "the count of all funds: {}", first.body);
+    assert!(first.body.contains(r#"rel="next" href="/funds?page=2""#), "{}", first.body);
+    // The page number may come in Persian digits; past the last page is the last page.
+    let second = page(&w, &admin, "/funds?page=%DB%B2").await;
+    assert_eq!(rows(&second.body), 7);
+    assert!(second.body.contains(r#"rel="prev""#) && !second.body.contains(r#"rel="next""#));
+    assert_eq!(rows(&page(&w, &admin, "/funds?page=99").await.body), 7);
+    // A village narrows the list to its funds, a county to the funds of its villages.
+    let village_b = page(&w, &admin, &format!("/funds?village={}", fund_b.place_id)).await;
+    assert_eq!(rows(&village_b.body), 1);
+    assert!(village_b.body.contains("صندوق زیاران") && village_b.body.contains("زیاران</td>"));
+    let county_of =
+        |path: &domain::PlacePath| path.as_str().split('/').filter(|s| !s.is_empty()).nth(2).unwrap().to_string();
+    let county_b = county_of(&w.store.fund_place_path(w.fund_b).await.unwrap());
+    assert_eq!(rows(&page(&w, &admin, &format!("/funds?county={county_b}")).await.body), 1);
+    // Sorting keeps the filter; an officer of one county never sees the other's village as an option.
+    let sorted = page(&w, &admin, &format!("/funds?sort=members&village={}", fund_a.place_id)).await;
+    assert_eq!(rows(&sorted.body), 50);
+    let officer = sign_in(&w, "officer_a").await;
+    let list = page(&w, &officer, "/funds").await;
+    assert!(!list.body.contains("زیاران"), "{}", list.body);
 }
 
 #[tokio::test]
