@@ -391,7 +391,7 @@ pub async fn run_fund_bench(
             .filter(|d| d.due.is_positive())
             .map(|d| (d.loan_id, d.due))
             .collect();
-        store.record_meeting(fund.id, next_meeting, "meeting-timed", &deposits, &repayments, 0).await?;
+        store.record_meeting(fund.id, next_meeting, "meeting-timed", &deposits, &repayments, None, 0).await?;
     }
     figures.month_of_meetings = t.elapsed();
 

@@ -77,6 +77,10 @@ pub enum StoreError {
     ImportRow { index: usize, error: Box<StoreError> },
     #[error("the loan request fails: {}", .0.iter().map(|r| r.message_en()).collect::<Vec<_>>().join("; "))]
     Ineligible(Vec<domain::fund::Refusal>),
+    #[error(
+        "{what} {id} changed since the form was loaded (someone else saved first); nothing was saved: check the fresh figures and save again"
+    )]
+    Stale { what: &'static str, id: i64 },
     #[error("{0} is not supported on this database")]
     Unsupported(&'static str),
     #[error("unexpected database error: {0}")]

@@ -573,6 +573,7 @@ impl Store {
     /// The monthly meeting in one database transaction: every member's savings deposit and every
     /// loan's repayment, all or none. Deposits are keyed `KEY/mMEMBER`, repayments `KEY/r/lLOAN`: the
     /// same sheet sent twice posts nothing the second time.
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_meeting(
         &self,
         fund_id: i64,
@@ -580,6 +581,7 @@ impl Store {
         key: &str,
         deposits: &[(i64, Rials)],
         repayments: &[(i64, Rials)],
+        loaded_at_revision: Option<i64>,
         now_ms: i64,
     ) -> StoreResult<MeetingOutcome> {
         let fund = self.fund(fund_id).await?;
@@ -587,6 +589,14 @@ impl Store {
         let sheet = self.prepare_repayments(fund_id, repayments, &format!("{key}/r"), on).await?;
         let (outcomes, results) = {
             begin_posting!(self, writer, tx);
+            if let Some(expected) = loaded_at_revision {
+                let keys: Vec<&str> = drafts
+                    .iter()
+                    .map(|d| d.idempotency_key.as_str())
+                    .chain(sheet.keys.iter().map(|k| k.as_str()))
+                    .collect();
+                self.check_fresh_in(&mut tx, &fund, expected, &keys).await?;
+            }
             let outcomes = self.post_entries_in(&mut tx, fund.book_id, &drafts, now_ms).await?;
             let results = self.repay_sheet_in(&mut tx, &sheet, on, now_ms).await?;
             tx.commit().await?;
@@ -597,6 +607,57 @@ impl Store {
         let posted = outcomes.iter().filter(|o| o.status == crate::PostStatus::Posted).count()
             + repayments.iter().filter(|r| !r.already_posted).count();
         Ok(MeetingOutcome { deposits: outcomes, repayments, posted })
+    }
+
+    /// The revision of a fund's data (raised by triggers whenever its book, members, loans, rules or
+    /// draws change: migration 10). A form carries it, so that saving can tell whether the fund changed
+    /// since the form was loaded.
+    pub async fn fund_revision(&self, fund_id: i64) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "SELECT r.revision FROM data_revisions r JOIN funds f ON f.book_id = r.book_id WHERE f.id = $1",
+        )
+        .bind(fund_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound { what: "fund", id: fund_id })
+    }
+
+    /// Inside a write transaction: refuses with `Stale` when the fund changed since `expected` — unless
+    /// one of the form's own keys is already in the book, which makes this a resubmission of the same
+    /// form (a double click, a retry after a lost answer) that the keys answer idempotently.
+    pub(crate) async fn check_fresh_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        fund: &crate::Fund,
+        expected: i64,
+        keys: &[&str],
+    ) -> StoreResult<()> {
+        if self.backend == crate::Backend::Postgres {
+            // Writers of this book wait here, so nothing changes it between the check and the posting.
+            sqlx::query("SELECT id FROM books WHERE id = $1 FOR UPDATE")
+                .bind(fund.book_id.0)
+                .fetch_one(&mut **tx)
+                .await?;
+        }
+        let revision: i64 = sqlx::query_scalar("SELECT revision FROM data_revisions WHERE book_id = $1")
+            .bind(fund.book_id.0)
+            .fetch_one(&mut **tx)
+            .await?;
+        if revision == expected {
+            return Ok(());
+        }
+        for chunk in keys.chunks(500) {
+            let list = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+            let sql = format!("SELECT COUNT(*) FROM entries WHERE book_id = $1 AND idempotency_key IN ({list})");
+            let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(fund.book_id.0);
+            for key in chunk {
+                query = query.bind(*key);
+            }
+            if query.fetch_one(&mut **tx).await? > 0 {
+                return Ok(());
+            }
+        }
+        Err(StoreError::Stale { what: "fund", id: fund.id })
     }
 
     /// Checks a sheet's lines and reads what does not change under the write lock: the fund's context

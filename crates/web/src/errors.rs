@@ -89,6 +89,9 @@ fn describe_store(error: &StoreError) -> (StatusCode, &'static str, String, &'st
             let (status, code, message, message_fa, _) = describe_store(inner);
             (status, code, message, message_fa, json!({ "item": index + 1 }))
         }
+        StoreError::Stale { .. } => {
+            (StatusCode::CONFLICT, "stale", error.to_string(), crate::i18n::Lang::Fa.t("stale"), Value::Null)
+        }
         StoreError::Unreachable(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",

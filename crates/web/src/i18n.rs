@@ -214,6 +214,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("county", "شهرستان", "County"),
     ("village", "روستا", "Village"),
+    (
+        "stale",
+        "این پرونده پس از باز شدن فرم تغییر کرده است (کس دیگری زودتر ذخیره کرد)؛ چیزی ذخیره نشد: ارقام تازه را ببینید و دوباره ذخیره کنید",
+        "This record changed since the form was loaded (someone else saved first); nothing was saved: check the fresh figures and save again",
+    ),
     ("page_of", "صفحهٔ", "Page"),
     ("of", "از", "of"),
     ("next_page", "صفحهٔ بعد", "Next page"),

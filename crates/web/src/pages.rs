@@ -900,6 +900,11 @@ async fn meeting_form(
                 .unwrap_or("0")
         ),
     };
+    // The fund's revision when the sheet was first loaded: saving refuses a sheet the fund moved past.
+    let revision = match typed.get("revision") {
+        Some(revision) => revision.clone(),
+        None => state.store.fund_revision(fund_id).await.map_err(|e| viewer.internal(e))?.to_string(),
+    };
     let value = |name: String, default: Rials| -> String {
         typed
             .get(&name)
@@ -945,7 +950,7 @@ async fn meeting_form(
     Ok(format!(
         r#"<h1>{title} · {fund}</h1>{notice}
 <form method="post" action="/funds/{fund_id}/meeting">
-<input type="hidden" name="key" value="{key}">
+<input type="hidden" name="key" value="{key}"><input type="hidden" name="revision" value="{revision}">
 <p><label>{date_label} <span class="hint">{hint}</span><input name="on" value="{on}" required></label></p>
 <div class="table-wrap"><table>
 <thead><tr><th>{member}</th><th class="num hide-narrow">{behind} ({rials})</th><th>{savings} ({rials})</th><th>{installment} ({rials})</th></tr></thead>
@@ -955,6 +960,7 @@ async fn meeting_form(
         title = lang.t("meeting_sheet"),
         fund = esc(&fund.name),
         key = esc(&key),
+        revision = esc(&revision),
         date_label = lang.t("meeting_date"),
         hint = lang.t("date_hint"),
         on = esc(&typed.get("on").cloned().unwrap_or_else(|| lang.date(on))),
@@ -1019,7 +1025,10 @@ async fn meeting(
     }
     deposits.sort();
     repayments.sort();
-    let outcome = state.store.record_meeting(id, on, &key, &deposits, &repayments, state.clock.now_ms()).await;
+    // A sheet without its revision (an old page, a hand-made request) is taken as it is.
+    let loaded_at = typed.get("revision").and_then(|r| r.parse::<i64>().ok());
+    let outcome =
+        state.store.record_meeting(id, on, &key, &deposits, &repayments, loaded_at, state.clock.now_ms()).await;
     match outcome {
         Ok(meeting) => {
             if meeting.posted > 0 {
@@ -1043,6 +1052,13 @@ async fn meeting(
             | StoreError::Rejected { .. }
             | StoreError::NotFound { .. }),
         ) => rerender(on, e.to_string()).await,
+        Err(StoreError::Stale { .. }) => {
+            // The fresh sheet, with what the treasurer typed kept and a fresh revision to save against.
+            let mut typed = typed.clone();
+            typed.remove("revision");
+            let body = meeting_form(&state, &viewer, id, on, &typed, Some(lang.t("stale").to_string())).await?;
+            Ok((StatusCode::CONFLICT, layout(lang, Some(&viewer.user), lang.t("meeting_sheet"), &body)).into_response())
+        }
         Err(e) => Err(viewer.internal(e)),
     }
 }

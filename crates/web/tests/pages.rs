@@ -95,16 +95,33 @@ async fn a_treasurer_signs_in_joins_a_member_and_records_the_meeting_sheet() {
     // The meeting sheet: each member with this month's savings prefilled; saved twice, posted once.
     let sheet = page(&w, &cookie, &format!("/funds/{fund}/meeting?on=1403/01/05")).await;
     assert_eq!(sheet.status, 200, "{}", sheet.body);
-    let key = sheet.body.split(r#"name="key" value=""#).nth(1).unwrap().split('"').next().unwrap().to_string();
+    let hidden = |body: &str, name: &str| {
+        body.split(&format!(r#"name="{name}" value=""#)).nth(1).unwrap().split('"').next().unwrap().to_string()
+    };
+    let (key, revision) = (hidden(&sheet.body, "key"), hidden(&sheet.body, "revision"));
+    // A second copy of the sheet, opened at the same time on another phone.
+    let other_sheet = page(&w, &cookie, &format!("/funds/{fund}/meeting?on=1403/01/05")).await;
+    let (other_key, other_revision) = (hidden(&other_sheet.body, "key"), hidden(&other_sheet.body, "revision"));
+    assert_ne!(key, other_key);
+    assert_eq!(revision, other_revision);
     let members = w.store.members(fund).await.unwrap();
     let lines: String = members.iter().map(|m| format!("&s{}={}", m.id, urlencode("۱٬۰۰۰٬۰۰۰"))).collect();
-    let form = format!("key={key}&on={}{lines}", urlencode("۱۴۰۳/۰۱/۰۵"));
+    let form = format!("key={key}&revision={revision}&on={}{lines}", urlencode("۱۴۰۳/۰۱/۰۵"));
     let meeting_path = format!("/funds/{fund}/meeting");
     let saved = form_post(&w, &meeting_path, Some(&cookie), &form).await;
     assert_eq!(saved.status, 200, "{}", saved.body);
     assert!(saved.body.contains("ثبت شد"), "{}", saved.body);
+    // The same form again (a double click): answered from the keys, posted once, not "stale".
     let again = form_post(&w, &meeting_path, Some(&cookie), &form).await;
+    assert_eq!(again.status, 200, "{}", again.body);
     assert!(again.body.contains("پیش‌تر ثبت شده"), "{}", again.body);
+    // The other copy is stale now: refused, nothing posted, the fresh sheet shown with what was typed.
+    let other_form = format!("key={other_key}&revision={other_revision}&on=1403/01/05{lines}");
+    let stale = form_post(&w, &meeting_path, Some(&cookie), &other_form).await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert!(stale.body.contains("تغییر کرده است"), "{}", stale.body);
+    assert!(stale.body.contains("۱٬۰۰۰٬۰۰۰"), "the typed amounts are kept");
+    assert_ne!(hidden(&stale.body, "revision"), other_revision, "the fresh sheet carries the fresh revision");
     let savings: i64 = {
         let mut total = 0;
         for m in &members {
