@@ -16,23 +16,46 @@ pub struct MemberInput<'a> {
     pub joined_on: &'a str,
 }
 
+/// A wrong field of a form, with its reason in English and in Persian.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: &'static str,
+    pub en: String,
+    pub fa: String,
+}
+
+impl FieldProblem {
+    pub fn new(field: &'static str, en: impl Into<String>, fa: impl Into<String>) -> FieldProblem {
+        FieldProblem { field, en: en.into(), fa: fa.into() }
+    }
+
+    /// The reason in Persian (`persian`) or English.
+    pub fn message(&self, persian: bool) -> &str {
+        if persian { &self.fa } else { &self.en }
+    }
+}
+
 /// Checks every field of a membership form at once: the member to add, or each wrong field with its
-/// reason. The one check the pages and the API share.
-pub fn new_member(input: &MemberInput<'_>, place_id: i64) -> Result<NewMember, Vec<(&'static str, String)>> {
+/// reason in both languages. The one check the pages and the API share.
+pub fn new_member(input: &MemberInput<'_>, place_id: i64) -> Result<NewMember, Vec<FieldProblem>> {
     let mut wrong = Vec::new();
-    let national_id =
-        domain::NationalId::parse(input.national_id).map_err(|e| wrong.push(("national_id", e.to_string()))).ok();
+    let national_id = domain::NationalId::parse(input.national_id)
+        .map_err(|e| wrong.push(FieldProblem::new("national_id", e.to_string(), e.message_fa())))
+        .ok();
     for (field, value) in [("first_name", input.first_name), ("last_name", input.last_name)] {
         if value.trim().is_empty() {
-            wrong.push((field, "empty".to_string()));
+            wrong.push(FieldProblem::new(field, "required", "این خانه را پر کنید"));
         }
     }
     let phone = match input.phone.trim() {
         "" => None,
-        text => domain::PhoneNumber::parse(text).map_err(|e| wrong.push(("phone", e.to_string()))).ok(),
+        text => domain::PhoneNumber::parse(text)
+            .map_err(|e| wrong.push(FieldProblem::new("phone", e.to_string(), e.message_fa())))
+            .ok(),
     };
-    let joined_on =
-        domain::JalaliDate::parse(input.joined_on).map_err(|e| wrong.push(("joined_on", e.to_string()))).ok();
+    let joined_on = domain::JalaliDate::parse(input.joined_on)
+        .map_err(|e| wrong.push(FieldProblem::new("joined_on", e.to_string(), e.message_fa())))
+        .ok();
     match (national_id, joined_on) {
         (Some(national_id), Some(joined_on)) if wrong.is_empty() => Ok(NewMember {
             national_id,

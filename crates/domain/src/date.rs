@@ -29,6 +29,31 @@ pub enum DateError {
     YearOutOfRange(i32),
 }
 
+impl DateError {
+    /// The same message in Persian, with Persian digits.
+    pub fn message_fa(&self) -> String {
+        let n = |v: i64| crate::text::to_persian_digits(&v.to_string());
+        match self {
+            DateError::Empty => "تاریخی وارد نشده است".into(),
+            DateError::Malformed(text) => {
+                format!("«{text}» تاریخ نیست: به شکل سال/ماه/روز بنویسید، مانند ۱۴۰۳/۰۵/۱۲")
+            }
+            DateError::MonthOutOfRange(month) => {
+                format!("ماه {} وجود ندارد: ماه‌ها از ۱ تا ۱۲ هستند", n(i64::from(*month)))
+            }
+            DateError::DayOutOfRange { year, month, day } => format!(
+                "روز {} در ماه {} سال {} وجود ندارد",
+                n(i64::from(*day)),
+                n(i64::from(*month)),
+                n(i64::from(*year))
+            ),
+            DateError::YearOutOfRange(year) => {
+                format!("سال {} بیرون از بازه‌ای است که پذیرفته می‌شود", n(i64::from(*year)))
+            }
+        }
+    }
+}
+
 /// A calendar day, stored as the ISO (proleptic Gregorian) date. Ordered, copyable, cheap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct IsoDate {

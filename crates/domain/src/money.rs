@@ -16,6 +16,18 @@ pub enum MoneyError {
     Fractional,
 }
 
+impl MoneyError {
+    /// The same message in Persian.
+    pub fn message_fa(&self) -> String {
+        match self {
+            MoneyError::Overflow => "این مبلغ از بیشینهٔ پذیرفتنی بزرگ‌تر است".into(),
+            MoneyError::Empty => "مبلغی وارد نشده است".into(),
+            MoneyError::InvalidCharacter(c) => format!("مبلغ نویسهٔ «{c}» دارد که رقم یا جداکنندهٔ هزارگان نیست"),
+            MoneyError::Fractional => "مبلغ به ریال درست است؛ کسر پذیرفته نمی‌شود".into(),
+        }
+    }
+}
+
 /// A display unit: rials, or tomans (ten rials).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum MoneyUnit {

@@ -17,6 +17,24 @@ pub enum NationalIdError {
     CheckDigitMismatch { expected: u8, found: u8 },
 }
 
+impl NationalIdError {
+    /// The same message in Persian, with Persian digits.
+    pub fn message_fa(&self) -> String {
+        let n = |v: usize| crate::text::to_persian_digits(&v.to_string());
+        match self {
+            NationalIdError::Empty => "کد ملی وارد نشده است".into(),
+            NationalIdError::NotADigit(c) => format!("کد ملی فقط رقم دارد؛ «{c}» رقم نیست"),
+            NationalIdError::WrongLength(length) => format!("کد ملی ۱۰ رقم دارد؛ این یکی {} رقم دارد", n(*length)),
+            NationalIdError::RepeatedDigit => "کد ملی نمی‌تواند یک رقم تکراری باشد".into(),
+            NationalIdError::CheckDigitMismatch { expected, found } => format!(
+                "رقم کنترل {} است اما باید {} باشد: رقمی اشتباه نوشته شده است",
+                n(usize::from(*found)),
+                n(usize::from(*expected))
+            ),
+        }
+    }
+}
+
 /// A national ID whose check digit is right. Always ten ASCII digits.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NationalId(String);

@@ -13,6 +13,19 @@ pub enum PhoneError {
     Malformed(String),
 }
 
+impl PhoneError {
+    /// The same message in Persian.
+    pub fn message_fa(&self) -> String {
+        match self {
+            PhoneError::Empty => "شمارهٔ تلفن وارد نشده است".into(),
+            PhoneError::NotADigit(c) => format!("شمارهٔ تلفن فقط رقم دارد؛ «{c}» رقم نیست"),
+            PhoneError::Malformed(text) => {
+                format!("«{text}» شمارهٔ تلفن ایران نیست: ۱۱ رقم، مانند ۰۹۱۲۱۲۳۴۵۶۷ یا ۰۲۱۱۲۳۴۵۶۷۸")
+            }
+        }
+    }
+}
+
 /// A phone number in national form: eleven digits starting with 0 (mobile numbers start with 09).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PhoneNumber(String);

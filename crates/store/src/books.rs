@@ -114,7 +114,7 @@ impl VerifyReport {
     }
 }
 
-fn corrupt(what: &str, value: &str) -> StoreError {
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Unexpected(format!("stored {what} {value:?} is not valid"))
 }
 

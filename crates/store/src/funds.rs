@@ -628,3 +628,44 @@ impl Store {
         Ok(members)
     }
 }
+
+/// The organisation's money moving in or out of a fund, as its entry holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CapitalRecord {
+    pub seq: domain::EntrySeq,
+    pub on: IsoDate,
+    /// `capital.loan`, `capital.grant` or `capital.repay`.
+    pub code: String,
+    /// Where the money came from, or what the repayment settles (the entry's memo).
+    pub source: String,
+    pub amount: Rials,
+}
+
+impl Store {
+    /// A fund's capital injections and capital repayments, oldest first.
+    pub async fn capital_records(&self, fund_id: i64) -> StoreResult<Vec<CapitalRecord>> {
+        let fund = self.fund(fund_id).await?;
+        let rows = sqlx::query(
+            "SELECT e.seq, e.effective_on, e.code, e.memo, \
+             (SELECT CAST(SUM(ABS(p.amount_rials)) / 2 AS BIGINT) FROM postings p \
+              WHERE p.book_id = e.book_id AND p.entry_seq = e.seq) AS amount \
+             FROM entries e WHERE e.book_id = $1 AND e.code IN ('capital.loan', 'capital.grant', 'capital.repay') \
+             ORDER BY e.seq",
+        )
+        .bind(fund.book_id.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let on: String = row.try_get("effective_on")?;
+                Ok(CapitalRecord {
+                    seq: domain::EntrySeq(row.try_get("seq")?),
+                    on: IsoDate::parse_iso(&on).map_err(|_| crate::books::corrupt("date", &on))?,
+                    code: row.try_get("code")?,
+                    source: row.try_get("memo")?,
+                    amount: Rials::new(row.try_get::<Option<i64>, _>("amount")?.unwrap_or(0)),
+                })
+            })
+            .collect()
+    }
+}

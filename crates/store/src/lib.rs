@@ -32,7 +32,7 @@ mod users;
 
 pub use books::{Account, Book, EntryFilter, Place, PostOutcome, PostStatus, PostedEntry, VerifyProblem, VerifyReport};
 pub use closeday::{CATCH_UP_DAYS_MAX, CloseReport};
-pub use funds::{Fund, ImportedMember, Member, NewMember, check_rules};
+pub use funds::{CapitalRecord, Fund, ImportedMember, Member, NewMember, check_rules};
 pub use loans::{
     ImportedLoan, Loan, LoanApplication, LoanDue, LoanStatus, MeetingOutcome, OpenedLoan, Repayment, RepaymentRecord,
 };

@@ -782,7 +782,7 @@ async fn join(
         phone: body.phone.as_deref().unwrap_or(""),
         joined_on: &body.joined_on,
     };
-    let new = app::funds::new_member(&input, fund.place_id).map_err(ApiError::fields)?;
+    let new = app::funds::new_member(&input, fund.place_id).map_err(ApiError::field_problems)?;
     let member = state.store.add_member(id, &new).await?;
     let after = member_json(&member);
     caller.audit(&state, "member.join", format!("member:{}", member.id), &place, Value::Null, &after).await?;

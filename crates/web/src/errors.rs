@@ -18,8 +18,8 @@ pub enum ApiError {
     WrongContentType,
     MalformedJson(String),
     TooLarge,
-    /// Fields of the request that are wrong, each with its reason.
-    Fields(Vec<(&'static str, String)>),
+    /// Fields of the request that are wrong, each with its reason (in Persian too, where known).
+    Fields(Vec<app::funds::FieldProblem>),
     Store(StoreError),
 }
 
@@ -27,11 +27,21 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn field(field: &'static str, reason: impl std::fmt::Display) -> ApiError {
-        ApiError::Fields(vec![(field, reason.to_string())])
+        ApiError::fields(vec![(field, reason.to_string())])
     }
 
+    /// Wrong fields whose reasons exist in English only: the Persian message names the field.
     pub fn fields(fields: Vec<(&'static str, String)>) -> ApiError {
-        ApiError::Fields(fields)
+        ApiError::Fields(
+            fields
+                .into_iter()
+                .map(|(field, reason)| app::funds::FieldProblem::new(field, reason, format!("«{field}» نادرست است")))
+                .collect(),
+        )
+    }
+
+    pub fn field_problems(problems: Vec<app::funds::FieldProblem>) -> ApiError {
+        ApiError::Fields(problems)
     }
 }
 
@@ -160,9 +170,9 @@ impl IntoResponse for ApiError {
             ApiError::Fields(fields) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid",
-                fields.iter().map(|(f, r)| format!("{f}: {r}")).collect::<Vec<_>>().join("; "),
+                fields.iter().map(|p| format!("{}: {}", p.field, p.en)).collect::<Vec<_>>().join("; "),
                 "ورودی نادرست است",
-                json!({ "fields": fields.iter().map(|(f, r)| json!({ "field": f, "message": r })).collect::<Vec<_>>() }),
+                json!({ "fields": fields.iter().map(|p| json!({ "field": p.field, "message": p.en, "message_fa": p.fa })).collect::<Vec<_>>() }),
             ),
             ApiError::Store(error) => describe_store(error),
         };

@@ -187,10 +187,11 @@ impl Viewer {
 
     /// An amount typed in the reader's unit (any digits, separators allowed), in rials.
     fn parse_amount(&self, text: &str) -> Result<Rials, String> {
-        match self.unit {
-            MoneyUnit::Rial => Rials::parse(text).map_err(|e| e.to_string()),
-            MoneyUnit::Toman => Rials::parse_toman(text).map_err(|e| e.to_string()),
-        }
+        let parsed = match self.unit {
+            MoneyUnit::Rial => Rials::parse(text),
+            MoneyUnit::Toman => Rials::parse_toman(text),
+        };
+        parsed.map_err(|e| if self.lang == Lang::Fa { e.message_fa() } else { e.to_string() })
     }
 
     fn internal(&self, error: StoreError) -> PageError {
@@ -563,7 +564,7 @@ async fn fund_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
 {actions}
 <h2>{late_title}</h2>
 {late_table}
-<p><a href="/funds/{id}/members">{members_link}</a> · <a href="/funds/{id}/loans">{loans_link}</a> · <a href="/funds/{id}/rules">{rules_link}</a> · <a href="/funds/{id}/lottery">{lottery_link}</a> · <a href="/funds/{id}/statements">{statements_link}</a></p>"#,
+<p><a href="/funds/{id}/members">{members_link}</a> · <a href="/funds/{id}/loans">{loans_link}</a> · <a href="/funds/{id}/rules">{rules_link}</a> · <a href="/funds/{id}/lottery">{lottery_link}</a> · <a href="/funds/{id}/statements">{statements_link}</a> · <a href="/funds/{id}/capital">{capital_link}</a></p>"#,
         name = esc(&fund.name),
         today_label = lang.t("today"),
         today = lang.date(today),
@@ -579,6 +580,7 @@ async fn fund_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
         rules_link = lang.t("rules"),
         lottery_link = lang.t("lottery"),
         statements_link = lang.t("statements"),
+        capital_link = lang.t("capital"),
     );
     Ok(layout(lang, Some(&viewer.user), &fund.name, &body).into_response())
 }
@@ -664,10 +666,8 @@ fn join_form(lang: Lang, fund_id: i64, form: &JoinForm, errors: &[(&str, String)
         let error = errors.iter().find(|(f, _)| *f == name).map(|(_, e)| e.as_str());
         let invalid = if error.is_some() { r#" aria-invalid="true""# } else { "" };
         let described = if error.is_some() { format!(r#" aria-describedby="{name}-error""#) } else { String::new() };
-        let error_html = error.map_or(String::new(), |e| {
-            let e = if e == "empty" { lang.t("required") } else { e };
-            format!(r#"<span class="field-error" id="{name}-error">{}</span>"#, esc(e))
-        });
+        let error_html = error
+            .map_or(String::new(), |e| format!(r#"<span class="field-error" id="{name}-error">{}</span>"#, esc(e)));
         let hint_html = if hint.is_empty() { String::new() } else { format!(r#"<span class="hint">{hint}</span>"#) };
         format!(
             r#"<label>{label}{hint_html}<input name="{name}" value="{value}"{extra}{invalid}{described}>{error_html}</label>"#,
@@ -727,7 +727,11 @@ async fn join(
     };
     let new = match app::funds::new_member(&input, fund.place_id) {
         Ok(new) => new,
-        Err(errors) => return rerender(&errors),
+        Err(problems) => {
+            let errors: Vec<(&str, String)> =
+                problems.iter().map(|p| (p.field, p.message(viewer.lang == Lang::Fa).to_string())).collect();
+            return rerender(&errors);
+        }
     };
     match state.store.add_member(id, &new).await {
         Ok(member) => {
@@ -736,7 +740,8 @@ async fn join(
                 .await?;
             Ok(Redirect::to(&format!("/members/{}", member.id)).into_response())
         }
-        Err(StoreError::Conflict(reason) | StoreError::Invalid(reason)) => rerender(&[("national_id", reason)]),
+        Err(StoreError::Conflict(_)) => rerender(&[("national_id", viewer.lang.t("already_member").to_string())]),
+        Err(StoreError::Invalid(reason)) => rerender(&[("joined_on", reason)]),
         Err(e) => Err(viewer.internal(e)),
     }
 }
@@ -996,7 +1001,9 @@ async fn meeting(
     let today = crate::today(&state);
     let on = match typed.get("on").map(|t| domain::JalaliDate::parse(t)) {
         Some(Ok(day)) => day.to_iso(),
-        Some(Err(e)) => return rerender(today, format!("{}: {e}", lang.t("meeting_date"))).await,
+        Some(Err(e)) => {
+            return rerender(today, format!("{}: {}", lang.t("meeting_date"), date_problem(lang, &e))).await;
+        }
         None => today,
     };
     let key = typed.get("key").cloned().unwrap_or_default();
@@ -1051,7 +1058,7 @@ async fn meeting(
             | StoreError::Conflict(_)
             | StoreError::Rejected { .. }
             | StoreError::NotFound { .. }),
-        ) => rerender(on, e.to_string()).await,
+        ) => rerender(on, store_problem(lang, &e)).await,
         Err(StoreError::Stale { .. }) => {
             // The fresh sheet, with what the treasurer typed kept and a fresh revision to save against.
             let mut typed = typed.clone();
@@ -1060,6 +1067,27 @@ async fn meeting(
             Ok((StatusCode::CONFLICT, layout(lang, Some(&viewer.user), lang.t("meeting_sheet"), &body)).into_response())
         }
         Err(e) => Err(viewer.internal(e)),
+    }
+}
+
+/// A mistyped date explained in the reader's language.
+fn date_problem(lang: Lang, error: &domain::date::DateError) -> String {
+    if lang == Lang::Fa { error.message_fa() } else { error.to_string() }
+}
+
+/// A refusal from the store explained in the reader's language: the Persian is the kind of refusal,
+/// the English its detail.
+fn store_problem(lang: Lang, error: &StoreError) -> String {
+    match (lang, error) {
+        (Lang::En, error) => error.to_string(),
+        (Lang::Fa, StoreError::Stale { .. }) => lang.t("stale").to_string(),
+        (Lang::Fa, StoreError::Rejected { error: domain::LedgerError::IdempotencyConflict { .. }, .. }) => {
+            "این فرم پیش‌تر با ارقام دیگری ثبت شده است؛ فرم را از نو باز کنید".to_string()
+        }
+        (Lang::Fa, StoreError::Rejected { .. }) => {
+            format!("دفتر حساب این سند را نمی‌پذیرد (برای نمونه مانده منفی می‌شود): {error}")
+        }
+        (Lang::Fa, error) => format!("پذیرفته نشد: {error}"),
     }
 }
 

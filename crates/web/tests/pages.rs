@@ -73,6 +73,7 @@ async fn a_treasurer_signs_in_joins_a_member_and_records_the_meeting_sheet() {
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains(r#"value="علي""#), "the input is kept");
     assert!(refused.body.contains(r#"aria-invalid="true""#));
+    assert!(refused.body.contains("رقم کنترل ۸ است اما باید ۹ باشد"), "explained in Persian: {}", refused.body);
     assert!(w.store.members(fund).await.unwrap().is_empty(), "nothing half-saved");
     let good = bad.replace("0499370898", "0499370899");
     let joined = form_post(&w, &join_path, Some(&cookie), &good).await;
@@ -409,6 +410,8 @@ async fn the_audit_trail_and_the_rules_pages_answer_to_their_roles() {
     let bad =
         form_post(&w, &format!("/funds/{fund}/rules"), Some(&officer), "from=1404/13/01&monthly_savings=2000000").await;
     assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("ماه ۱۳ وجود ندارد"), "the date explained in Persian: {}", bad.body);
+    assert!(bad.body.contains(r#"value="1404/13/01""#) && bad.body.contains(r#"value="2000000""#), "input kept");
     let changed = form_post(
         &w,
         &format!("/funds/{fund}/rules"),
@@ -486,6 +489,8 @@ async fn every_page_sends_the_anonymous_to_sign_in_and_hides_other_funds() {
         ("POST", format!("/loans/{loan}/repay"), "key=k&amount=1000"),
         ("POST", format!("/loans/{loan}/reverse"), "key=k&seq=1&reason=r"),
         ("GET", format!("/loans/{loan}/receipts/1"), ""),
+        ("GET", format!("/funds/{fund}/capital"), ""),
+        ("POST", format!("/funds/{fund}/capital"), "kind=grant&amount=1000&source=s&on=1403/01/05&key=k"),
     ];
     let outsider = sign_in(&w, "treasurer_b").await;
     for (method, path, body) in &rows {
@@ -548,4 +553,54 @@ async fn the_fund_statements_page_is_derived_from_the_books() {
     assert!(!before.body.contains("۷٬۰۰۰٬۰۰۰"), "nothing in 1402");
     let bad = page(&w, &cookie, &format!("/funds/{fund}/statements?period=1403/13")).await;
     assert_eq!(bad.status, 422);
+}
+
+#[tokio::test]
+async fn an_officer_records_capital_once_and_a_treasurer_reads_it() {
+    let w = world().await;
+    let fund = w.fund_a;
+    let path = format!("/funds/{fund}/capital");
+    let officer = sign_in(&w, "officer_a").await;
+    let empty = page(&w, &officer, &path).await;
+    assert_eq!(empty.status, 200, "{}", empty.body);
+    assert!(empty.body.contains(r#"action="/funds/"#), "the officer has the form");
+    let key = empty.body.split(r#"name="key" value=""#).nth(1).unwrap().split('"').next().unwrap().to_string();
+    // Mistakes keep what was typed and say what is wrong, in Persian.
+    let bad_date = format!("kind=loan&amount={}&source=x&on=1403/12/31&key={key}", urlencode("۵۰۰٬۰۰۰٬۰۰۰"));
+    let refused = form_post(&w, &path, Some(&officer), &bad_date).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("روز ۳۱ در ماه ۱۲ سال ۱۴۰۳ وجود ندارد"), "{}", refused.body);
+    assert!(refused.body.contains("۵۰۰٬۰۰۰٬۰۰۰") && refused.body.contains(r#"value="1403/12/31""#));
+    let no_source = format!("kind=loan&amount=5&source=+&on=1403/01/05&key={key}");
+    assert_eq!(form_post(&w, &path, Some(&officer), &no_source).await.status, 422);
+    // A capital loan of 500 million rials, typed in Persian digits; a double click posts it once.
+    let good = format!(
+        "kind=loan&amount={}&source={}&on={}&key={key}",
+        urlencode("۵۰۰٬۰۰۰٬۰۰۰"),
+        urlencode("اشتغال روستایی ۱۴۰۳"),
+        urlencode("۱۴۰۳/۰۱/۰۵")
+    );
+    let saved = form_post(&w, &path, Some(&officer), &good).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(saved.body.contains("ثبت شد") && saved.body.contains("اشتغال روستایی ۱۴۰۳"), "{}", saved.body);
+    let again = form_post(&w, &path, Some(&officer), &good).await;
+    assert!(again.body.contains("پیش‌تر ثبت شده بود"), "{}", again.body);
+    let records = w.store.capital_records(fund).await.unwrap();
+    assert_eq!(records.len(), 1, "posted once");
+    assert_eq!(records[0].amount.get(), 500_000_000);
+    // Repaying more than is owed is refused by the books; a part is taken.
+    let too_much = "kind=repayment&amount=600000000&source=back&on=1403/06/01&key=repay-1";
+    assert_eq!(form_post(&w, &path, Some(&officer), too_much).await.status, 422);
+    let part = "kind=repayment&amount=100000000&source=back&on=1403/06/01&key=repay-2";
+    assert_eq!(form_post(&w, &path, Some(&officer), part).await.status, 200);
+    // The treasurer reads what was put in and what is still owed, without the form.
+    let treasurer = sign_in(&w, "treasurer_a").await;
+    let read = page(&w, &treasurer, &path).await;
+    assert_eq!(read.status, 200);
+    assert!(!read.body.contains(r#"action="/funds/"#), "no form for the treasurer");
+    assert!(read.body.contains("۴۰۰٬۰۰۰٬۰۰۰"), "still owed: {}", read.body);
+    assert_eq!(form_post(&w, &path, Some(&treasurer), part).await.status, 404, "the treasurer may not record");
+    assert!(w.store.verify().await.unwrap().is_clean());
+    let trail = w.store.audit_log(&store::AuditFilter::default()).await.unwrap();
+    assert_eq!(trail.iter().filter(|r| r.action == "capital.move").count(), 2, "each posting audited once");
 }

@@ -141,7 +141,7 @@ fn application_of(
     let on = match form.on.trim() {
         "" => today,
         text => domain::JalaliDate::parse(text).map(|d| d.to_iso()).unwrap_or_else(|e| {
-            wrong.push(("on", e.to_string()));
+            wrong.push(("on", super::date_problem(lang, &e)));
             today
         }),
     };
@@ -455,7 +455,7 @@ async fn loan_body(
 }
 
 /// A key made when a form is drawn: the same form sent twice posts once.
-fn fresh_key(prefix: &str) -> String {
+pub(super) fn fresh_key(prefix: &str) -> String {
     let secret = app::auth::new_secret().unwrap_or_default();
     format!("{prefix}-{}", secret.get(..20).unwrap_or("0"))
 }
@@ -483,7 +483,7 @@ async fn after_step(
         Ok(()) => Ok(Redirect::to(&format!("/loans/{id}")).into_response()),
         Err(e @ (StoreError::Invalid(_) | StoreError::Conflict(_) | StoreError::Rejected { .. })) => {
             let loan = state.store.loan(id).await.map_err(|e| viewer.internal(e))?;
-            let body = loan_body(state, viewer, &loan, place, Some(e.to_string())).await?;
+            let body = loan_body(state, viewer, &loan, place, Some(super::store_problem(viewer.lang, &e))).await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 layout(viewer.lang, Some(&viewer.user), viewer.lang.t("loan"), &body),
@@ -526,10 +526,12 @@ struct DatedForm {
     reason: String,
 }
 
-fn day_of(state: &AppState, text: &str) -> Result<IsoDate, StoreError> {
+fn day_of(state: &AppState, lang: crate::i18n::Lang, text: &str) -> Result<IsoDate, StoreError> {
     match text.trim() {
         "" => Ok(crate::today(state)),
-        text => domain::JalaliDate::parse(text).map(|d| d.to_iso()).map_err(|e| StoreError::Invalid(e.to_string())),
+        text => domain::JalaliDate::parse(text)
+            .map(|d| d.to_iso())
+            .map_err(|e| StoreError::Invalid(super::date_problem(lang, &e))),
     }
 }
 
@@ -541,7 +543,7 @@ async fn disburse(
 ) -> PageResult {
     let (before, place) = loan_step(&state, &viewer, id, Action::Operate).await?;
     let outcome = async {
-        let on = day_of(&state, &form.on)?;
+        let on = day_of(&state, viewer.lang, &form.on)?;
         let loan = state.store.disburse_loan(id, on, &form.key, state.clock.now_ms()).await?;
         Ok::<store::Loan, StoreError>(loan)
     }
@@ -567,7 +569,7 @@ async fn repay(
 ) -> PageResult {
     let (before, place) = loan_step(&state, &viewer, id, Action::Operate).await?;
     let outcome = async {
-        let on = day_of(&state, &form.on)?;
+        let on = day_of(&state, viewer.lang, &form.on)?;
         let amount = viewer.parse_amount(&form.amount).map_err(StoreError::Invalid)?;
         state.store.repay_loan(id, amount, on, &form.key, state.clock.now_ms()).await
     }
@@ -605,7 +607,7 @@ async fn reverse(
             return Err(StoreError::Invalid(viewer.lang.t("reason_needed").into()));
         }
         let seq = form.seq.trim().parse::<i64>().map_err(|_| StoreError::Invalid("which repayment?".into()))?;
-        let on = day_of(&state, &form.on)?;
+        let on = day_of(&state, viewer.lang, &form.on)?;
         let reversal =
             state.store.reverse_repayment(id, EntrySeq(seq), &form.key, &form.reason, on, state.clock.now_ms()).await?;
         Ok::<(i64, EntrySeq), StoreError>((seq, reversal))

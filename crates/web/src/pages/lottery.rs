@@ -121,7 +121,7 @@ async fn draw(
             Ok(Redirect::to(&format!("/funds/{id}/lottery")).into_response())
         }
         Err(e @ (store::StoreError::Invalid(_) | store::StoreError::Conflict(_))) => {
-            let body = lottery_body(&state, &viewer, id, Some(e.to_string())).await?;
+            let body = lottery_body(&state, &viewer, id, Some(super::store_problem(viewer.lang, &e))).await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 layout(viewer.lang, Some(&viewer.user), viewer.lang.t("lottery"), &body),

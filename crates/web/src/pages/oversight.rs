@@ -1,5 +1,6 @@
-//! Pages for oversight: the audit trail with its filters (auditors and administrators), and a fund's
-//! rules with their history, which an officer above the fund may change from a date on.
+//! Pages for oversight: the audit trail with its filters (auditors and administrators), a fund's
+//! rules with their history, which an officer above the fund may change from a date on, and the
+//! organisation's capital put into a fund (and repaid), which the officer records.
 
 use super::{PageError, PageResult, Viewer, audit, esc, layout};
 use crate::AppState;
@@ -18,6 +19,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/audit", get(audit_page))
         .route("/funds/{id}/rules", get(rules_page).post(change_rules))
         .route("/funds/{id}/statements", get(statements_page))
+        .route("/funds/{id}/capital", get(capital_page).post(move_capital))
 }
 
 /// Milliseconds since the epoch as the Jalali date and the time of day in Iran (UTC+03:30).
@@ -47,7 +49,7 @@ async fn audit_page(State(state): State<AppState>, viewer: Viewer, Query(query):
         match text.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
             Some(text) => {
-                let day = domain::JalaliDate::parse(text).map_err(|e| e.to_string())?.to_iso();
+                let day = domain::JalaliDate::parse(text).map_err(|e| super::date_problem(lang, &e))?.to_iso();
                 let day = if end { day.add_days(1) } else { day };
                 Ok(Some(app::day_start_in_iran_ms(day)))
             }
@@ -133,7 +135,13 @@ fn rules_row(viewer: &Viewer, from: IsoDate, r: &FundRules) -> String {
     )
 }
 
-async fn rules_body(state: &AppState, viewer: &Viewer, id: i64, problem: Option<String>) -> Result<String, PageError> {
+async fn rules_body(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    typed: Option<&RulesForm>,
+    problem: Option<String>,
+) -> Result<String, PageError> {
     let lang = viewer.lang;
     let place = viewer.may(state, Action::Read, id).await?;
     let fund = state.store.fund(id).await.map_err(|e| viewer.internal(e))?;
@@ -145,7 +153,7 @@ async fn rules_body(state: &AppState, viewer: &Viewer, id: i64, problem: Option<
         format!(
             r#"<h2>{change}</h2>
 <form class="stack" method="post" action="/funds/{id}/rules">
-<label>{from_label}<span class="hint">{hint}</span><input name="from" required></label>
+<label>{from_label}<span class="hint">{hint}</span><input name="from" required value="{from_value}"></label>
 <label>{savings_label} ({unit})<input class="amount" name="monthly_savings" inputmode="numeric" value="{savings}"></label>
 <label>{rate_label}<input name="fee_rate_percent" value="{rate}"></label>
 <label>{second_label} ({unit})<input class="amount" name="second_approval_above" inputmode="numeric" value="{second}"></label>
@@ -155,11 +163,16 @@ async fn rules_body(state: &AppState, viewer: &Viewer, id: i64, problem: Option<
             hint = lang.t("date_hint"),
             savings_label = lang.t("dues"),
             unit = viewer.unit_name(),
-            savings = viewer.input_amount(current.monthly_savings),
+            from_value = esc(typed.map_or("", |t| t.from.as_str())),
+            savings =
+                esc(&typed.map_or_else(|| viewer.input_amount(current.monthly_savings), |t| t.monthly_savings.clone())),
             rate_label = lang.t("karmozd_percent"),
-            rate = current.fee_rate,
+            rate = esc(&typed.map_or_else(|| current.fee_rate.to_string(), |t| t.fee_rate_percent.clone())),
             second_label = lang.t("second_approval_above"),
-            second = viewer.input_amount(current.second_approval_above),
+            second = esc(&typed.map_or_else(
+                || viewer.input_amount(current.second_approval_above),
+                |t| t.second_approval_above.clone()
+            )),
             save = lang.t("save"),
         )
     } else {
@@ -185,12 +198,12 @@ async fn rules_body(state: &AppState, viewer: &Viewer, id: i64, problem: Option<
 }
 
 async fn rules_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
-    let body = rules_body(&state, &viewer, id, None).await?;
+    let body = rules_body(&state, &viewer, id, None, None).await?;
     Ok(layout(viewer.lang, Some(&viewer.user), viewer.lang.t("rules"), &body).into_response())
 }
 
 #[derive(Deserialize)]
-struct RulesForm {
+pub(super) struct RulesForm {
     from: String,
     #[serde(default)]
     monthly_savings: String,
@@ -212,8 +225,9 @@ async fn change_rules(
     let refuse = |problem: String| {
         let state = state.clone();
         let viewer = &viewer;
+        let form = &form;
         async move {
-            let body = rules_body(&state, viewer, id, Some(problem)).await?;
+            let body = rules_body(&state, viewer, id, Some(form), Some(problem)).await?;
             Ok::<_, PageError>(
                 (
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -225,7 +239,7 @@ async fn change_rules(
     };
     let from = match domain::JalaliDate::parse(&form.from) {
         Ok(day) => day.to_iso(),
-        Err(e) => return refuse(e.to_string()).await,
+        Err(e) => return refuse(super::date_problem(viewer.lang, &e)).await,
     };
     let history = state.store.fund_rules(id).await.map_err(|e| viewer.internal(e))?;
     let before = history.on(from).clone();
@@ -263,7 +277,9 @@ async fn change_rules(
                 .await?;
             Ok(Redirect::to(&format!("/funds/{id}/rules")).into_response())
         }
-        Err(e @ (store::StoreError::Invalid(_) | store::StoreError::Conflict(_))) => refuse(e.to_string()).await,
+        Err(e @ (store::StoreError::Invalid(_) | store::StoreError::Conflict(_))) => {
+            refuse(super::store_problem(viewer.lang, &e)).await
+        }
         Err(e) => Err(viewer.internal(e)),
     }
 }
@@ -288,8 +304,11 @@ async fn statements_page(
     let (first, last) = match domain::date::parse_jalali_period(&typed) {
         Ok(period) => period,
         Err(e) => {
-            let body =
-                format!(r#"<h1>{}</h1><p class="notice error">{}</p>"#, lang.t("statements"), esc(&e.to_string()));
+            let body = format!(
+                r#"<h1>{}</h1><p class="notice error">{}</p>"#,
+                lang.t("statements"),
+                esc(&super::date_problem(lang, &e))
+            );
             return Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 layout(lang, Some(&viewer.user), lang.t("statements"), &body),
@@ -353,4 +372,198 @@ async fn statements_page(
         net_amount = viewer.money(Rials::new(statements.net_income)),
     );
     Ok(layout(lang, Some(&viewer.user), lang.t("statements"), &body).into_response())
+}
+
+// ---- capital injections ----
+
+#[derive(Deserialize, Default, Clone)]
+struct CapitalForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    key: String,
+}
+
+async fn capital_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
+    let place = viewer.may(&state, Action::Read, id).await?;
+    let body = capital_body(&state, &viewer, id, &place, &CapitalForm::default(), None).await?;
+    Ok(layout(viewer.lang, Some(&viewer.user), viewer.lang.t("capital"), &body).into_response())
+}
+
+/// The fund's capital movements with their totals, and for an officer above the fund the form that
+/// records one (what was typed kept, with the problem, when it was refused).
+async fn capital_body(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    place: &domain::PlacePath,
+    typed: &CapitalForm,
+    notice: Option<(&str, String)>,
+) -> Result<String, PageError> {
+    let lang = viewer.lang;
+    let fund = state.store.fund(id).await.map_err(|e| viewer.internal(e))?;
+    let records = state.store.capital_records(id).await.map_err(|e| viewer.internal(e))?;
+    let total = |code: &str| Rials::new(records.iter().filter(|r| r.code == code).map(|r| r.amount.get()).sum());
+    let (lent, grants, repaid) = (total("capital.loan"), total("capital.grant"), total("capital.repay"));
+    let kind_name = |code: &str| match code {
+        "capital.loan" => lang.t("capital_loan"),
+        "capital.grant" => lang.t("capital_grant"),
+        _ => lang.t("capital_repayment"),
+    };
+    let rows: String = records
+        .iter()
+        .rev()
+        .map(|r| {
+            format!(
+                r#"<tr><td>{on}</td><td>{kind}</td><td>{source}</td><td class="num">{amount}</td></tr>"#,
+                on = lang.date(r.on),
+                kind = kind_name(&r.code),
+                source = esc(&r.source),
+                amount = viewer.amount(r.amount),
+            )
+        })
+        .collect();
+    let table = if records.is_empty() {
+        format!(r#"<p class="muted">{}</p>"#, lang.t("no_capital"))
+    } else {
+        format!(
+            r#"<div class="table-wrap"><table><thead><tr><th>{date}</th><th>{kind}</th><th>{source}</th><th class="num">{amount} ({unit})</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
+            date = lang.t("date"),
+            kind = lang.t("kind"),
+            source = lang.t("capital_source"),
+            amount = lang.t("amount"),
+            unit = viewer.unit_name(),
+        )
+    };
+    let oversee = allows(&viewer.user.grant, Action::Oversee, Target { place, fund_id: Some(id) });
+    let form = if oversee {
+        let key = if typed.key.is_empty() { super::loans::fresh_key("capital") } else { typed.key.clone() };
+        let option = |value: &str, label: &str| {
+            let mark = if typed.kind == value { " selected" } else { "" };
+            format!(r#"<option value="{value}"{mark}>{label}</option>"#)
+        };
+        format!(
+            r#"<h2>{title}</h2>
+<form class="stack" method="post" action="/funds/{id}/capital"><input type="hidden" name="key" value="{key}">
+<label for="kind">{kind}</label><select id="kind" name="kind">{loan}{grant}{repayment}</select>
+<label for="amount">{amount} ({unit})</label><input id="amount" class="amount" name="amount" inputmode="numeric" required value="{amount_value}">
+<label for="source">{source} <span class="hint">{source_hint}</span></label><input id="source" name="source" required value="{source_value}">
+<label for="on">{date} <span class="hint">{date_hint}</span></label><input id="on" name="on" required value="{on_value}">
+<button type="submit">{save}</button></form>"#,
+            title = lang.t("record_capital"),
+            key = esc(&key),
+            kind = lang.t("kind"),
+            loan = option("loan", lang.t("capital_loan")),
+            grant = option("grant", lang.t("capital_grant")),
+            repayment = option("repayment", lang.t("capital_repayment")),
+            amount = lang.t("amount"),
+            unit = viewer.unit_name(),
+            amount_value = esc(&typed.amount),
+            source = lang.t("capital_source"),
+            source_hint = lang.t("capital_source_hint"),
+            source_value = esc(&typed.source),
+            date = lang.t("date"),
+            date_hint = lang.t("date_hint"),
+            on_value = esc(&if typed.on.is_empty() { lang.date(crate::today(state)) } else { typed.on.clone() }),
+            save = lang.t("save"),
+        )
+    } else {
+        String::new()
+    };
+    let notice = notice.map_or(String::new(), |(class, text)| {
+        let role = if class == "error" { "alert" } else { "status" };
+        format!(r#"<p class="notice {class}" role="{role}">{}</p>"#, esc(&text))
+    });
+    let figure = |label: &str, value: Rials| format!(r#"<li><strong>{}</strong>{label}</li>"#, viewer.money(value));
+    Ok(format!(
+        r#"<h1>{title} · {fund}</h1>{notice}
+<ul class="figures">{lent}{repaid}{owed}{grants}</ul>
+{table}
+{form}
+<p><a href="/funds/{id}">{home}</a></p>"#,
+        title = lang.t("capital"),
+        fund = esc(&fund.name),
+        lent = figure(lang.t("capital_loans_in"), lent),
+        repaid = figure(lang.t("capital_repaid"), repaid),
+        owed = figure(lang.t("capital_owed"), Rials::new(lent.get() - repaid.get())),
+        grants = figure(lang.t("capital_grants_in"), grants),
+        home = lang.t("home"),
+    ))
+}
+
+/// An officer records capital put into the fund (a loan or a grant) or a capital loan repaid. The form's
+/// key makes a double click post once; a refusal keeps what was typed.
+async fn move_capital(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<CapitalForm>,
+) -> PageResult {
+    use app::funds::{CapitalMove, InjectionKind};
+    let place = viewer.may(&state, Action::Oversee, id).await?;
+    let lang = viewer.lang;
+    let refuse = |problem: String| {
+        let state = state.clone();
+        let viewer = &viewer;
+        let (place, form) = (place.clone(), form.clone());
+        async move {
+            let body = capital_body(&state, viewer, id, &place, &form, Some(("error", problem))).await?;
+            Ok::<_, PageError>(
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    layout(viewer.lang, Some(&viewer.user), viewer.lang.t("capital"), &body),
+                )
+                    .into_response(),
+            )
+        }
+    };
+    let (kind, repayment) = match form.kind.as_str() {
+        "loan" => (InjectionKind::Loan, false),
+        "grant" => (InjectionKind::Grant, false),
+        "repayment" => (InjectionKind::Loan, true),
+        _ => return refuse(lang.t("kind").to_string()).await,
+    };
+    let amount = match viewer.parse_amount(&form.amount) {
+        Ok(amount) if amount.is_positive() => amount,
+        Ok(_) => return refuse(format!("{}: {}", lang.t("amount"), lang.t("more_than_zero"))).await,
+        Err(e) => return refuse(format!("{}: {e}", lang.t("amount"))).await,
+    };
+    let on = match domain::JalaliDate::parse(&form.on) {
+        Ok(day) => day.to_iso(),
+        Err(e) => return refuse(format!("{}: {}", lang.t("date"), super::date_problem(lang, &e))).await,
+    };
+    if form.source.trim().is_empty() {
+        return refuse(format!("{}: {}", lang.t("capital_source"), lang.t("capital_source_hint"))).await;
+    }
+    let movement = CapitalMove { fund_id: id, kind, amount, source: &form.source, on };
+    let posted = if repayment {
+        app::funds::repay_capital(&state.store, state.clock.as_ref(), &movement, &form.key).await
+    } else {
+        app::funds::inject_capital(&state.store, state.clock.as_ref(), &movement, &form.key).await
+    };
+    match posted {
+        Ok(outcome) => {
+            if outcome.status == store::PostStatus::Posted {
+                let after = serde_json::json!({ "kind": form.kind, "amount_rials": amount.get(), "source": form.source, "on": on.to_string(), "entry_seq": outcome.seq.0 });
+                audit(&state, &viewer, "capital.move", format!("fund:{id}"), &place, "null", &after.to_string())
+                    .await?;
+            }
+            let message =
+                if outcome.status == store::PostStatus::Posted { lang.t("saved") } else { lang.t("already_recorded") };
+            let body =
+                capital_body(&state, &viewer, id, &place, &CapitalForm::default(), Some(("ok", message.to_string())))
+                    .await?;
+            Ok(layout(lang, Some(&viewer.user), lang.t("capital"), &body).into_response())
+        }
+        Err(
+            e @ (store::StoreError::Invalid(_) | store::StoreError::Rejected { .. } | store::StoreError::Conflict(_)),
+        ) => refuse(super::store_problem(lang, &e)).await,
+        Err(e) => Err(viewer.internal(e)),
+    }
 }
