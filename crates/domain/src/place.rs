@@ -99,11 +99,21 @@ impl PlacePath {
     pub fn contains(&self, other: &PlacePath) -> bool {
         other.0.starts_with(&self.0)
     }
+    /// The place's own id: the path's last step (none for the root path "/").
+    pub fn last_id(&self) -> Option<i64> {
+        self.0.trim_end_matches('/').rsplit('/').next().and_then(|s| s.parse().ok())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_ends_with_its_own_place() {
+        assert_eq!(PlacePath::root(1).child(2).child(30).last_id(), Some(30));
+        assert_eq!(PlacePath::from_stored("/".into()).last_id(), None);
+    }
 
     #[test]
     fn parents() {

@@ -218,6 +218,9 @@ pub fn layout(lang: Lang, user: Option<&User>, title: &str, body: &str) -> Html<
         } else {
             nav.push_str(&format!(r#"<a href="/funds">{}</a>"#, lang.t("funds")));
         }
+        if matches!(user.grant.role, Role::Administrator | Role::Officer | Role::Auditor) {
+            nav.push_str(&format!(r#"<a href="/users">{}</a>"#, lang.t("users")));
+        }
         if matches!(user.grant.role, Role::Administrator | Role::Auditor) {
             nav.push_str(&format!(r#"<a href="/audit">{}</a>"#, lang.t("audit_trail")));
         }

@@ -489,6 +489,8 @@ async fn every_page_sends_the_anonymous_to_sign_in_and_hides_other_funds() {
         ("POST", format!("/loans/{loan}/repay"), "key=k&amount=1000"),
         ("POST", format!("/loans/{loan}/reverse"), "key=k&seq=1&reason=r"),
         ("GET", format!("/loans/{loan}/receipts/1"), ""),
+        ("GET", "/users".to_string(), ""),
+        ("POST", "/users".to_string(), "username=x&password=long-enough-1&role=treasurer&fund_id=1"),
         ("GET", format!("/funds/{fund}/capital"), ""),
         ("POST", format!("/funds/{fund}/capital"), "kind=grant&amount=1000&source=s&on=1403/01/05&key=k"),
     ];
@@ -603,4 +605,56 @@ async fn an_officer_records_capital_once_and_a_treasurer_reads_it() {
     assert!(w.store.verify().await.unwrap().is_clean());
     let trail = w.store.audit_log(&store::AuditFilter::default()).await.unwrap();
     assert_eq!(trail.iter().filter(|r| r.action == "capital.move").count(), 2, "each posting audited once");
+}
+
+#[tokio::test]
+async fn officers_see_and_add_the_users_of_their_places_only() {
+    let w = world().await;
+    let admin = sign_in(&w, "admin").await;
+    let all = page(&w, &admin, "/users").await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    for name in ["officer_a", "treasurer_a", "treasurer_b", "liaison", "admin"] {
+        assert!(all.body.contains(&format!("<td>{name}")), "the administrator sees {name}");
+    }
+    let officer = sign_in(&w, "officer_a").await;
+    let mine = page(&w, &officer, "/users").await;
+    assert_eq!(mine.status, 200);
+    assert!(mine.body.contains("<td>treasurer_a") && mine.body.contains("<td>auditor_a"), "{}", mine.body);
+    assert!(!mine.body.contains("treasurer_b") && !mine.body.contains("<td>admin"), "{}", mine.body);
+    assert!(mine.body.contains("خزانه‌دار") && mine.body.contains("صندوق اسفرورین"));
+    // An officer adds a treasurer to a fund of their county, who can then sign in.
+    let add = format!(
+        "username=treasurer_a2&display_name={}&password=a-long-password&role=treasurer&fund_id={}&language=fa",
+        urlencode("مریم"),
+        w.fund_a
+    );
+    let added = form_post(&w, "/users", Some(&officer), &add).await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert!(added.body.contains("کاربر افزوده شد") && added.body.contains("<td>treasurer_a2"));
+    let signed = form_post(&w, "/sign-in", None, "username=treasurer_a2&password=a-long-password&next=%2F").await;
+    assert_eq!(signed.status, 303);
+    // Not a fund of another county, not a role above an officer's, not a short password, not a taken name.
+    for (body, why) in [
+        (format!("username=x1&password=a-long-password&role=treasurer&fund_id={}", w.fund_b), "another county's fund"),
+        ("username=x2&password=a-long-password&role=administrator".to_string(), "a role above"),
+        (format!("username=x3&password=short&role=treasurer&fund_id={}", w.fund_a), "a short password"),
+        (format!("username=treasurer_a2&password=a-long-password&role=treasurer&fund_id={}", w.fund_a), "a taken name"),
+    ] {
+        let refused = form_post(&w, "/users", Some(&officer), &body).await;
+        assert_eq!(refused.status, 422, "{why}: {}", refused.body);
+        assert!(!refused.body.contains("a-long-password"), "the password is never echoed");
+    }
+    let short = form_post(
+        &w,
+        "/users",
+        Some(&officer),
+        &format!("username=x3&password=short&role=treasurer&fund_id={}", w.fund_a),
+    )
+    .await;
+    assert!(short.body.contains(r#"value="x3""#), "the username is kept");
+    // A treasurer has no users page.
+    let treasurer = sign_in(&w, "treasurer_a").await;
+    assert_eq!(page(&w, &treasurer, "/users").await.status, 404);
+    let trail = w.store.audit_log(&store::AuditFilter::default()).await.unwrap();
+    assert_eq!(trail.iter().filter(|r| r.action == "user.add").count(), 1);
 }
