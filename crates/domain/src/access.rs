@@ -146,6 +146,27 @@ pub fn allows(grant: &Grant, action: Action, target: Target<'_>) -> bool {
 
 /// May the holder see a place at all (to list what lies under it)? True when the place is within the
 /// grant's scope or above it on the way down to it.
+/// Over which place a user may list the users: everywhere (`Some(None)`) for an administrator, their
+/// place for an officer or an auditor; `None` (no list at all) for anyone else.
+pub fn users_listed_by(grant: &Grant) -> Option<Option<PlacePath>> {
+    match (grant.role, &grant.scope) {
+        (Role::Administrator, _) => Some(None),
+        (Role::Officer | Role::Auditor, Scope::Place(place)) => Some(Some(place.clone())),
+        _ => None,
+    }
+}
+
+/// Whether a user's grant lies within a place (everything lies within `None`). A grant's place is
+/// its scope's (the fund's village for a treasurer); an installation-wide grant lies only within
+/// `None`, a bank's within no place.
+pub fn grant_within(grant: &Grant, under: Option<&PlacePath>) -> bool {
+    match (under, &grant.scope) {
+        (None, _) => true,
+        (Some(under), Scope::Place(place) | Scope::Fund { place, .. }) => under.contains(place),
+        (Some(_), Scope::Installation | Scope::Bank(_)) => false,
+    }
+}
+
 pub fn sees_place(grant: &Grant, place: &PlacePath) -> bool {
     match &grant.scope {
         Scope::Installation => true,

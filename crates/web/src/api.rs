@@ -354,6 +354,20 @@ fn build() -> RouteTable {
             "read",
         )
         .route(
+            Method::GET,
+            "/api/v1/funds/{id}/capital",
+            get(capital_records),
+            "The capital put into a fund and repaid, with the totals",
+            "read",
+        )
+        .route(
+            Method::GET,
+            "/api/v1/users",
+            get(users_list),
+            "The users of the caller's places (administrators: everyone; officers and auditors: their place)",
+            "read",
+        )
+        .route(
             Method::POST,
             "/api/v1/funds/{id}/capital",
             post(capital),
@@ -1045,6 +1059,43 @@ async fn capital(
         caller.audit(&state, "capital.move", format!("fund:{id}"), &place, Value::Null, &after).await?;
     }
     Ok(Json(after))
+}
+
+async fn capital_records(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    caller.may(&state, Action::Read, id).await?;
+    let records = state.store.capital_records(id).await?;
+    let total = |code: &str| records.iter().filter(|r| r.code == code).map(|r| r.amount.get()).sum::<i64>();
+    let (lent, repaid) = (total("capital.loan"), total("capital.repay"));
+    Ok(Json(json!({
+        "fund_id": id,
+        "capital_loans_rials": lent,
+        "capital_repaid_rials": repaid,
+        "capital_owed_rials": lent - repaid,
+        "grants_rials": total("capital.grant"),
+        "records": records.iter().map(|r| json!({
+            "entry_seq": r.seq.0,
+            "on": day_json(r.on),
+            "kind": r.code.trim_start_matches("capital."),
+            "source": r.source,
+            "amount_rials": r.amount.get(),
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+async fn users_list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    let under = domain::access::users_listed_by(&caller.user.grant)
+        .ok_or(ApiError::Store(store::StoreError::NotFound { what: "route", id: 0 }))?;
+    let users = state.store.users().await?;
+    let listed: Vec<Value> = users
+        .iter()
+        .filter(|u| domain::access::grant_within(&u.grant, under.as_ref()))
+        .map(|u| {
+            let mut json = user_json(u);
+            json["disabled"] = json!(u.disabled);
+            json
+        })
+        .collect();
+    Ok(Json(json!({ "users": listed })))
 }
 
 #[derive(Deserialize)]

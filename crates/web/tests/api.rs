@@ -131,6 +131,18 @@ async fn a_fund_is_run_end_to_end_through_the_api() {
     assert_eq!(by_treasurer.status, 404);
     let by_officer = w.call("officer_a", "POST", &format!("/api/v1/funds/{fund}/capital"), Some(grant)).await;
     assert_eq!(by_officer.status, 200, "{}", by_officer.json);
+    let capital = w.call(t, "GET", &format!("/api/v1/funds/{fund}/capital"), None).await;
+    assert_eq!(capital.status, 200);
+    assert_eq!(capital.json["grants_rials"], 50_000_000);
+    assert_eq!(capital.json["records"][0]["source"], "برنامه ۱۴۰۳");
+    // The officer lists the users of their county: not the other county's treasurer.
+    let users = w.call("officer_a", "GET", "/api/v1/users", None).await;
+    let names: Vec<&str> =
+        users.json["users"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    assert!(
+        names.contains(&"treasurer_a") && !names.contains(&"treasurer_b") && !names.contains(&"admin"),
+        "{names:?}"
+    );
 
     // A draw among the eligible: Sara (Ali has a loan).
     let draw = w
@@ -272,6 +284,8 @@ fn route_rows(
             Some(json!({ "on": "1403/01/05", "key": "scope", "lines": [{ "loan_id": loan, "amount": 1000 }] })),
         ),
         ("GET", "/api/v1/funds/{id}/statements", format!("/api/v1/funds/{fund}/statements?period=1403"), None),
+        ("GET", "/api/v1/funds/{id}/capital", format!("/api/v1/funds/{fund}/capital"), None),
+        ("GET", "/api/v1/users", "/api/v1/users".to_string(), None),
         (
             "POST",
             "/api/v1/funds/{id}/capital",

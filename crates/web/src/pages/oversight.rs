@@ -571,23 +571,9 @@ async fn move_capital(
 
 // ---- users of the reader's places ----
 
-/// The place a user's grant covers (the fund's village for a treasurer); none for a bank liaison.
-fn grant_place(grant: &domain::access::Grant) -> Option<domain::PlacePath> {
-    match &grant.scope {
-        Scope::Installation => Some(domain::PlacePath::from_stored("/".into())),
-        Scope::Place(place) | Scope::Fund { place, .. } => Some(place.clone()),
-        Scope::Bank(_) => None,
-    }
-}
-
-/// Who may open the users page, and over which place: administrators everywhere, officers and
-/// auditors over their place. Everyone else: not found.
+/// Who may open the users page, and over which place (see `domain::access::users_listed_by`).
 fn users_scope(viewer: &Viewer) -> Result<Option<domain::PlacePath>, PageError> {
-    match (viewer.user.grant.role, &viewer.user.grant.scope) {
-        (Role::Administrator, _) => Ok(None),
-        (Role::Officer | Role::Auditor, Scope::Place(place)) => Ok(Some(place.clone())),
-        _ => Err(PageError::NotFound(viewer.lang)),
-    }
+    domain::access::users_listed_by(&viewer.user.grant).ok_or(PageError::NotFound(viewer.lang))
 }
 
 /// The roles a reader may grant: an administrator any, an officer treasurers and auditors within
@@ -632,11 +618,6 @@ async fn users_body(
     notice: Option<(&str, String)>,
 ) -> Result<String, PageError> {
     let lang = viewer.lang;
-    let within = |place: &Option<domain::PlacePath>| match (under, place) {
-        (None, _) => true,
-        (Some(scope), Some(place)) => scope.contains(place),
-        (Some(_), None) => false,
-    };
     let users = state.store.users().await.map_err(|e| viewer.internal(e))?;
     let places: std::collections::HashMap<i64, store::Place> =
         state.store.places_under(under).await.map_err(|e| viewer.internal(e))?.into_iter().map(|p| (p.id, p)).collect();
@@ -657,7 +638,7 @@ async fn users_body(
     let role_name = |role: Role| lang.t(&format!("role_{}", role.code()));
     let rows: String = users
         .iter()
-        .filter(|u| within(&grant_place(&u.grant)))
+        .filter(|u| domain::access::grant_within(&u.grant, under))
         .map(|u| {
             let disabled = if u.disabled {
                 format!(r#" <span class="badge late">{}</span>"#, lang.t("disabled"))
