@@ -7,11 +7,13 @@ pub mod access;
 pub mod books;
 pub mod date;
 pub mod fund;
+pub mod jobs;
 pub mod loan;
 pub mod money;
 pub mod national_id;
 pub mod phone;
 pub mod place;
+pub mod report;
 pub mod text;
 
 pub use books::{

@@ -23,6 +23,7 @@ mod books;
 mod closeday;
 mod funds;
 mod health;
+mod jobs;
 mod loans;
 mod lottery;
 mod schema;
@@ -33,6 +34,7 @@ mod users;
 pub use books::{Account, Book, EntryFilter, Place, PostOutcome, PostStatus, PostedEntry, VerifyProblem, VerifyReport};
 pub use closeday::{CATCH_UP_DAYS_MAX, CloseReport};
 pub use funds::{CapitalRecord, Fund, ImportedMember, Member, NewMember, check_rules};
+pub use jobs::{Job, JobSpec, Visit};
 pub use loans::{
     ImportedLoan, Loan, LoanApplication, LoanDue, LoanStatus, MeetingOutcome, OpenedLoan, Repayment, RepaymentRecord,
 };
@@ -81,6 +83,8 @@ pub enum StoreError {
         "{what} {id} changed since the form was loaded (someone else saved first); nothing was saved: check the fresh figures and save again"
     )]
     Stale { what: &'static str, id: i64 },
+    #[error("{0}")]
+    JobRefused(domain::jobs::JobRefusal),
     #[error("{0} is not supported on this database")]
     Unsupported(&'static str),
     #[error("unexpected database error: {0}")]

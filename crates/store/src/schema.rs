@@ -4,7 +4,7 @@ use crate::Backend;
 
 /// The schema version this program writes. A database with a higher version was written by a newer
 /// Abadi and is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// Each migration is a list of statements; tokens in braces are replaced per dialect.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -264,6 +264,45 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         "INSERT INTO data_revisions (book_id, revision) SELECT id, 0 FROM books",
         "{revision_triggers}",
     ],
+    // 11: jobs and the visits that confirm or follow them up; capital entries found without reading
+    // the books' savings.
+    &[
+        "CREATE TABLE jobs (
+        id {pk},
+        source_kind TEXT NOT NULL,
+        source_id BIGINT NOT NULL,
+        fund_id BIGINT REFERENCES funds(id),
+        place_id BIGINT NOT NULL REFERENCES places(id),
+        activity TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        hours TEXT NOT NULL,
+        fte_hundredths BIGINT NOT NULL,
+        sex TEXT NOT NULL,
+        age_group TEXT NOT NULL,
+        status TEXT NOT NULL,
+        expected_on TEXT NOT NULL,
+        confirmed_on TEXT,
+        lost_on TEXT,
+        created_at_ms BIGINT NOT NULL
+    )",
+        "CREATE INDEX jobs_source ON jobs(source_kind, source_id)",
+        "CREATE INDEX jobs_fund ON jobs(fund_id)",
+        "CREATE TABLE job_visits (
+        id {pk},
+        job_id BIGINT NOT NULL REFERENCES jobs(id),
+        visited_on TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        visitor TEXT NOT NULL,
+        seen TEXT NOT NULL,
+        insured_workers BIGINT NOT NULL,
+        recorded_at_ms BIGINT NOT NULL
+    )",
+        "CREATE INDEX job_visits_job ON job_visits(job_id)",
+        "{unchangeable:job_visits}",
+        "CREATE INDEX entries_capital ON entries(book_id, effective_on) WHERE code IN ('capital.loan', 'capital.grant')",
+        "{revision_triggers_jobs}",
+    ],
 ];
 
 /// What raises which revision: (table, events, whose revision). "book" is the row's own book,
@@ -291,23 +330,20 @@ fn revision_target(whose: &str) -> &'static str {
     }
 }
 
-fn revision_triggers(backend: Backend) -> String {
+/// Added by migration 11.
+const REVISION_SOURCES_JOBS: &[(&str, &str, &str)] = &[("jobs", "INSERT", "fund"), ("jobs", "UPDATE", "fund")];
+
+fn revision_triggers(backend: Backend, sources: &[(&str, &str, &str)], first: bool) -> String {
     let mut statements = Vec::new();
     match backend {
+        Backend::Sqlite if !first => {}
+        Backend::Postgres if !first => {}
         Backend::Sqlite => {
             statements.push(
                 "CREATE TRIGGER books_revision_row AFTER INSERT ON books BEGIN \
                  INSERT INTO data_revisions (book_id, revision) VALUES (NEW.id, 0); END"
                     .to_string(),
             );
-            for (table, event, whose) in REVISION_SOURCES {
-                statements.push(format!(
-                    "CREATE TRIGGER {table}_{event}_revision AFTER {event} ON {table} BEGIN \
-                     UPDATE data_revisions SET revision = revision + 1 WHERE book_id = {target}; END",
-                    event = event.to_lowercase(),
-                    target = revision_target(whose),
-                ));
-            }
         }
         Backend::Postgres => {
             statements.push(
@@ -326,7 +362,21 @@ fn revision_triggers(backend: Backend) -> String {
                     target = revision_target(whose),
                 ));
             }
-            for (table, event, whose) in REVISION_SOURCES {
+        }
+    }
+    match backend {
+        Backend::Sqlite => {
+            for (table, event, whose) in sources {
+                statements.push(format!(
+                    "CREATE TRIGGER {table}_{event}_revision AFTER {event} ON {table} BEGIN \
+                     UPDATE data_revisions SET revision = revision + 1 WHERE book_id = {target}; END",
+                    event = event.to_lowercase(),
+                    target = revision_target(whose),
+                ));
+            }
+        }
+        Backend::Postgres => {
+            for (table, event, whose) in sources {
                 statements.push(format!(
                     "CREATE TRIGGER {table}_{lower}_revision AFTER {event} ON {table} \
                      FOR EACH ROW EXECUTE FUNCTION abadi_raise_{whose}_revision()",
@@ -346,7 +396,8 @@ pub(crate) fn render(statement: &str, backend: Backend) -> Vec<String> {
 
 fn render_one(statement: &str, backend: Backend) -> String {
     match (statement, backend) {
-        ("{revision_triggers}", backend) => revision_triggers(backend),
+        ("{revision_triggers}", backend) => revision_triggers(backend, REVISION_SOURCES, true),
+        ("{revision_triggers_jobs}", backend) => revision_triggers(backend, REVISION_SOURCES_JOBS, false),
         ("{append_only_function}", Backend::Sqlite) => String::new(),
         ("{append_only_function}", Backend::Postgres) => {
             "CREATE FUNCTION abadi_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ \
