@@ -6,6 +6,7 @@ pub mod books;
 pub mod export;
 pub mod funds;
 pub mod import;
+pub mod report;
 pub mod workload;
 
 pub use store::{Store, StoreError};

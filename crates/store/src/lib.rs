@@ -26,6 +26,7 @@ mod health;
 mod jobs;
 mod loans;
 mod lottery;
+mod report;
 mod schema;
 mod statement;
 pub mod testing;
@@ -39,6 +40,7 @@ pub use loans::{
     ImportedLoan, Loan, LoanApplication, LoanDue, LoanStatus, MeetingOutcome, OpenedLoan, Repayment, RepaymentRecord,
 };
 pub use lottery::DrawRecord;
+pub use report::{DayFlows, FundFacts};
 pub use schema::SCHEMA_VERSION;
 pub use statement::{DuesLine, MemberStatement};
 pub use users::{AuditFilter, AuditRecord, NewUser, SessionKind, User};

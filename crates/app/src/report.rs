@@ -1,0 +1,277 @@
+//! The programme's report for a place and a Jalali period: the totals, each county, each fund and each
+//! month, all derived from the books and the registers (`Store::report_facts`), and written as CSV
+//! (with a BOM, so Excel reads Persian) or XLSX (right-to-left sheets).
+
+use domain::report::{ReportFacts, fte_text};
+use domain::{IsoDate, JalaliDate, JalaliMonth, PlacePath, Rials};
+use std::collections::BTreeMap;
+use store::{DayFlows, FundFacts, Place, Store, StoreError, StoreResult};
+
+/// What the report covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReportScope {
+    Installation,
+    Place(i64),
+    Fund(i64),
+}
+
+#[derive(Clone, Debug)]
+pub struct ProgrammeReport {
+    /// The place reported on (`None` for the whole installation), and its name.
+    pub place: Option<Place>,
+    pub fund_id: Option<i64>,
+    pub title: String,
+    pub from: IsoDate,
+    pub to: IsoDate,
+    pub total: ReportFacts,
+    /// Each county under the place (id, name, figures), by name.
+    pub by_county: Vec<(i64, String, ReportFacts)>,
+    /// Each fund.
+    pub funds: Vec<FundFacts>,
+    /// The period's flows by Jalali month.
+    pub by_month: Vec<(JalaliMonth, DayFlows)>,
+}
+
+/// Distinct villages (places of funds) among some funds.
+fn villages<'a>(funds: impl Iterator<Item = &'a FundFacts>) -> u64 {
+    let mut places: Vec<i64> = funds.filter(|f| f.facts.funds > 0).map(|f| f.fund.place_id).collect();
+    places.sort_unstable();
+    places.dedup();
+    places.len() as u64
+}
+
+/// The county of a place path: its third step (country / province / county / …).
+pub fn county_of(path: &PlacePath) -> Option<i64> {
+    path.as_str().split('/').filter(|s| !s.is_empty()).nth(2).and_then(|s| s.parse().ok())
+}
+
+pub async fn programme_report(
+    store: &Store,
+    scope: &ReportScope,
+    from: IsoDate,
+    to: IsoDate,
+    today: IsoDate,
+) -> StoreResult<ProgrammeReport> {
+    if from > to {
+        return Err(StoreError::Invalid(format!("the period starts ({from}) after it ends ({to})")));
+    }
+    let (place, fund_id) = match scope {
+        ReportScope::Installation => (None, None),
+        ReportScope::Place(id) => (Some(store.place(*id).await?), None),
+        ReportScope::Fund(id) => {
+            let fund = store.fund(*id).await?;
+            (Some(store.place(fund.place_id).await?), Some(*id))
+        }
+    };
+    let under = place.as_ref().map(|p| p.path.clone());
+    let mut funds = store.report_facts(under.as_ref(), from, to, today).await?;
+    if let Some(id) = fund_id {
+        funds.retain(|f| f.fund.id == id);
+    }
+    let mut total: ReportFacts = funds.iter().map(|f| f.facts).sum();
+    total.villages = villages(funds.iter());
+    let places: BTreeMap<i64, Place> =
+        store.places_under(under.as_ref()).await?.into_iter().map(|p| (p.id, p)).collect();
+    let mut counties: BTreeMap<i64, Vec<&FundFacts>> = BTreeMap::new();
+    for f in &funds {
+        if let Some(county) = county_of(&f.place) {
+            counties.entry(county).or_default().push(f);
+        }
+    }
+    let mut by_county: Vec<(i64, String, ReportFacts)> = counties
+        .into_iter()
+        .map(|(id, members)| {
+            let mut facts: ReportFacts = members.iter().map(|f| f.facts).sum();
+            facts.villages = villages(members.iter().copied());
+            (id, places.get(&id).map_or_else(|| format!("#{id}"), |p| p.name.clone()), facts)
+        })
+        .collect();
+    by_county.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut months: BTreeMap<JalaliMonth, DayFlows> = BTreeMap::new();
+    for (day, f) in store.report_flows(under.as_ref(), fund_id, from, to).await? {
+        let m = months.entry(JalaliDate::from_iso(day).jalali_month()).or_default();
+        m.capital_injected = Rials::new(m.capital_injected.get() + f.capital_injected.get());
+        m.loans_disbursed = Rials::new(m.loans_disbursed.get() + f.loans_disbursed.get());
+        m.jobs_expected_fte_hundredths += f.jobs_expected_fte_hundredths;
+        m.jobs_confirmed_fte_hundredths += f.jobs_confirmed_fte_hundredths;
+    }
+    let title = match (&place, fund_id) {
+        (_, Some(_)) => funds.first().map_or_else(String::new, |f| f.fund.name.clone()),
+        (Some(place), None) => place.name.clone(),
+        (None, None) => "همهٔ مکان‌ها".to_string(),
+    };
+    Ok(ProgrammeReport {
+        place,
+        fund_id,
+        title,
+        from,
+        to,
+        total,
+        by_county,
+        funds,
+        by_month: months.into_iter().collect(),
+    })
+}
+
+/// The report's one-paragraph summary in Persian prose, of the kind a governor's office asks for.
+pub fn summary_fa(report: &ProgrammeReport) -> String {
+    let t = &report.total;
+    let n = |v: u64| domain::text::group_digits(&v.to_string(), domain::Digits::Persian);
+    let tomans = |r: Rials| r.format(domain::MoneyUnit::Toman, domain::Digits::Persian);
+    let jobs = |h: i64| domain::text::to_persian_digits(&fte_text(h));
+    let day = |d: IsoDate| JalaliDate::from_iso(d).format(domain::Digits::Persian);
+    if t.is_empty() {
+        return format!(
+            "در {} از {} تا {} داده‌ای ثبت نشده است: همهٔ ارقام صفر است.",
+            report.title,
+            day(report.from),
+            day(report.to)
+        );
+    }
+    let per_job = match (t.injected_per_confirmed_job(), t.lent_per_confirmed_job()) {
+        (Some(injected), Some(lent)) => {
+            format!("؛ به ازای هر شغل تأییدشده {} سرمایهٔ تزریقی و {} وام", tomans(injected), tomans(lent))
+        }
+        _ => "؛ هنوز شغلی با بازدید تأیید نشده است، پس هزینهٔ هر شغل گفتنی نیست".to_string(),
+    };
+    format!(
+        "{title}، از {from} تا {to}: {funds} صندوق در {villages} روستا با {members} عضو ({active} عضو فعال)، \
+         {confirmed} شغل تأییدشده ({expected} شغل پیش‌بینی‌شده)، با {injected} سرمایهٔ تزریقی و {lent} وام پرداختی{per_job}.",
+        title = report.title,
+        from = day(report.from),
+        to = day(report.to),
+        funds = n(t.funds),
+        villages = n(t.villages),
+        members = n(t.members),
+        active = n(t.members_active),
+        confirmed = jobs(t.jobs_confirmed_fte_hundredths),
+        expected = jobs(t.jobs_expected_fte_hundredths),
+        injected = tomans(t.capital_injected),
+        lent = tomans(t.loans_disbursed),
+    )
+}
+
+/// The columns of the report's tables, in Persian, and each row's cells.
+const COLUMNS: &[&str] = &[
+    "سطح",
+    "نام",
+    "صندوق",
+    "روستا",
+    "عضو",
+    "عضو فعال",
+    "پس‌انداز (ریال)",
+    "ماندهٔ وام (ریال)",
+    "معوق بیش از ۳۰ روز (٪)",
+    "سرمایهٔ تزریقی (ریال)",
+    "وام پرداختی (ریال)",
+    "شغل پیش‌بینی‌شده",
+    "شغل تأییدشده",
+    "سرمایه به ازای هر شغل (ریال)",
+    "وام به ازای هر شغل (ریال)",
+];
+
+/// A cell of the report: a number or text.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Whole(i64),
+    Decimal(f64),
+    Empty,
+}
+
+fn row(level: &str, name: &str, f: &ReportFacts) -> Vec<Cell> {
+    let optional = |r: Option<Rials>| r.map_or(Cell::Empty, |r| Cell::Whole(r.get()));
+    vec![
+        Cell::Text(level.into()),
+        Cell::Text(name.into()),
+        Cell::Whole(f.funds as i64),
+        Cell::Whole(f.villages as i64),
+        Cell::Whole(f.members as i64),
+        Cell::Whole(f.members_active as i64),
+        Cell::Whole(f.savings.get()),
+        Cell::Whole(f.loans_outstanding.get()),
+        f.par30().map_or(Cell::Empty, |p| Cell::Decimal((p * 10_000.0).round() / 100.0)),
+        Cell::Whole(f.capital_injected.get()),
+        Cell::Whole(f.loans_disbursed.get()),
+        Cell::Decimal(domain::report::fte_number(f.jobs_expected_fte_hundredths)),
+        Cell::Decimal(domain::report::fte_number(f.jobs_confirmed_fte_hundredths)),
+        optional(f.injected_per_confirmed_job()),
+        optional(f.lent_per_confirmed_job()),
+    ]
+}
+
+/// The report as a table: the total, then each county, then each fund.
+pub fn table(report: &ProgrammeReport) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
+    let mut rows = vec![row("کل", &report.title, &report.total)];
+    for (_, name, facts) in &report.by_county {
+        rows.push(row("شهرستان", name, facts));
+    }
+    for f in &report.funds {
+        let mut facts = f.facts;
+        facts.villages = 1;
+        rows.push(row("صندوق", &f.fund.name, &facts));
+    }
+    (COLUMNS.to_vec(), rows)
+}
+
+fn cell_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(t) => t.clone(),
+        Cell::Whole(v) => v.to_string(),
+        Cell::Decimal(v) => format!("{v}"),
+        Cell::Empty => String::new(),
+    }
+}
+
+/// The report as CSV with a byte-order mark (Excel then reads the Persian correctly).
+pub fn write_csv(report: &ProgrammeReport, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    out.write_all("\u{FEFF}".as_bytes())?;
+    let (columns, rows) = table(report);
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(&columns)?;
+    for r in &rows {
+        writer.write_record(r.iter().map(cell_text))?;
+    }
+    writer.flush()
+}
+
+/// The report as an XLSX workbook with right-to-left sheets: the table, and the months.
+pub fn xlsx_bytes(report: &ProgrammeReport) -> Result<Vec<u8>, StoreError> {
+    use rust_xlsxwriter::Workbook;
+    let failed = |e: rust_xlsxwriter::XlsxError| StoreError::Unexpected(format!("cannot write the workbook: {e}"));
+    let mut book = Workbook::new();
+    let (columns, rows) = table(report);
+    let sheet = book.add_worksheet().set_name("گزارش").map_err(failed)?;
+    sheet.set_right_to_left(true);
+    for (c, title) in columns.iter().enumerate() {
+        sheet.write_string(0, c as u16, *title).map_err(failed)?;
+    }
+    for (r, cells) in rows.iter().enumerate() {
+        for (c, cell) in cells.iter().enumerate() {
+            let (r, c) = (r as u32 + 1, c as u16);
+            match cell {
+                Cell::Text(t) => sheet.write_string(r, c, t).map(|_| ()),
+                Cell::Whole(v) => sheet.write_number(r, c, *v as f64).map(|_| ()),
+                Cell::Decimal(v) => sheet.write_number(r, c, *v).map(|_| ()),
+                Cell::Empty => Ok(()),
+            }
+            .map_err(failed)?;
+        }
+    }
+    let months = book.add_worksheet().set_name("ماه‌ها").map_err(failed)?;
+    months.set_right_to_left(true);
+    for (c, title) in
+        ["ماه", "سرمایهٔ تزریقی (ریال)", "وام پرداختی (ریال)", "شغل پیش‌بینی‌شده", "شغل تأییدشده"].iter().enumerate()
+    {
+        months.write_string(0, c as u16, *title).map_err(failed)?;
+    }
+    for (r, (month, f)) in report.by_month.iter().enumerate() {
+        let r = r as u32 + 1;
+        months.write_string(r, 0, format!("{}/{:02}", month.year(), month.month())).map_err(failed)?;
+        months.write_number(r, 1, f.capital_injected.get() as f64).map_err(failed)?;
+        months.write_number(r, 2, f.loans_disbursed.get() as f64).map_err(failed)?;
+        months.write_number(r, 3, domain::report::fte_number(f.jobs_expected_fte_hundredths)).map_err(failed)?;
+        months.write_number(r, 4, domain::report::fte_number(f.jobs_confirmed_fte_hundredths)).map_err(failed)?;
+    }
+    book.save_to_buffer().map_err(failed)
+}

@@ -1,0 +1,239 @@
+//! The facts behind the programme's reports, read per fund in a handful of grouped queries whatever
+//! the number of funds. The figures are made from them by `domain::report`.
+
+use crate::{Store, StoreResult};
+use domain::fund::codes;
+use domain::report::ReportFacts;
+use domain::{IsoDate, PlacePath, Rials};
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// One fund's facts for a period, with where it lies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FundFacts {
+    pub fund: crate::Fund,
+    pub place: PlacePath,
+    pub facts: ReportFacts,
+}
+
+/// A flow (capital injected, a loan paid out, a job promised or confirmed) on a day: for monthly series.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DayFlows {
+    pub capital_injected: Rials,
+    pub loans_disbursed: Rials,
+    pub jobs_expected_fte_hundredths: i64,
+    pub jobs_confirmed_fte_hundredths: i64,
+}
+
+impl Store {
+    /// Every fund at or under a place (all with `None`) opened by `to`, with its facts for the period
+    /// `from..=to`. Stocks (members, savings, loans outstanding) are at `to`: from the kept balances
+    /// when `to` is today or later, otherwise summed from the postings dated up to `to`.
+    pub async fn report_facts(
+        &self,
+        under: Option<&PlacePath>,
+        from: IsoDate,
+        to: IsoDate,
+        today: IsoDate,
+    ) -> StoreResult<Vec<FundFacts>> {
+        let prefix = format!("{}%", under.map_or("/", PlacePath::as_str));
+        let (from_text, to_text) = (from.to_string(), to.to_string());
+        let scoped = "JOIN funds f ON f.id = x.fund_id JOIN places p ON p.id = f.place_id WHERE p.path LIKE $1";
+        let funds: Vec<(crate::Fund, PlacePath)> =
+            self.funds_with_places(under).await?.into_iter().filter(|(f, _)| f.opened_on <= to).collect();
+        let mut facts: HashMap<i64, ReportFacts> = funds
+            .iter()
+            .map(|(f, _)| {
+                let present = to >= today;
+                (
+                    f.id,
+                    ReportFacts {
+                        funds: 1,
+                        villages: 0,
+                        loans_late_30: if present { Some(Rials::ZERO) } else { None },
+                        ..ReportFacts::default()
+                    },
+                )
+            })
+            .collect();
+        let grouped = |sql: String| sqlx::query(sqlx::AssertSqlSafe(sql));
+        // Members who had joined by `to`, and of them those who had not left by then.
+        let rows = grouped(format!(
+            "SELECT x.fund_id, COUNT(*) AS members, \
+             CAST(SUM(CASE WHEN x.left_on IS NULL OR x.left_on > $2 THEN 1 ELSE 0 END) AS BIGINT) AS active \
+             FROM members x {scoped} AND x.joined_on <= $2 GROUP BY x.fund_id"
+        ))
+        .bind(&prefix)
+        .bind(&to_text)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in &rows {
+            if let Some(f) = facts.get_mut(&row.try_get::<i64, _>("fund_id")?) {
+                f.members = u64::try_from(row.try_get::<i64, _>("members")?).unwrap_or(0);
+                f.members_active = u64::try_from(row.try_get::<i64, _>("active")?).unwrap_or(0);
+            }
+        }
+        // Savings and loans outstanding at `to`.
+        let stock_sql = if to >= today {
+            "SELECT f.id AS fund_id, a.code, a.control_code, CAST(SUM(a.balance_rials) AS BIGINT) AS balance \
+             FROM accounts a JOIN funds f ON f.book_id = a.book_id JOIN places p ON p.id = f.place_id \
+             WHERE p.path LIKE $1 AND (a.code IN ($2, $3) OR a.control_code IN ($2, $3)) \
+             GROUP BY f.id, a.code, a.control_code"
+                .to_string()
+        } else {
+            "SELECT f.id AS fund_id, a.code, a.control_code, CAST(SUM(x.amount_rials) AS BIGINT) AS balance \
+             FROM postings x JOIN entries e ON e.book_id = x.book_id AND e.seq = x.entry_seq \
+             JOIN accounts a ON a.id = x.account_id JOIN funds f ON f.book_id = x.book_id \
+             JOIN places p ON p.id = f.place_id \
+             WHERE p.path LIKE $1 AND (a.code IN ($2, $3) OR a.control_code IN ($2, $3)) AND e.effective_on <= $4 \
+             GROUP BY f.id, a.code, a.control_code"
+                .to_string()
+        };
+        let mut query = grouped(stock_sql).bind(&prefix).bind(codes::SAVINGS).bind(codes::LOANS);
+        if to < today {
+            query = query.bind(&to_text);
+        }
+        for row in &query.fetch_all(&self.pool).await? {
+            let Some(f) = facts.get_mut(&row.try_get::<i64, _>("fund_id")?) else { continue };
+            let code: String = row.try_get("code")?;
+            let control: Option<String> = row.try_get("control_code")?;
+            let balance = row.try_get::<Option<i64>, _>("balance")?.unwrap_or(0);
+            if code == codes::SAVINGS || control.as_deref() == Some(codes::SAVINGS) {
+                f.savings = Rials::new(f.savings.get() - balance);
+            } else {
+                f.loans_outstanding = Rials::new(f.loans_outstanding.get() + balance);
+            }
+        }
+        if to >= today {
+            let rows = grouped(format!(
+                "SELECT x.fund_id, CAST(SUM(a.balance_rials) AS BIGINT) AS late \
+                 FROM loans x JOIN accounts a ON a.id = x.account_id {scoped} \
+                 AND x.status = 'disbursed' AND x.days_past_due > 30 GROUP BY x.fund_id"
+            ))
+            .bind(&prefix)
+            .fetch_all(&self.pool)
+            .await?;
+            for row in &rows {
+                if let Some(f) = facts.get_mut(&row.try_get::<i64, _>("fund_id")?) {
+                    f.loans_late_30 = Some(Rials::new(row.try_get::<Option<i64>, _>("late")?.unwrap_or(0)));
+                }
+            }
+        }
+        // Flows of the period, per fund.
+        for (_, fund_id, flows) in self.flows(&prefix, &from_text, &to_text).await? {
+            if let Some(f) = facts.get_mut(&fund_id) {
+                f.capital_injected = Rials::new(f.capital_injected.get() + flows.capital_injected.get());
+                f.loans_disbursed = Rials::new(f.loans_disbursed.get() + flows.loans_disbursed.get());
+                f.jobs_expected_fte_hundredths += flows.jobs_expected_fte_hundredths;
+                f.jobs_confirmed_fte_hundredths += flows.jobs_confirmed_fte_hundredths;
+            }
+        }
+        Ok(funds
+            .into_iter()
+            .map(|(fund, place)| {
+                let facts = facts.remove(&fund.id).unwrap_or_default();
+                FundFacts { fund, place, facts }
+            })
+            .collect())
+    }
+
+    /// The period's flows by day, for monthly and yearly series.
+    pub async fn report_flows(
+        &self,
+        under: Option<&PlacePath>,
+        fund_id: Option<i64>,
+        from: IsoDate,
+        to: IsoDate,
+    ) -> StoreResult<Vec<(IsoDate, DayFlows)>> {
+        let prefix = format!("{}%", under.map_or("/", PlacePath::as_str));
+        let mut by_day: std::collections::BTreeMap<IsoDate, DayFlows> = Default::default();
+        for (day, fund, flows) in self.flows(&prefix, &from.to_string(), &to.to_string()).await? {
+            if fund_id.is_some_and(|id| id != fund) {
+                continue;
+            }
+            let d = by_day.entry(day).or_default();
+            d.capital_injected = Rials::new(d.capital_injected.get() + flows.capital_injected.get());
+            d.loans_disbursed = Rials::new(d.loans_disbursed.get() + flows.loans_disbursed.get());
+            d.jobs_expected_fte_hundredths += flows.jobs_expected_fte_hundredths;
+            d.jobs_confirmed_fte_hundredths += flows.jobs_confirmed_fte_hundredths;
+        }
+        Ok(by_day.into_iter().collect())
+    }
+
+    /// Capital injected, loans paid out and jobs expected and confirmed, by day and fund.
+    async fn flows(&self, prefix: &str, from: &str, to: &str) -> StoreResult<Vec<(IsoDate, i64, DayFlows)>> {
+        let mut out = Vec::new();
+        let day = |text: String| IsoDate::parse_iso(&text).map_err(|_| crate::books::corrupt("date", &text));
+        let capital = sqlx::query(
+            "SELECT e.effective_on AS day, f.id AS fund_id, \
+             CAST(SUM(CASE WHEN x.amount_rials > 0 THEN x.amount_rials ELSE 0 END) AS BIGINT) AS amount \
+             FROM entries e JOIN postings x ON x.book_id = e.book_id AND x.entry_seq = e.seq \
+             JOIN funds f ON f.book_id = e.book_id JOIN places p ON p.id = f.place_id \
+             WHERE e.code IN ('capital.loan', 'capital.grant') AND p.path LIKE $1 \
+             AND e.effective_on >= $2 AND e.effective_on <= $3 GROUP BY e.effective_on, f.id",
+        )
+        .bind(prefix)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in &capital {
+            let flows = DayFlows {
+                capital_injected: Rials::new(row.try_get::<Option<i64>, _>("amount")?.unwrap_or(0)),
+                ..Default::default()
+            };
+            out.push((day(row.try_get("day")?)?, row.try_get("fund_id")?, flows));
+        }
+        let scoped = "JOIN funds f ON f.id = x.fund_id JOIN places p ON p.id = f.place_id WHERE p.path LIKE $1";
+        let lent = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT x.disbursed_on AS day, x.fund_id, CAST(SUM(x.amount_rials) AS BIGINT) AS amount FROM loans x {scoped} \
+             AND x.disbursed_on IS NOT NULL AND x.disbursed_on >= $2 AND x.disbursed_on <= $3 GROUP BY x.disbursed_on, x.fund_id"
+        )))
+        .bind(prefix)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in &lent {
+            let flows = DayFlows {
+                loans_disbursed: Rials::new(row.try_get::<Option<i64>, _>("amount")?.unwrap_or(0)),
+                ..Default::default()
+            };
+            out.push((day(row.try_get("day")?)?, row.try_get("fund_id")?, flows));
+        }
+        let expected = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT x.expected_on AS day, x.fund_id, CAST(SUM(x.fte_hundredths) AS BIGINT) AS fte FROM jobs x {scoped} \
+             AND x.expected_on >= $2 AND x.expected_on <= $3 GROUP BY x.expected_on, x.fund_id"
+        )))
+        .bind(prefix)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in &expected {
+            let flows = DayFlows {
+                jobs_expected_fte_hundredths: row.try_get::<Option<i64>, _>("fte")?.unwrap_or(0),
+                ..Default::default()
+            };
+            out.push((day(row.try_get("day")?)?, row.try_get("fund_id")?, flows));
+        }
+        let confirmed = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT x.confirmed_on AS day, x.fund_id, CAST(SUM(x.fte_hundredths) AS BIGINT) AS fte FROM jobs x {scoped} \
+             AND x.confirmed_on IS NOT NULL AND x.confirmed_on >= $2 AND x.confirmed_on <= $3 \
+             AND (x.lost_on IS NULL OR x.lost_on > $3) GROUP BY x.confirmed_on, x.fund_id"
+        )))
+        .bind(prefix)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in &confirmed {
+            let flows = DayFlows {
+                jobs_confirmed_fte_hundredths: row.try_get::<Option<i64>, _>("fte")?.unwrap_or(0),
+                ..Default::default()
+            };
+            out.push((day(row.try_get("day")?)?, row.try_get("fund_id")?, flows));
+        }
+        Ok(out)
+    }
+}
