@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod books;
+pub mod demo;
 pub mod export;
 pub mod funds;
 pub mod import;

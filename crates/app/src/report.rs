@@ -117,7 +117,10 @@ pub async fn programme_report(
 pub fn summary_fa(report: &ProgrammeReport) -> String {
     let t = &report.total;
     let n = |v: u64| domain::text::group_digits(&v.to_string(), domain::Digits::Persian);
-    let tomans = |r: Rials| r.format(domain::MoneyUnit::Toman, domain::Digits::Persian);
+    let tomans = |r: Rials| {
+        let whole = Rials::new((r.get() + 5).div_euclid(10) * 10);
+        format!("{} تومان", whole.format(domain::MoneyUnit::Toman, domain::Digits::Persian))
+    };
     let jobs = |h: i64| domain::text::to_persian_digits(&fte_text(h));
     let day = |d: IsoDate| JalaliDate::from_iso(d).format(domain::Digits::Persian);
     if t.is_empty() {

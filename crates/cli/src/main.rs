@@ -41,6 +41,25 @@ enum Command {
         /// off on plain HTTP, as on a village LAN: browsers drop Secure cookies there.
         #[arg(long)]
         secure_cookies: bool,
+        /// Start on a demo province: built into the database first if it holds no fund yet (see
+        /// `abadi demo`), with sign-in details printed.
+        #[arg(long)]
+        demo: bool,
+        /// The demo's size when it is built here.
+        #[arg(long, value_enum, default_value = "province", requires = "demo")]
+        demo_scale: ScaleArg,
+    },
+    /// Build a synthetic but realistic province into an empty database, through the same use cases a
+    /// treasurer would run: funds, members, four years of meetings, loans, capital, jobs and visits.
+    Demo {
+        /// The same seed (and day) builds the same province.
+        #[arg(long, default_value_t = 1405)]
+        seed: u64,
+        #[arg(long, value_enum, default_value = "province")]
+        scale: ScaleArg,
+        /// The day the four years end, Jalali (default: today).
+        #[arg(long)]
+        today: Option<String>,
     },
     /// Re-check every invariant of the books from the stored postings; exits 1 on any break.
     Verify {
@@ -254,6 +273,12 @@ enum ExportCommand {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+enum ScaleArg {
+    Small,
+    Province,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 enum FormatArg {
     Hledger,
     Beancount,
@@ -272,7 +297,7 @@ enum ReportCommand {
         month: Option<String>,
     },
     /// A fund's balance sheet at the end of a Jalali month or year and its income statement for it.
-    Fund {
+    Statements {
         #[arg(long)]
         fund: i64,
         /// A Jalali year (1403) or month (1403/05).
@@ -281,6 +306,35 @@ enum ReportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The programme report of a province (or, without --place, the whole installation): funds,
+    /// members, savings, loans, PAR30, capital, jobs expected and confirmed, money per job.
+    Province(ProgrammeArgs),
+    /// The programme report of a county.
+    County(ProgrammeArgs),
+    /// The programme report of one fund.
+    Fund(ProgrammeArgs),
+}
+
+#[derive(Args, Debug)]
+struct ProgrammeArgs {
+    /// The province or county (a place id); for `fund`, the fund's id. Without it: every place.
+    #[arg(long, alias = "fund")]
+    place: Option<i64>,
+    /// The period's first day, Jalali (default: the earliest fund's opening).
+    #[arg(long)]
+    from: Option<String>,
+    /// The period's last day, Jalali (default: today).
+    #[arg(long)]
+    to: Option<String>,
+    /// One JSON object.
+    #[arg(long, conflicts_with_all = ["csv", "xlsx"])]
+    json: bool,
+    /// CSV (with a byte-order mark) on standard output.
+    #[arg(long, conflicts_with = "xlsx")]
+    csv: bool,
+    /// An XLSX workbook written to FILE.
+    #[arg(long, value_name = "FILE")]
+    xlsx: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -362,7 +416,17 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     }
     let store = Store::open(&cli.database).await?;
     match cli.command {
-        Command::Serve { addr, secure_cookies } => serve(store, &addr, secure_cookies).await,
+        Command::Serve { addr, secure_cookies, demo, demo_scale } => {
+            if demo {
+                if store.funds_with_places(None).await?.is_empty() {
+                    build_demo(&store, 1405, demo_scale, None).await?;
+                } else {
+                    println!("the database already holds funds: serving them (sign in as before)");
+                }
+            }
+            serve(store, &addr, secure_cookies).await
+        }
+        Command::Demo { seed, scale, today } => build_demo(&store, seed, scale, today.as_deref()).await,
         Command::Verify { stats } => verify(&store, stats).await,
         Command::Export(ExportCommand::Journal { format, book }) => {
             let format = match format {
@@ -376,7 +440,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::TrialBalance(args)) => trial_balance(&store, &args).await,
-        Command::Report(ReportCommand::Fund { fund, period, json }) => fund_report(&store, fund, &period, json).await,
+        Command::Report(ReportCommand::Statements { fund, period, json }) => {
+            fund_report(&store, fund, &period, json).await
+        }
+        Command::Report(ReportCommand::Province(args)) => programme(&store, "province", &args).await,
+        Command::Report(ReportCommand::County(args)) => programme(&store, "county", &args).await,
+        Command::Report(ReportCommand::Fund(args)) => programme(&store, "fund", &args).await,
         Command::Report(ReportCommand::Dues { fund, month }) => {
             let on = match month {
                 Some(text) => domain::date::parse_jalali_period(&text).map_err(|e| fail(e.to_string()))?.1,
@@ -535,6 +604,48 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     }
 }
 
+/// Builds the demo province with a progress bar, adds its users and prints how to sign in.
+async fn build_demo(store: &Store, seed: u64, scale: ScaleArg, today: Option<&str>) -> Result<ExitCode, Failure> {
+    use std::io::Write;
+    if !store.funds_with_places(None).await?.is_empty() {
+        return Err(fail("the demo is built into an empty database; this one already holds funds (choose another --database)"));
+    }
+    let today = match today {
+        Some(text) => domain::JalaliDate::parse(text).map_err(|e| fail(format!("{text}: {e}")))?.to_iso(),
+        None => app::today_in_iran(&SystemClock).to_iso(),
+    };
+    let scale = match scale {
+        ScaleArg::Small => app::demo::DemoScale::Small,
+        ScaleArg::Province => app::demo::DemoScale::Province,
+    };
+    let started = std::time::Instant::now();
+    eprintln!("building the demo province (seed {seed}) / ساخت استان نمایشی");
+    let summary = app::demo::build_demo(store, seed, scale, today, |done, all| {
+        let width = 40;
+        let filled = (done as usize * width) / all.max(1) as usize;
+        eprint!("\r[{}{}] {done}/{all} months", "#".repeat(filled), " ".repeat(width - filled));
+        let _ = std::io::stderr().flush();
+    })
+    .await?;
+    eprintln!();
+    let users = app::demo::add_demo_users(store, &SystemClock, &summary).await.map_err(|e| fail(e.to_string()))?;
+    println!(
+        "demo built in {:.1} s: {} funds, {} members, {} loans ({} written off), {} jobs promised, {} rials of capital",
+        started.elapsed().as_secs_f64(),
+        summary.funds,
+        summary.members,
+        summary.loans,
+        summary.written_off,
+        summary.jobs,
+        domain::text::group_digits(&summary.capital_injected.get().to_string(), Digits::Latin),
+    );
+    println!("sign in with / ورود با:");
+    for (username, password, role) in users {
+        println!("  {role:<14} username {username:<10} password {password}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn serve(store: Store, addr: &str, secure_cookies: bool) -> Result<ExitCode, Failure> {
     let listener =
         tokio::net::TcpListener::bind(addr).await.map_err(|e| fail(format!("cannot listen on {addr}: {e}")))?;
@@ -561,6 +672,54 @@ async fn serve(store: Store, addr: &str, secure_cookies: bool) -> Result<ExitCod
         let _ = tokio::signal::ctrl_c().await;
     };
     web::serve(listener, state, shutdown).await.map_err(|e| fail(format!("server stopped: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The programme report on the command line: the same figures as the pages.
+async fn programme(store: &Store, level: &str, args: &ProgrammeArgs) -> Result<ExitCode, Failure> {
+    use app::report::{ReportScope, programme_report};
+    let scope = match (level, args.place) {
+        ("fund", Some(id)) => ReportScope::Fund(id),
+        ("fund", None) => return Err(fail("say which fund: --fund ID")),
+        (_, Some(id)) => ReportScope::Place(id),
+        (_, None) => ReportScope::Installation,
+    };
+    let today = app::today_in_iran(&SystemClock).to_iso();
+    let parse = |text: &str| {
+        domain::JalaliDate::parse(text).map(|d| d.to_iso()).map_err(|e| fail(format!("{text}: {e} / {}", e.message_fa())))
+    };
+    let from = match &args.from {
+        Some(text) => parse(text)?,
+        None => domain::JalaliDate::new(1390, 1, 1).map_err(|e| fail(e.to_string()))?.to_iso(),
+    };
+    let to = match &args.to {
+        Some(text) => parse(text)?,
+        None => today,
+    };
+    let report = programme_report(store, &scope, from, to, today).await?;
+    if args.json {
+        let out = web::json::report_json(&report);
+        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| fail(e.to_string()))?);
+    } else if args.csv {
+        let stdout = std::io::stdout();
+        app::report::write_csv(&report, &mut stdout.lock()).map_err(|e| fail(e.to_string()))?;
+    } else if let Some(path) = &args.xlsx {
+        let bytes = app::report::xlsx_bytes(&report)?;
+        std::fs::write(path, bytes).map_err(|e| fail(format!("cannot write {}: {e}", path.display())))?;
+        println!("written: {}", path.display());
+    } else {
+        println!("{}", app::report::summary_fa(&report));
+        let (columns, rows) = app::report::table(&report);
+        for (c, title) in columns.iter().enumerate().skip(1) {
+            let value = rows.first().and_then(|r| r.get(c)).map_or(String::new(), |cell| match cell {
+                app::report::Cell::Text(t) => t.clone(),
+                app::report::Cell::Whole(v) => domain::text::group_digits(&v.to_string(), Digits::Latin),
+                app::report::Cell::Decimal(v) => format!("{v}"),
+                app::report::Cell::Empty => "-".into(),
+            });
+            println!("{title}: {value}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

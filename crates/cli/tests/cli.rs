@@ -370,7 +370,7 @@ async fn the_funds_benchmark_runs_through_the_use_cases_and_leaves_whole_books()
     }
     let verify = abadi(&db.url, &["verify"]);
     assert!(verify.status.success(), "{}", stdout(&verify));
-    let report = abadi(&db.url, &["report", "fund", "--fund", "1", "--period", "۱۳۹۹/۰۶", "--json"]);
+    let report = abadi(&db.url, &["report", "statements", "--fund", "1", "--period", "۱۳۹۹/۰۶", "--json"]);
     assert!(report.status.success(), "{}", stderr(&report));
     let json: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
     let sheet = &json["balance_sheet"];
@@ -383,7 +383,7 @@ async fn the_funds_benchmark_runs_through_the_use_cases_and_leaves_whole_books()
         "{}",
         stdout(&dues)
     );
-    let bad = abadi(&db.url, &["report", "fund", "--fund", "1", "--period", "1403/13"]);
+    let bad = abadi(&db.url, &["report", "statements", "--fund", "1", "--period", "1403/13"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("month 13 does not exist"), "{}", stderr(&bad));
 }

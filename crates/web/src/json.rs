@@ -108,3 +108,62 @@ pub fn installment_json(i: &InstallmentBalance) -> Value {
         "outstanding_rials": rials(i.outstanding()),
     })
 }
+
+/// A report's figures: the keys the command line and the API share.
+pub fn facts_json(f: &domain::report::ReportFacts) -> Value {
+    use domain::report::fte_number;
+    json!({
+        "funds": f.funds,
+        "villages": f.villages,
+        "members": f.members,
+        "members_active": f.members_active,
+        "savings_rials": f.savings.get(),
+        "loans_outstanding_rials": f.loans_outstanding.get(),
+        "par30": f.par30(),
+        "capital_injected_rials": f.capital_injected.get(),
+        "loans_disbursed_rials": f.loans_disbursed.get(),
+        "jobs_expected": fte_number(f.jobs_expected_fte_hundredths),
+        "jobs_confirmed": fte_number(f.jobs_confirmed_fte_hundredths),
+        "injected_per_confirmed_job_rials": f.injected_per_confirmed_job().map(Rials::get),
+        "lent_per_confirmed_job_rials": f.lent_per_confirmed_job().map(Rials::get),
+    })
+}
+
+/// The programme report: the figures at the top level, then by county, fund and month.
+pub fn report_json(report: &app::report::ProgrammeReport) -> Value {
+    let mut out = facts_json(&report.total);
+    let extra = json!({
+        "title": report.title,
+        "place_id": report.place.as_ref().map(|p| p.id),
+        "fund_id": report.fund_id,
+        "from": day_json(report.from),
+        "to": day_json(report.to),
+        "empty": report.total.is_empty(),
+        "summary_fa": app::report::summary_fa(report),
+        "by_county": report.by_county.iter().map(|(id, name, f)| {
+            let mut row = facts_json(f);
+            row["county_id"] = json!(id);
+            row["name"] = json!(name);
+            row
+        }).collect::<Vec<_>>(),
+        "by_fund": report.funds.iter().map(|f| {
+            let mut facts = f.facts;
+            facts.villages = 1;
+            let mut row = facts_json(&facts);
+            row["fund_id"] = json!(f.fund.id);
+            row["name"] = json!(f.fund.name);
+            row
+        }).collect::<Vec<_>>(),
+        "by_month": report.by_month.iter().map(|(m, f)| json!({
+            "month": month_json(*m),
+            "capital_injected_rials": f.capital_injected.get(),
+            "loans_disbursed_rials": f.loans_disbursed.get(),
+            "jobs_expected": domain::report::fte_number(f.jobs_expected_fte_hundredths),
+            "jobs_confirmed": domain::report::fte_number(f.jobs_confirmed_fte_hundredths),
+        })).collect::<Vec<_>>(),
+    });
+    if let (Value::Object(out), Value::Object(extra)) = (&mut out, extra) {
+        out.extend(extra);
+    }
+    out
+}
