@@ -70,24 +70,118 @@ impl Random {
 
 const COUNTIES: &[&str] = &["قزوین", "تاکستان", "آبیک", "بوئین‌زهرا", "البرز", "آوج"];
 const VILLAGE_STEMS: &[&str] = &[
-    "حسن", "علی", "کرم", "شاه", "امیر", "دولت", "قاسم", "نصرت", "محمود", "رحیم", "ابراهیم", "یوسف", "خلیل", "اسماعیل",
-    "جعفر", "حاجی", "قلعه", "چنار", "سنگ", "باغ", "خیر", "نظر", "زرین", "سفید", "کهنه", "نو", "میر", "فتح",
+    "حسن",
+    "علی",
+    "کرم",
+    "شاه",
+    "امیر",
+    "دولت",
+    "قاسم",
+    "نصرت",
+    "محمود",
+    "رحیم",
+    "ابراهیم",
+    "یوسف",
+    "خلیل",
+    "اسماعیل",
+    "جعفر",
+    "حاجی",
+    "قلعه",
+    "چنار",
+    "سنگ",
+    "باغ",
+    "خیر",
+    "نظر",
+    "زرین",
+    "سفید",
+    "کهنه",
+    "نو",
+    "میر",
+    "فتح",
 ];
 const VILLAGE_ENDINGS: &[&str] = &["آباد", "کندی", "بلاغ", "دره", "سرا", "ده", "بیگ", "لو", "چال", "کلایه"];
 const FEMALE_NAMES: &[&str] = &[
-    "فاطمه", "زهرا", "مریم", "معصومه", "زینب", "سکینه", "لیلا", "سمیه", "اعظم", "طاهره", "رقیه", "خدیجه", "نرگس", "سارا",
-    "مهری", "صغری", "کبری", "شهلا", "پروین", "منیره",
+    "فاطمه",
+    "زهرا",
+    "مریم",
+    "معصومه",
+    "زینب",
+    "سکینه",
+    "لیلا",
+    "سمیه",
+    "اعظم",
+    "طاهره",
+    "رقیه",
+    "خدیجه",
+    "نرگس",
+    "سارا",
+    "مهری",
+    "صغری",
+    "کبری",
+    "شهلا",
+    "پروین",
+    "منیره",
 ];
 const MALE_NAMES: &[&str] = &[
-    "علی", "محمد", "حسین", "حسن", "رضا", "مهدی", "عباس", "جواد", "مصطفی", "اکبر", "قاسم", "ابراهیم", "یوسف", "رحیم",
-    "کریم", "ناصر", "مجید", "سعید", "بهروز", "غلامرضا",
+    "علی",
+    "محمد",
+    "حسین",
+    "حسن",
+    "رضا",
+    "مهدی",
+    "عباس",
+    "جواد",
+    "مصطفی",
+    "اکبر",
+    "قاسم",
+    "ابراهیم",
+    "یوسف",
+    "رحیم",
+    "کریم",
+    "ناصر",
+    "مجید",
+    "سعید",
+    "بهروز",
+    "غلامرضا",
 ];
 const LAST_NAMES: &[&str] = &[
-    "کریمی", "احمدی", "رحیمی", "حسینی", "محمدی", "رضایی", "قاسمی", "جعفری", "موسوی", "صادقی", "نوروزی", "اکبری",
-    "عباسی", "یوسفی", "حیدری", "بیگی", "زارعی", "شریفی", "کاظمی", "فرجی", "ملکی", "سلطانی", "خلیلی", "امینی",
+    "کریمی",
+    "احمدی",
+    "رحیمی",
+    "حسینی",
+    "محمدی",
+    "رضایی",
+    "قاسمی",
+    "جعفری",
+    "موسوی",
+    "صادقی",
+    "نوروزی",
+    "اکبری",
+    "عباسی",
+    "یوسفی",
+    "حیدری",
+    "بیگی",
+    "زارعی",
+    "شریفی",
+    "کاظمی",
+    "فرجی",
+    "ملکی",
+    "سلطانی",
+    "خلیلی",
+    "امینی",
 ];
-const ACTIVITIES: &[&str] =
-    &["livestock", "livestock", "poultry", "beekeeping", "farming", "greenhouse", "carpet_weaving", "handicrafts", "workshop", "services"];
+const ACTIVITIES: &[&str] = &[
+    "livestock",
+    "livestock",
+    "poultry",
+    "beekeeping",
+    "farming",
+    "greenhouse",
+    "carpet_weaving",
+    "handicrafts",
+    "workshop",
+    "services",
+];
 
 fn invalid(e: impl std::fmt::Display) -> StoreError {
     StoreError::Invalid(e.to_string())
@@ -176,7 +270,8 @@ pub async fn build_demo(
             second_approval_above: Rials::new(400_000_000),
             ..FundRules::usual()
         };
-        let fund = store.create_fund(village_id, &format!("صندوق {village}"), meeting_day(opened_month)?, &rules, 0).await?;
+        let fund =
+            store.create_fund(village_id, &format!("صندوق {village}"), meeting_day(opened_month)?, &rules, 0).await?;
         if f == 0 {
             summary.first_fund_id = fund.id;
         }
@@ -236,16 +331,19 @@ pub async fn build_demo(
             let age = month - fund.opened_month;
             // Capital: a grant when the fund opens, loans a year and two years on.
             for (tranche, (at, share, kind)) in
-                [(0, 40, InjectionKind::Grant), (12, 30, InjectionKind::Loan), (24, 30, InjectionKind::Loan)].iter().enumerate()
+                [(0, 40, InjectionKind::Grant), (12, 30, InjectionKind::Loan), (24, 30, InjectionKind::Loan)]
+                    .iter()
+                    .enumerate()
             {
                 if age == *at {
                     let amount = if tranche == 2 {
-                        fund.capital_share - fund.capital_share * 70 / 100
+                        fund.capital_share - fund.capital_share * 40 / 100 - fund.capital_share * 30 / 100
                     } else {
                         fund.capital_share * share / 100
                     };
                     let source = format!("برنامهٔ اشتغال روستایی {}", JalaliDate::from_iso(on).year());
-                    let movement = CapitalMove { fund_id: fund.id, kind: *kind, amount: Rials::new(amount), source: &source, on };
+                    let movement =
+                        CapitalMove { fund_id: fund.id, kind: *kind, amount: Rials::new(amount), source: &source, on };
                     inject_capital(store, &clock, &movement, &format!("demo-capital-{tranche}")).await?;
                     fund.cash += amount;
                     summary.capital_injected = Rials::new(summary.capital_injected.get() + amount);
@@ -280,13 +378,16 @@ pub async fn build_demo(
             deposits.sort_unstable_by_key(|d| d.0);
             repayments.sort_unstable_by_key(|r| r.0);
             store.record_meeting(fund.id, on, &key, &deposits, &repayments, None, 0).await?;
-            fund.cash += deposits.iter().map(|d| d.1.get()).sum::<i64>() + repayments.iter().map(|r| r.1.get()).sum::<i64>();
+            fund.cash +=
+                deposits.iter().map(|d| d.1.get()).sum::<i64>() + repayments.iter().map(|r| r.1.get()).sum::<i64>();
             // Loans that stopped paying for eight months are written off, with the officer's approval.
             let mut still_open = Vec::new();
             for loan in fund.loans.drain(..) {
                 let closed = !due.iter().any(|d| d.loan_id == loan.id) && month > loan.paid_out_month + 1;
                 if loan.unpaid_months >= 8 {
-                    store.write_off_loan(loan.id, "کارشناس استان", on, &format!("demo-write-off-{}", loan.id), 0).await?;
+                    store
+                        .write_off_loan(loan.id, "کارشناس استان", on, &format!("demo-write-off-{}", loan.id), 0)
+                        .await?;
                     summary.written_off += 1;
                     for job in &loan.jobs {
                         if random.chance(60) {
@@ -318,7 +419,10 @@ pub async fn build_demo(
                     let (purpose, outcome) = match since {
                         3 => (VisitPurpose::Confirmation, pick_outcome(&mut random, 88, 8)),
                         5 => (VisitPurpose::Confirmation, VisitOutcome::Working),
-                        9 | 15 => (VisitPurpose::FollowUp, if random.chance(96) { VisitOutcome::Working } else { VisitOutcome::Closed }),
+                        9 | 15 => (
+                            VisitPurpose::FollowUp,
+                            if random.chance(96) { VisitOutcome::Working } else { VisitOutcome::Closed },
+                        ),
                         _ => continue,
                     };
                     let visit = Visit {
@@ -356,7 +460,15 @@ pub async fn build_demo(
                             member_id: fund.members[borrower],
                             amount: Rials::new(amount),
                             term_months: *random.pick(&[12, 18, 24, 36]),
-                            purpose: random.pick(&["خرید دام", "راه‌اندازی کارگاه قالی‌بافی", "گلخانهٔ کوچک", "زنبورداری", "خرید نهاده"]).to_string(),
+                            purpose: random
+                                .pick(&[
+                                    "خرید دام",
+                                    "راه‌اندازی کارگاه قالی‌بافی",
+                                    "گلخانهٔ کوچک",
+                                    "زنبورداری",
+                                    "خرید نهاده",
+                                ])
+                                .to_string(),
                             jobs_created,
                             jobs_revived: 1 - jobs_created,
                             guarantors: vec![fund.members[guarantor]],
@@ -376,7 +488,12 @@ pub async fn build_demo(
                                 kind: if jobs_created == 1 { JobKind::Created } else { JobKind::Revived },
                                 hours: if part_time { JobHours::PartTime } else { JobHours::FullTime },
                                 sex: if random.chance(45) { Sex::Female } else { Sex::Male },
-                                age_group: *random.pick(&[AgeGroup::Under25, AgeGroup::From25To44, AgeGroup::From25To44, AgeGroup::From45]),
+                                age_group: *random.pick(&[
+                                    AgeGroup::Under25,
+                                    AgeGroup::From25To44,
+                                    AgeGroup::From25To44,
+                                    AgeGroup::From45,
+                                ]),
                                 count: match random.below(10) {
                                     0..=5 => 1,
                                     6..=8 => 2,
@@ -391,7 +508,14 @@ pub async fn build_demo(
                                 85..=96 => Payer::SometimesLate,
                                 _ => Payer::StopsPaying { after_months: 2 + random.below(6) as i32 },
                             };
-                            fund.loans.push(OpenLoan { id: loan.id, member_index: borrower, payer, paid_out_month: month, unpaid_months: 0, jobs });
+                            fund.loans.push(OpenLoan {
+                                id: loan.id,
+                                member_index: borrower,
+                                payer,
+                                paid_out_month: month,
+                                unpaid_months: 0,
+                                jobs,
+                            });
                         }
                     }
                 }

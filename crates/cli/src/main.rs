@@ -608,7 +608,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
 async fn build_demo(store: &Store, seed: u64, scale: ScaleArg, today: Option<&str>) -> Result<ExitCode, Failure> {
     use std::io::Write;
     if !store.funds_with_places(None).await?.is_empty() {
-        return Err(fail("the demo is built into an empty database; this one already holds funds (choose another --database)"));
+        return Err(fail(
+            "the demo is built into an empty database; this one already holds funds (choose another --database)",
+        ));
     }
     let today = match today {
         Some(text) => domain::JalaliDate::parse(text).map_err(|e| fail(format!("{text}: {e}")))?.to_iso(),
@@ -686,7 +688,9 @@ async fn programme(store: &Store, level: &str, args: &ProgrammeArgs) -> Result<E
     };
     let today = app::today_in_iran(&SystemClock).to_iso();
     let parse = |text: &str| {
-        domain::JalaliDate::parse(text).map(|d| d.to_iso()).map_err(|e| fail(format!("{text}: {e} / {}", e.message_fa())))
+        domain::JalaliDate::parse(text)
+            .map(|d| d.to_iso())
+            .map_err(|e| fail(format!("{text}: {e} / {}", e.message_fa())))
     };
     let from = match &args.from {
         Some(text) => parse(text)?,
