@@ -25,6 +25,7 @@ use store::{SessionKind, StoreError, User};
 mod loans;
 mod lottery;
 mod oversight;
+mod reports;
 
 pub const SESSION_COOKIE: &str = "abadi_session";
 
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(loans::router())
         .merge(oversight::router())
         .merge(lottery::router())
+        .merge(reports::router())
         .route("/sign-in", get(sign_in_page).post(sign_in))
         .route("/sign-out", axum::routing::post(sign_out))
         .route("/funds", get(funds_page))
@@ -219,6 +221,7 @@ pub fn layout(lang: Lang, user: Option<&User>, title: &str, body: &str) -> Html<
             nav.push_str(&format!(r#"<a href="/funds">{}</a>"#, lang.t("funds")));
         }
         if matches!(user.grant.role, Role::Administrator | Role::Officer | Role::Auditor) {
+            nav.push_str(&format!(r#"<a href="/reports">{}</a>"#, lang.t("reports")));
             nav.push_str(&format!(r#"<a href="/users">{}</a>"#, lang.t("users")));
         }
         if matches!(user.grant.role, Role::Administrator | Role::Auditor) {

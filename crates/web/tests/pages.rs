@@ -490,6 +490,11 @@ async fn every_page_sends_the_anonymous_to_sign_in_and_hides_other_funds() {
         ("POST", format!("/loans/{loan}/reverse"), "key=k&seq=1&reason=r"),
         ("GET", format!("/loans/{loan}/receipts/1"), ""),
         ("GET", "/users".to_string(), ""),
+        ("GET", "/reports".to_string(), ""),
+        ("GET", "/reports/programme".to_string(), ""),
+        ("GET", "/reports/league".to_string(), ""),
+        ("GET", "/reports/jobs".to_string(), ""),
+        ("GET", "/reports/export?format=csv".to_string(), ""),
         ("POST", "/users".to_string(), "username=x&password=long-enough-1&role=treasurer&fund_id=1"),
         ("GET", format!("/funds/{fund}/capital"), ""),
         ("POST", format!("/funds/{fund}/capital"), "kind=grant&amount=1000&source=s&on=1403/01/05&key=k"),
@@ -657,4 +662,51 @@ async fn officers_see_and_add_the_users_of_their_places_only() {
     assert_eq!(page(&w, &treasurer, "/users").await.status, 404);
     let trail = w.store.audit_log(&store::AuditFilter::default()).await.unwrap();
     assert_eq!(trail.iter().filter(|r| r.action == "user.add").count(), 1);
+}
+
+#[tokio::test]
+async fn the_dashboard_and_the_programme_report_follow_the_books_within_the_readers_place() {
+    let w = world().await;
+    let clock = app::FixedClock(common::NOW_MS);
+    let grant = app::funds::CapitalMove {
+        fund_id: w.fund_a,
+        kind: app::funds::InjectionKind::Grant,
+        amount: domain::Rials::new(150_000_000),
+        source: "برنامه ۱۴۰۵",
+        on: domain::JalaliDate::parse("1405/02/01").unwrap().to_iso(),
+    };
+    app::funds::inject_capital(&w.store, &clock, &grant, "g1").await.unwrap();
+    let officer = sign_in(&w, "officer_a").await;
+    let dashboard = page(&w, &officer, "/reports").await;
+    assert_eq!(dashboard.status, 200, "{}", dashboard.body);
+    assert!(dashboard.body.contains("<svg"), "charts drawn on the server");
+    assert!(dashboard.body.contains("۱۵۰٬۰۰۰٬۰۰۰"), "the capital of the year: {}", dashboard.body);
+    assert!(dashboard.body.contains("تاکستان") && !dashboard.body.contains("آبیک"), "only the officer's county");
+    let programme = page(&w, &officer, "/reports/programme").await;
+    assert_eq!(programme.status, 200);
+    assert!(programme.body.contains("۱ صندوق"), "{}", programme.body);
+    assert!(programme.body.contains("هنوز شغلی تأیید نشده است"), "no division by zero: {}", programme.body);
+    assert!(programme.body.contains(r#"href="/reports/jobs?"#), "the job figures link to the records");
+    // Another county's place is not found; a period without data says so; a wrong date is explained.
+    let county_b = w.store.fund_place_path(w.fund_b).await.unwrap();
+    let county_b = app::report::county_of(&county_b).unwrap();
+    assert_eq!(page(&w, &officer, &format!("/reports?place={county_b}")).await.status, 404);
+    let empty = page(&w, &officer, "/reports?from=1390/01/01&to=1390/12/29").await;
+    assert!(empty.body.contains("داده‌ای ثبت نشده است"), "{}", empty.body);
+    let bad = page(&w, &officer, "/reports?from=1405/13/01").await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("ماه ۱۳ وجود ندارد"));
+    // Downloads: CSV with a byte-order mark, XLSX as a zip.
+    let csv = request(w.addr, "GET", "/reports/export?format=csv", &[("Cookie", officer.as_str())], b"").await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.starts_with('\u{FEFF}'), "{}", csv.body);
+    assert!(csv.body.contains("صندوق اسفرورین"));
+    let league = page(&w, &officer, "/reports/league").await;
+    assert!(league.body.contains("صندوق اسفرورین") && !league.body.contains("صندوق زیاران"));
+    // The administrator sees the whole installation; a treasurer has no reports.
+    let admin = sign_in(&w, "admin").await;
+    let all = page(&w, &admin, "/reports").await;
+    assert!(all.body.contains("تاکستان") && all.body.contains("آبیک"));
+    let treasurer = sign_in(&w, "treasurer_a").await;
+    assert_eq!(page(&w, &treasurer, "/reports").await.status, 404);
 }
