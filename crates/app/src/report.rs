@@ -64,7 +64,7 @@ pub async fn programme_report(
         }
     };
     let under = place.as_ref().map(|p| p.path.clone());
-    let mut funds = store.report_facts(under.as_ref(), from, to, today).await?;
+    let (mut funds, flows) = store.report_facts(under.as_ref(), from, to, today).await?;
     if let Some(id) = fund_id {
         funds.retain(|f| f.fund.id == id);
     }
@@ -88,7 +88,10 @@ pub async fn programme_report(
         .collect();
     by_county.sort_by(|a, b| a.1.cmp(&b.1));
     let mut months: BTreeMap<JalaliMonth, DayFlows> = BTreeMap::new();
-    for (day, f) in store.report_flows(under.as_ref(), fund_id, from, to).await? {
+    for (day, flow_fund, f) in flows {
+        if fund_id.is_some_and(|id| id != flow_fund) {
+            continue;
+        }
         let m = months.entry(JalaliDate::from_iso(day).jalali_month()).or_default();
         m.capital_injected = Rials::new(m.capital_injected.get() + f.capital_injected.get());
         m.loans_disbursed = Rials::new(m.loans_disbursed.get() + f.loans_disbursed.get());
@@ -275,6 +278,38 @@ pub fn xlsx_bytes(report: &ProgrammeReport) -> Result<Vec<u8>, StoreError> {
         months.write_number(r, 2, f.loans_disbursed.get() as f64).map_err(failed)?;
         months.write_number(r, 3, domain::report::fte_number(f.jobs_expected_fte_hundredths)).map_err(failed)?;
         months.write_number(r, 4, domain::report::fte_number(f.jobs_confirmed_fte_hundredths)).map_err(failed)?;
+    }
+    book.save_to_buffer().map_err(failed)
+}
+
+/// Every member of the funds under a place as an XLSX workbook (right to left): fund, name, father's
+/// name, national ID (as text, so no leading zero is lost), phone, joined and left (Jalali), savings.
+pub async fn members_xlsx(store: &Store, under: Option<&PlacePath>) -> Result<Vec<u8>, StoreError> {
+    use rust_xlsxwriter::Workbook;
+    let failed = |e: rust_xlsxwriter::XlsxError| StoreError::Unexpected(format!("cannot write the workbook: {e}"));
+    let members = store.members_with_savings(under).await?;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("اعضا").map_err(failed)?;
+    sheet.set_right_to_left(true);
+    let titles =
+        ["صندوق", "نام", "نام خانوادگی", "نام پدر", "کد ملی", "تلفن", "تاریخ عضویت", "تاریخ خروج", "پس‌انداز (ریال)"];
+    for (c, title) in titles.iter().enumerate() {
+        sheet.write_string(0, c as u16, *title).map_err(failed)?;
+    }
+    let jalali = |d: IsoDate| JalaliDate::from_iso(d).to_string();
+    for (r, (m, fund, savings)) in members.iter().enumerate() {
+        let r = r as u32 + 1;
+        sheet.write_string(r, 0, fund).map_err(failed)?;
+        sheet.write_string(r, 1, &m.first_name).map_err(failed)?;
+        sheet.write_string(r, 2, &m.last_name).map_err(failed)?;
+        sheet.write_string(r, 3, &m.father_name).map_err(failed)?;
+        sheet.write_string(r, 4, m.national_id.as_str()).map_err(failed)?;
+        sheet.write_string(r, 5, &m.phone).map_err(failed)?;
+        sheet.write_string(r, 6, jalali(m.joined_on)).map_err(failed)?;
+        if let Some(left) = m.left_on {
+            sheet.write_string(r, 7, jalali(left)).map_err(failed)?;
+        }
+        sheet.write_number(r, 8, savings.get() as f64).map_err(failed)?;
     }
     book.save_to_buffer().map_err(failed)
 }

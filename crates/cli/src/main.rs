@@ -111,6 +111,10 @@ enum Command {
         /// Only post this many synthetic entries one durable transaction each, then stop.
         #[arg(long, conflicts_with = "bulk_only")]
         single_only: Option<u64>,
+        /// Time the reports on a database that already holds a province (`abadi demo`): the
+        /// programme report's figures, the dashboard and report pages, and an XLSX of every member.
+        #[arg(long, conflicts_with_all = ["bulk_only", "single_only", "funds"])]
+        reports: bool,
     },
 }
 
@@ -595,13 +599,70 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             println!("backup written to {file}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench { quick, bulk_only, single_only, funds } => {
+        Command::Bench { quick, bulk_only, single_only, funds, reports } => {
+            if reports {
+                return bench_reports(&store).await;
+            }
             if funds {
                 return bench_funds(&store, quick).await;
             }
             bench(&store, &cli.database, quick, bulk_only, single_only).await
         }
     }
+}
+
+/// Times the reports on an existing province (the demo's): the figures, the pages, the members' XLSX.
+async fn bench_reports(store: &Store) -> Result<ExitCode, Failure> {
+    use std::time::Instant;
+    let funds = store.funds_with_places(None).await?;
+    let Some((_, path)) = funds.first() else {
+        return Err(fail("no province here: build one first with `abadi demo`"));
+    };
+    let province_id = path
+        .as_str()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .nth(1)
+        .and_then(|s| s.parse::<i64>().ok())
+        .ok_or_else(|| fail("the funds lie in no province"))?;
+    let today = app::today_in_iran(&SystemClock).to_iso();
+    let from = domain::JalaliDate::new(domain::JalaliDate::from_iso(today).year() - 4, 1, 1)
+        .map_err(|e| fail(e.to_string()))?
+        .to_iso();
+    let scope = app::report::ReportScope::Place(province_id);
+    let mut times = Vec::new();
+    let mut report = None;
+    for _ in 0..10 {
+        let started = Instant::now();
+        report = Some(app::report::programme_report(store, &scope, from, today, today).await?);
+        times.push(started.elapsed());
+    }
+    times.sort();
+    let report = report.ok_or_else(|| fail("no report"))?;
+    println!(
+        "province report figures:      {:>8.1} ms (median of 10; {} funds, {} members)",
+        times[5].as_secs_f64() * 1000.0,
+        report.total.funds,
+        report.total.members
+    );
+    let state = web::AppState::new(store.clone(), Arc::new(SystemClock));
+    let pages = web::bench::time_report_pages(&state, province_id, 10).await?;
+    for (name, time) in [
+        ("dashboard page", pages.dashboard),
+        ("programme report page", pages.programme),
+        ("league table page", pages.league),
+    ] {
+        println!("{name:<30}{:>8.1} ms (median of 10, through the router)", time.as_secs_f64() * 1000.0);
+    }
+    let started = Instant::now();
+    let bytes = app::report::members_xlsx(store, None).await?;
+    println!(
+        "XLSX of every member:          {:>8.1} ms ({} members, {} KB)",
+        started.elapsed().as_secs_f64() * 1000.0,
+        report.total.members,
+        bytes.len() / 1024
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Builds the demo province with a progress bar, adds its users and prints how to sign in.

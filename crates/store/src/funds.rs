@@ -669,3 +669,25 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Every member of the funds at or under a place (all with `None`), with the fund's name and the
+    /// member's savings from the kept balance: one query, for exports.
+    pub async fn members_with_savings(&self, under: Option<&PlacePath>) -> StoreResult<Vec<(Member, String, Rials)>> {
+        let columns = MEMBER_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT {columns}, f.name AS fund_name, a.balance_rials AS savings FROM members m \
+             JOIN funds f ON f.id = m.fund_id JOIN places p ON p.id = f.place_id \
+             JOIN accounts a ON a.id = m.savings_account_id WHERE p.path LIKE $1 ORDER BY f.name, m.last_name, m.first_name, m.id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(format!("{}%", under.map_or("/", PlacePath::as_str)))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((member_from_row(row)?, row.try_get("fund_name")?, Rials::new(-row.try_get::<i64, _>("savings")?)))
+            })
+            .collect()
+    }
+}

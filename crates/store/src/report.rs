@@ -35,7 +35,7 @@ impl Store {
         from: IsoDate,
         to: IsoDate,
         today: IsoDate,
-    ) -> StoreResult<Vec<FundFacts>> {
+    ) -> StoreResult<(Vec<FundFacts>, Vec<(IsoDate, i64, DayFlows)>)> {
         let prefix = format!("{}%", under.map_or("/", PlacePath::as_str));
         let (from_text, to_text) = (from.to_string(), to.to_string());
         let scoped = "JOIN funds f ON f.id = x.fund_id JOIN places p ON p.id = f.place_id WHERE p.path LIKE $1";
@@ -73,21 +73,26 @@ impl Store {
                 f.members_active = u64::try_from(row.try_get::<i64, _>("active")?).unwrap_or(0);
             }
         }
-        // Savings and loans outstanding at `to`.
+        // Savings and loans outstanding at `to`, one row per fund.
+        let sums = "CAST(SUM(CASE WHEN a.code = $2 OR a.control_code = $2 THEN BALANCE ELSE 0 END) AS BIGINT) AS savings, \
+                    CAST(SUM(CASE WHEN a.code = $3 OR a.control_code = $3 THEN BALANCE ELSE 0 END) AS BIGINT) AS loans";
         let stock_sql = if to >= today {
-            "SELECT f.id AS fund_id, a.code, a.control_code, CAST(SUM(a.balance_rials) AS BIGINT) AS balance \
-             FROM accounts a JOIN funds f ON f.book_id = a.book_id JOIN places p ON p.id = f.place_id \
-             WHERE p.path LIKE $1 AND (a.code IN ($2, $3) OR a.control_code IN ($2, $3)) \
-             GROUP BY f.id, a.code, a.control_code"
-                .to_string()
+            format!(
+                "SELECT f.id AS fund_id, {} \
+                 FROM accounts a JOIN funds f ON f.book_id = a.book_id JOIN places p ON p.id = f.place_id \
+                 WHERE p.path LIKE $1 AND (a.code IN ($2, $3) OR a.control_code IN ($2, $3)) GROUP BY f.id",
+                sums.replace("BALANCE", "a.balance_rials")
+            )
         } else {
-            "SELECT f.id AS fund_id, a.code, a.control_code, CAST(SUM(x.amount_rials) AS BIGINT) AS balance \
-             FROM postings x JOIN entries e ON e.book_id = x.book_id AND e.seq = x.entry_seq \
-             JOIN accounts a ON a.id = x.account_id JOIN funds f ON f.book_id = x.book_id \
-             JOIN places p ON p.id = f.place_id \
-             WHERE p.path LIKE $1 AND (a.code IN ($2, $3) OR a.control_code IN ($2, $3)) AND e.effective_on <= $4 \
-             GROUP BY f.id, a.code, a.control_code"
-                .to_string()
+            format!(
+                "SELECT f.id AS fund_id, {} \
+                 FROM postings x JOIN entries e ON e.book_id = x.book_id AND e.seq = x.entry_seq \
+                 JOIN accounts a ON a.id = x.account_id JOIN funds f ON f.book_id = x.book_id \
+                 JOIN places p ON p.id = f.place_id \
+                 WHERE p.path LIKE $1 AND (a.code IN ($2, $3) OR a.control_code IN ($2, $3)) AND e.effective_on <= $4 \
+                 GROUP BY f.id",
+                sums.replace("BALANCE", "x.amount_rials")
+            )
         };
         let mut query = grouped(stock_sql).bind(&prefix).bind(codes::SAVINGS).bind(codes::LOANS);
         if to < today {
@@ -95,14 +100,8 @@ impl Store {
         }
         for row in &query.fetch_all(&self.pool).await? {
             let Some(f) = facts.get_mut(&row.try_get::<i64, _>("fund_id")?) else { continue };
-            let code: String = row.try_get("code")?;
-            let control: Option<String> = row.try_get("control_code")?;
-            let balance = row.try_get::<Option<i64>, _>("balance")?.unwrap_or(0);
-            if code == codes::SAVINGS || control.as_deref() == Some(codes::SAVINGS) {
-                f.savings = Rials::new(f.savings.get() - balance);
-            } else {
-                f.loans_outstanding = Rials::new(f.loans_outstanding.get() + balance);
-            }
+            f.savings = Rials::new(-row.try_get::<Option<i64>, _>("savings")?.unwrap_or(0));
+            f.loans_outstanding = Rials::new(row.try_get::<Option<i64>, _>("loans")?.unwrap_or(0));
         }
         if to >= today {
             let rows = grouped(format!(
@@ -119,45 +118,24 @@ impl Store {
                 }
             }
         }
-        // Flows of the period, per fund.
-        for (_, fund_id, flows) in self.flows(&prefix, &from_text, &to_text).await? {
-            if let Some(f) = facts.get_mut(&fund_id) {
+        // Flows of the period, per fund (and by day, for the monthly series).
+        let flow_rows = self.flows(&prefix, &from_text, &to_text).await?;
+        for (_, fund_id, flows) in &flow_rows {
+            if let Some(f) = facts.get_mut(fund_id) {
                 f.capital_injected = Rials::new(f.capital_injected.get() + flows.capital_injected.get());
                 f.loans_disbursed = Rials::new(f.loans_disbursed.get() + flows.loans_disbursed.get());
                 f.jobs_expected_fte_hundredths += flows.jobs_expected_fte_hundredths;
                 f.jobs_confirmed_fte_hundredths += flows.jobs_confirmed_fte_hundredths;
             }
         }
-        Ok(funds
+        let funds = funds
             .into_iter()
             .map(|(fund, place)| {
                 let facts = facts.remove(&fund.id).unwrap_or_default();
                 FundFacts { fund, place, facts }
             })
-            .collect())
-    }
-
-    /// The period's flows by day, for monthly and yearly series.
-    pub async fn report_flows(
-        &self,
-        under: Option<&PlacePath>,
-        fund_id: Option<i64>,
-        from: IsoDate,
-        to: IsoDate,
-    ) -> StoreResult<Vec<(IsoDate, DayFlows)>> {
-        let prefix = format!("{}%", under.map_or("/", PlacePath::as_str));
-        let mut by_day: std::collections::BTreeMap<IsoDate, DayFlows> = Default::default();
-        for (day, fund, flows) in self.flows(&prefix, &from.to_string(), &to.to_string()).await? {
-            if fund_id.is_some_and(|id| id != fund) {
-                continue;
-            }
-            let d = by_day.entry(day).or_default();
-            d.capital_injected = Rials::new(d.capital_injected.get() + flows.capital_injected.get());
-            d.loans_disbursed = Rials::new(d.loans_disbursed.get() + flows.loans_disbursed.get());
-            d.jobs_expected_fte_hundredths += flows.jobs_expected_fte_hundredths;
-            d.jobs_confirmed_fte_hundredths += flows.jobs_confirmed_fte_hundredths;
-        }
-        Ok(by_day.into_iter().collect())
+            .collect();
+        Ok((funds, flow_rows))
     }
 
     /// Capital injected, loans paid out and jobs expected and confirmed, by day and fund.

@@ -93,3 +93,28 @@ pub async fn time_pages(
     let (funds_list, _) = median_page(&app, "/funds", &officer, repetitions).await?;
     Ok(PageTimings { fund_home, meeting_sheet, funds_list, funds_listed })
 }
+
+/// Median times of the report pages on a province already built (the demo), through the router.
+#[derive(Clone, Debug, Default)]
+pub struct ReportTimings {
+    pub dashboard: Duration,
+    pub programme: Duration,
+    pub league: Duration,
+}
+
+/// Times the province dashboard, the programme report and the league table for an officer of the
+/// province (a user created for the purpose), the period being the last four Jalali years.
+pub async fn time_report_pages(state: &AppState, province_id: i64, repetitions: usize) -> StoreResult<ReportTimings> {
+    let app = router(state.clone());
+    let name = format!("bench-report-{}", state.clock.now_ms());
+    let officer = session_for(state, &name, Role::Officer, Some(province_id), None).await?;
+    let today = crate::today(state);
+    let to = domain::JalaliDate::from_iso(today);
+    let from = domain::JalaliDate::new(to.year() - 4, 1, 1).map_err(|e| StoreError::Unexpected(e.to_string()))?;
+    let query = format!("place={province_id}&from={from}&to={to}");
+    Ok(ReportTimings {
+        dashboard: median_page(&app, &format!("/reports?{query}"), &officer, repetitions).await?.0,
+        programme: median_page(&app, &format!("/reports/programme?{query}"), &officer, repetitions).await?.0,
+        league: median_page(&app, &format!("/reports/league?{query}"), &officer, repetitions).await?.0,
+    })
+}

@@ -215,6 +215,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("county", "شهرستان", "County"),
     ("village", "روستا", "Village"),
     ("villages", "روستا", "Villages"),
+    ("members_xlsx", "فهرست اعضا (XLSX)", "Members (XLSX)"),
     ("show", "نمایش", "Show"),
     ("period_backwards", "آغاز دوره پس از پایان آن است", "The period starts after it ends"),
     ("dashboard", "داشبورد استان", "Province dashboard"),

@@ -251,7 +251,7 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer, Query(query): 
         r##"<h1>{title} · {name}</h1>
 {form}{empty}
 <ul class="figures">{figures}</ul>
-<p class="no-print"><a href="/reports/programme?{q}">{programme}</a> · <a href="/reports/league?{q}">{league}</a> · <a href="/reports/export?{q}&format=csv">CSV</a> · <a href="/reports/export?{q}&format=xlsx">XLSX</a> · <a href="#" data-print>{print}</a></p>
+<p class="no-print"><a href="/reports/programme?{q}">{programme}</a> · <a href="/reports/league?{q}">{league}</a> · <a href="/reports/export?{q}&format=csv">CSV</a> · <a href="/reports/export?{q}&format=xlsx">XLSX</a> · <a href="/reports/export?{q}&format=members">{members_xlsx}</a> · <a href="#" data-print>{print}</a></p>
 <h2>{by_county}</h2>
 <div class="table-wrap"><table><thead><tr><th>{county}</th><th class="num">{funds}</th><th class="num hide-narrow">{members}</th><th class="num">{capital} ({unit})</th><th class="num hide-narrow">{lent} ({unit})</th><th class="num">{expected}</th><th class="num">{confirmed}</th><th class="num hide-narrow">{par30}</th></tr></thead><tbody>{county_rows}</tbody></table></div>
 {chart_money}{chart_jobs}{chart_counties}"##,
@@ -261,6 +261,7 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer, Query(query): 
         figures = figures(&viewer, &report.total),
         programme = lang.t("programme_report"),
         league = lang.t("league_table"),
+        members_xlsx = lang.t("members_xlsx"),
         print = lang.t("print"),
         by_county = lang.t("by_county"),
         county = lang.t("county"),
@@ -508,6 +509,22 @@ async fn export(State(state): State<AppState>, viewer: Viewer, Query(query): Que
     let name = format!("abadi-report-{}-{}", JalaliDate::from_iso(report.from), JalaliDate::from_iso(report.to))
         .replace('/', "-");
     match query.format.as_deref() {
+        Some("members") => {
+            let under = report.place.as_ref().map(|p| p.path.clone());
+            let bytes =
+                app::report::members_xlsx(&state.store, under.as_ref()).await.map_err(|e| viewer.internal(e))?;
+            Ok((
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                    ),
+                    (header::CONTENT_DISPOSITION, "attachment; filename=\"abadi-members.xlsx\"".to_string()),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
         Some("xlsx") => {
             let bytes = app::report::xlsx_bytes(&report).map_err(|e| viewer.internal(e))?;
             Ok((
