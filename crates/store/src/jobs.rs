@@ -158,6 +158,44 @@ impl Store {
         rows.iter().map(job_from_row).collect()
     }
 
+    /// The jobs a fund loan promised, oldest first.
+    pub async fn jobs_of_loan(&self, loan_id: i64) -> StoreResult<Vec<Job>> {
+        let sql =
+            format!("SELECT {JOB_COLUMNS} FROM jobs WHERE source_kind = 'fund_loan' AND source_id = $1 ORDER BY id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(loan_id).fetch_all(&self.pool).await?;
+        rows.iter().map(job_from_row).collect()
+    }
+
+    /// The jobs counted on a loan's request (created and revived), recorded as expected once the loan
+    /// is approved — unless its jobs were already recorded. Full time, activity and person unknown
+    /// until an officer's visit says more.
+    pub async fn expect_requested_jobs(&self, loan_id: i64, on: IsoDate, now_ms: i64) -> StoreResult<Vec<i64>> {
+        if !self.jobs_of_loan(loan_id).await?.is_empty() {
+            return Ok(Vec::new());
+        }
+        let row = sqlx::query("SELECT jobs_created, jobs_revived FROM loans WHERE id = $1")
+            .bind(loan_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound { what: "loan", id: loan_id })?;
+        let count =
+            |column: &str| -> StoreResult<u32> { Ok(u32::try_from(row.try_get::<i64, _>(column)?).unwrap_or(0)) };
+        let spec = |kind: JobKind, count: u32| JobSpec {
+            activity: "other".into(),
+            kind,
+            hours: JobHours::FullTime,
+            sex: Sex::Unknown,
+            age_group: AgeGroup::Unknown,
+            count,
+        };
+        let specs = [spec(JobKind::Created, count("jobs_created")?), spec(JobKind::Revived, count("jobs_revived")?)];
+        let specs: Vec<JobSpec> = specs.into_iter().filter(|s| s.count > 0).collect();
+        if specs.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.expect_jobs_of_loan(loan_id, &specs, on, now_ms).await
+    }
+
     /// Records a visit and what it does to the job (`domain::jobs::visit`): confirmed once, followed
     /// up, or lost. Refused with the reason, and nothing written, when the visit does not fit.
     pub async fn record_visit(&self, job_id: i64, visit: &Visit, today: IsoDate, now_ms: i64) -> StoreResult<Job> {

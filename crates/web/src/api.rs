@@ -404,6 +404,27 @@ fn build() -> RouteTable {
             "read",
         )
         .route(
+            Method::GET,
+            "/api/v1/loans/{id}/jobs",
+            get(loan_jobs),
+            "The jobs a loan promised, with their status (expected, confirmed, lost)",
+            "read",
+        )
+        .route(
+            Method::POST,
+            "/api/v1/jobs/{id}/visits",
+            post(job_visit),
+            "A visit to a job: confirmation (once) or follow-up; refused with the reason when it does not fit",
+            "oversee",
+        )
+        .route(
+            Method::GET,
+            "/api/v1/reports/programme",
+            get(programme_report),
+            "The programme report for a place (?place=ID&from=1403/01/01&to=1403/12/29): funds, members, savings, loans, PAR30, capital, jobs, money per job",
+            "read",
+        )
+        .route(
             Method::POST,
             "/api/v1/loans/{id}/approve",
             post(approve),
@@ -1210,7 +1231,123 @@ async fn approve(State(state): State<AppState>, caller: Caller, Path(id): Path<i
     let loan = state.store.approve_loan(id, &caller.approver()).await?;
     let after = loan_json(&loan);
     caller.audit(&state, "loan.approve", format!("loan:{id}"), &place, loan_json(&before), &after).await?;
+    if loan.status == store::LoanStatus::Approved {
+        let jobs = state.store.expect_requested_jobs(id, today(&state), state.clock.now_ms()).await?;
+        if !jobs.is_empty() {
+            let record = json!({ "loan": id, "jobs": jobs });
+            caller.audit(&state, "jobs.expect", format!("loan:{id}"), &place, Value::Null, &record).await?;
+        }
+    }
     Ok(Json(json!({ "loan": after })))
+}
+
+fn job_json(job: &store::Job) -> Value {
+    json!({
+        "id": job.id,
+        "source": job.source.code(),
+        "source_id": job.source_id,
+        "fund_id": job.fund_id,
+        "activity": job.activity,
+        "kind": job.kind.code(),
+        "hours": job.hours.code(),
+        "fte": domain::report::fte_number(job.hours.fte_hundredths()),
+        "sex": job.sex.code(),
+        "age_group": job.age_group.code(),
+        "status": job.status.code(),
+        "expected_on": day_json(job.expected_on),
+        "confirmed_on": job.confirmed_on.map(day_json),
+        "lost_on": job.lost_on.map(day_json),
+    })
+}
+
+async fn loan_jobs(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    caller.may_on_loan(&state, Action::Read, id).await?;
+    let jobs = state.store.jobs_of_loan(id).await?;
+    Ok(Json(json!({ "loan_id": id, "jobs": jobs.iter().map(job_json).collect::<Vec<_>>() })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VisitBody {
+    on: Day,
+    purpose: String,
+    outcome: String,
+    #[serde(default)]
+    seen: String,
+    #[serde(default)]
+    insured_workers: u32,
+}
+
+async fn job_visit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<VisitBody>,
+) -> ApiResult<Json<Value>> {
+    let job = state.store.job(id).await?;
+    let (_, place) = caller.may_on_loan(&state, Action::Oversee, job.source_id).await?;
+    let purpose = domain::jobs::VisitPurpose::parse(&body.purpose)
+        .ok_or_else(|| ApiError::field("purpose", "confirmation or follow_up"))?;
+    let outcome = domain::jobs::VisitOutcome::parse(&body.outcome)
+        .ok_or_else(|| ApiError::field("outcome", "working, not_yet or closed"))?;
+    let visit = store::Visit {
+        on: body.on.0,
+        purpose,
+        outcome,
+        visitor: caller.approver(),
+        seen: body.seen,
+        insured_workers: body.insured_workers,
+    };
+    let after = state.store.record_visit(id, &visit, today(&state), state.clock.now_ms()).await?;
+    let record = job_json(&after);
+    caller.audit(&state, "job.visit", format!("job:{id}"), &place, job_json(&job), &record).await?;
+    Ok(Json(json!({ "job": record })))
+}
+
+#[derive(Deserialize)]
+struct ReportQuery {
+    place: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+async fn programme_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<ReportQuery>,
+) -> ApiResult<Json<Value>> {
+    use domain::access::{Role, Scope};
+    let own = match (caller.user.grant.role, &caller.user.grant.scope) {
+        (Role::Administrator, _) => None,
+        (Role::Officer | Role::Auditor, Scope::Place(place)) => Some(place.clone()),
+        _ => return Err(ApiError::Store(store::StoreError::NotFound { what: "report", id: 0 })),
+    };
+    let asked: Option<i64> = match query.place.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(text) => {
+            Some(domain::text::to_latin_digits(text).parse().map_err(|_| ApiError::field("place", "a place id"))?)
+        }
+        None => own.as_ref().and_then(PlacePath::last_id),
+    };
+    let scope = match asked {
+        Some(id) => {
+            let place = state.store.place(id).await?;
+            if own.as_ref().is_some_and(|own| !own.contains(&place.path)) {
+                return Err(ApiError::Store(store::StoreError::NotFound { what: "place", id }));
+            }
+            app::report::ReportScope::Place(id)
+        }
+        None => app::report::ReportScope::Installation,
+    };
+    let now = today(&state);
+    let day = |field: &'static str, text: &Option<String>, default: domain::IsoDate| match text.as_deref() {
+        None | Some("") => Ok(default),
+        Some(text) => domain::JalaliDate::parse(text).map(|d| d.to_iso()).map_err(|e| ApiError::field(field, e)),
+    };
+    let year_start =
+        domain::JalaliDate::new(domain::JalaliDate::from_iso(now).year(), 1, 1).map(|d| d.to_iso()).unwrap_or(now);
+    let (from, to) = (day("from", &query.from, year_start)?, day("to", &query.to, now)?);
+    let report = app::report::programme_report(&state.store, &scope, from, to, now).await?;
+    Ok(Json(crate::json::report_json(&report)))
 }
 
 async fn disburse(

@@ -296,6 +296,14 @@ fn route_rows(
         ("GET", "/api/v1/members/{id}", format!("/api/v1/members/{member}"), None),
         ("POST", "/api/v1/members/{id}/leave", format!("/api/v1/members/{member}/leave"), Some(dated.clone())),
         ("GET", "/api/v1/loans/{id}", format!("/api/v1/loans/{loan}"), None),
+        ("GET", "/api/v1/loans/{id}/jobs", format!("/api/v1/loans/{loan}/jobs"), None),
+        (
+            "POST",
+            "/api/v1/jobs/{id}/visits",
+            "/api/v1/jobs/999999/visits".into(),
+            Some(json!({ "on": "1403/03/01", "purpose": "confirmation", "outcome": "working" })),
+        ),
+        ("GET", "/api/v1/reports/programme", "/api/v1/reports/programme".into(), None),
         ("POST", "/api/v1/loans/{id}/approve", format!("/api/v1/loans/{loan}/approve"), None),
         ("POST", "/api/v1/loans/{id}/disburse", format!("/api/v1/loans/{loan}/disburse"), Some(dated.clone())),
         (

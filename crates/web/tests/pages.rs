@@ -710,3 +710,68 @@ async fn the_dashboard_and_the_programme_report_follow_the_books_within_the_read
     let treasurer = sign_in(&w, "treasurer_a").await;
     assert_eq!(page(&w, &treasurer, "/reports").await.status, 404);
 }
+
+#[tokio::test]
+async fn jobs_are_expected_at_approval_and_confirmed_once_by_an_officers_visit() {
+    let w = world().await;
+    let fund = w.fund_a;
+    let member = w.join(fund, "0499370899", "علی", "کریمی", "1402/01/01").await;
+    let clock = app::FixedClock(common::NOW_MS);
+    let on = domain::JalaliDate::parse("1402/02/01").unwrap().to_iso();
+    app::funds::move_savings(
+        &w.store,
+        &clock,
+        member.id,
+        app::funds::SavingsMove::Deposit,
+        domain::Rials::new(10_000_000),
+        on,
+        "d",
+    )
+    .await
+    .unwrap();
+    let application = store::LoanApplication {
+        member_id: member.id,
+        amount: domain::Rials::new(5_000_000),
+        term_months: 6,
+        purpose: "دامداری".into(),
+        jobs_created: 1,
+        jobs_revived: 1,
+        guarantors: vec![],
+        on: domain::JalaliDate::parse("1405/08/01").unwrap().to_iso(),
+    };
+    let loan = w.store.request_loan(fund, &application).await.unwrap().id;
+    let officer = sign_in(&w, "officer_a").await;
+    let approved = form_post(&w, &format!("/loans/{loan}/approve"), Some(&officer), "").await;
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    let jobs = w.store.jobs_of_loan(loan).await.unwrap();
+    assert_eq!(jobs.len(), 2, "one created and one revived, expected from approval");
+    let treasurer = sign_in(&w, "treasurer_a").await;
+    let paid = form_post(&w, &format!("/loans/{loan}/disburse"), Some(&treasurer), "key=out&on=1405/08/10").await;
+    assert_eq!(paid.status, 303, "{}", paid.body);
+    // The officer sees the jobs with a visit form; a visit before the money is refused in Persian.
+    let page_body = page(&w, &officer, &format!("/loans/{loan}")).await.body;
+    assert!(page_body.contains(&format!(r#"action="/jobs/{}/visits""#, jobs[0].id)), "{page_body}");
+    let early = "purpose=confirmation&on=1405/08/05&outcome=working&seen=x&insured_workers=1";
+    let refused = form_post(&w, &format!("/jobs/{}/visits", jobs[0].id), Some(&officer), early).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("پیش از پرداخت وام"), "{}", refused.body);
+    let visit = "purpose=confirmation&on=1405/09/01&outcome=working&seen=x&insured_workers=%DB%B1";
+    let confirmed = form_post(&w, &format!("/jobs/{}/visits", jobs[0].id), Some(&officer), visit).await;
+    assert_eq!(confirmed.status, 303, "{}", confirmed.body);
+    let again = form_post(&w, &format!("/jobs/{}/visits", jobs[0].id), Some(&officer), visit).await;
+    assert_eq!(again.status, 422, "confirmed twice");
+    assert!(again.body.contains("پیش‌تر"), "{}", again.body);
+    // The treasurer cannot record visits.
+    assert_eq!(form_post(&w, &format!("/jobs/{}/visits", jobs[1].id), Some(&treasurer), visit).await.status, 404);
+    // The API agrees: the loan's jobs, and the programme report counts one confirmed of two expected.
+    let listed = w.call("officer_a", "GET", &format!("/api/v1/loans/{loan}/jobs"), None).await;
+    assert_eq!(listed.json["jobs"][0]["status"], "confirmed");
+    let report = w.call("officer_a", "GET", "/api/v1/reports/programme?from=1405/01/01", None).await;
+    assert_eq!(report.status, 200, "{}", report.json);
+    assert_eq!(report.json["jobs_expected"], 2.0);
+    assert_eq!(report.json["jobs_confirmed"], 1.0);
+    assert_eq!(report.json["loans_disbursed_rials"], 5_000_000);
+    assert_eq!(report.json["injected_per_confirmed_job_rials"], 0);
+    let trail = w.store.audit_log(&store::AuditFilter::default()).await.unwrap();
+    assert!(trail.iter().any(|r| r.action == "job.visit") && trail.iter().any(|r| r.action == "jobs.expect"));
+}

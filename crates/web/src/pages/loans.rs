@@ -22,6 +22,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/funds/{id}/loans/new", get(request_page).post(request))
         .route("/funds/{id}/loans/check", post(check))
         .route("/loans/{id}", get(loan_page))
+        .route("/jobs/{id}/visits", post(record_visit))
         .route("/loans/{id}/approve", post(approve))
         .route("/loans/{id}/disburse", post(disburse))
         .route("/loans/{id}/repay", post(repay))
@@ -327,7 +328,19 @@ async fn loan_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
     Ok(layout(viewer.lang, Some(&viewer.user), viewer.lang.t("loan"), &body).into_response())
 }
 
+/// A loan's page: its figures, schedule, repayments and next step, then the jobs it promised.
 async fn loan_body(
+    state: &AppState,
+    viewer: &Viewer,
+    loan: &store::Loan,
+    place: &domain::PlacePath,
+    problem: Option<String>,
+) -> Result<String, PageError> {
+    let main = loan_body_main(state, viewer, loan, place, problem).await?;
+    Ok(main + &jobs_section(state, viewer, loan, place).await?)
+}
+
+async fn loan_body_main(
     state: &AppState,
     viewer: &Viewer,
     loan: &store::Loan,
@@ -505,6 +518,18 @@ async fn approve(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i
         Ok(loan) => {
             let (b, a) = (crate::json::loan_json(&before).to_string(), crate::json::loan_json(&loan).to_string());
             audit(&state, &viewer, "loan.approve", format!("loan:{id}"), &place, &b, &a).await?;
+            if loan.status == LoanStatus::Approved {
+                // The jobs the request counted are expected from the day of approval.
+                let jobs = state
+                    .store
+                    .expect_requested_jobs(id, crate::today(&state), state.clock.now_ms())
+                    .await
+                    .map_err(|e| viewer.internal(e))?;
+                if !jobs.is_empty() {
+                    let after = serde_json::json!({ "loan": id, "jobs": jobs }).to_string();
+                    audit(&state, &viewer, "jobs.expect", format!("loan:{id}"), &place, "null", &after).await?;
+                }
+            }
             Ok(())
         }
         Err(e) => Err(e),
@@ -685,4 +710,123 @@ async fn receipt(State(state): State<AppState>, viewer: Viewer, Path((id, seq)):
         back = lang.t("loan"),
     );
     Ok(layout(lang, Some(&viewer.user), lang.t("receipt"), &body).into_response())
+}
+
+/// The jobs a loan promised, with a visit form for an officer above the fund.
+async fn jobs_section(
+    state: &AppState,
+    viewer: &Viewer,
+    loan: &store::Loan,
+    place: &domain::PlacePath,
+) -> Result<String, PageError> {
+    let lang = viewer.lang;
+    let jobs = state.store.jobs_of_loan(loan.id).await.map_err(|e| viewer.internal(e))?;
+    if jobs.is_empty() {
+        return Ok(String::new());
+    }
+    let oversee = allows(&viewer.user.grant, Action::Oversee, Target { place, fund_id: Some(loan.fund_id) });
+    let today = crate::today(state);
+    let rows: String = jobs
+        .iter()
+        .map(|job| {
+            let form = if oversee && job.status != domain::jobs::JobStatus::Lost {
+                let purpose = if job.status == domain::jobs::JobStatus::Confirmed { "follow_up" } else { "confirmation" };
+                format!(
+                    r#"<form class="stack no-print" method="post" action="/jobs/{id}/visits"><input type="hidden" name="purpose" value="{purpose}">
+<label>{date}<input name="on" value="{today}"></label>
+<label>{outcome}<select name="outcome"><option value="working">{working}</option><option value="not_yet">{not_yet}</option><option value="closed">{closed}</option></select></label>
+<label>{seen}<input name="seen"></label><label>{insured}<input name="insured_workers" inputmode="numeric" value="0"></label>
+<button type="submit">{record}</button></form>"#,
+                    id = job.id,
+                    date = lang.t("visit_date"),
+                    today = lang.date(today),
+                    outcome = lang.t("visit_outcome"),
+                    working = domain::jobs::VisitOutcome::Working.name_fa(),
+                    not_yet = domain::jobs::VisitOutcome::NotYet.name_fa(),
+                    closed = domain::jobs::VisitOutcome::Closed.name_fa(),
+                    seen = lang.t("visit_seen"),
+                    insured = lang.t("insured_workers"),
+                    record = lang.t("record_visit"),
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                r#"<tr><td>{kind}</td><td>{hours}</td><td>{status}</td><td>{on}</td><td>{form}</td></tr>"#,
+                kind = job.kind.name_fa(),
+                hours = job.hours.name_fa(),
+                status = job.status.name_fa(),
+                on = lang.date(job.confirmed_on.or(job.lost_on).unwrap_or(job.expected_on)),
+            )
+        })
+        .collect();
+    Ok(format!(
+        r#"<h2>{title}</h2><div class="table-wrap"><table><thead><tr><th>{kind}</th><th>{hours}</th><th>{status}</th><th>{date}</th><th></th></tr></thead><tbody>{rows}</tbody></table></div>"#,
+        title = lang.t("jobs"),
+        kind = lang.t("kind"),
+        hours = lang.t("hours"),
+        status = lang.t("status"),
+        date = lang.t("date"),
+    ))
+}
+
+#[derive(Deserialize)]
+struct VisitForm {
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    seen: String,
+    #[serde(default)]
+    insured_workers: String,
+}
+
+/// An officer records a visit to a job: confirmed once, followed up, or lost; refused with the reason.
+async fn record_visit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(job_id): Path<i64>,
+    Form(form): Form<VisitForm>,
+) -> PageResult {
+    let job = state.store.job(job_id).await.map_err(|_| PageError::NotFound(viewer.lang))?;
+    let loan = state.store.loan(job.source_id).await.map_err(|_| PageError::NotFound(viewer.lang))?;
+    let (_, place) = loan_step(&state, &viewer, loan.id, Action::Oversee).await?;
+    let lang = viewer.lang;
+    let refuse = |problem: String| async {
+        let body = loan_body(&state, &viewer, &loan, &place, Some(problem)).await?;
+        Ok::<_, PageError>(
+            (StatusCode::UNPROCESSABLE_ENTITY, layout(lang, Some(&viewer.user), lang.t("loan"), &body)).into_response(),
+        )
+    };
+    let on = match day_of(&state, lang, &form.on) {
+        Ok(on) => on,
+        Err(e) => return refuse(e.to_string()).await,
+    };
+    let (Some(purpose), Some(outcome)) =
+        (domain::jobs::VisitPurpose::parse(&form.purpose), domain::jobs::VisitOutcome::parse(&form.outcome))
+    else {
+        return refuse(lang.t("visit_outcome").to_string()).await;
+    };
+    let visit = store::Visit {
+        on,
+        purpose,
+        outcome,
+        visitor: viewer.user.display_name.clone(),
+        seen: form.seen.clone(),
+        insured_workers: domain::text::to_latin_digits(form.insured_workers.trim()).parse().unwrap_or(0),
+    };
+    match state.store.record_visit(job_id, &visit, crate::today(&state), state.clock.now_ms()).await {
+        Ok(after) => {
+            let record = serde_json::json!({ "job": job_id, "on": on.to_string(), "purpose": purpose.code(), "outcome": outcome.code(), "status": after.status.code() });
+            audit(&state, &viewer, "job.visit", format!("job:{job_id}"), &place, "null", &record.to_string()).await?;
+            Ok(axum::response::Redirect::to(&format!("/loans/{}", loan.id)).into_response())
+        }
+        Err(StoreError::JobRefused(refusal)) => {
+            refuse(if lang == crate::i18n::Lang::Fa { refusal.message_fa() } else { refusal.to_string() }).await
+        }
+        Err(e) => Err(viewer.internal(e)),
+    }
 }
