@@ -196,6 +196,36 @@ impl Store {
         self.expect_jobs_of_loan(loan_id, &specs, on, now_ms).await
     }
 
+    /// Confirmed jobs of the funds at or under a place whose follow-up (at 6 or 12 months after
+    /// confirmation, `domain::jobs::follow_ups`) has fallen due by `today` without a follow-up visit.
+    pub async fn jobs_due_for_follow_up(
+        &self,
+        under: Option<&domain::PlacePath>,
+        today: IsoDate,
+    ) -> StoreResult<Vec<Job>> {
+        let columns = JOB_COLUMNS.split(", ").map(|c| format!("j.{c}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT {columns}, (SELECT COUNT(*) FROM job_visits v WHERE v.job_id = j.id AND v.purpose = 'follow_up') AS follow_ups \
+             FROM jobs j JOIN places p ON p.id = j.place_id WHERE j.status = 'confirmed' AND p.path LIKE $1 ORDER BY j.confirmed_on, j.id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(format!("{}%", under.map_or("/", domain::PlacePath::as_str)))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut due = Vec::new();
+        for row in &rows {
+            let job = job_from_row(row)?;
+            let done = usize::try_from(row.try_get::<i64, _>("follow_ups")?).unwrap_or(0);
+            if let Some(confirmed) = job.confirmed_on {
+                let owed = domain::jobs::follow_ups(confirmed).iter().filter(|d| **d <= today).count();
+                if owed > done {
+                    due.push(job);
+                }
+            }
+        }
+        Ok(due)
+    }
+
     /// Records a visit and what it does to the job (`domain::jobs::visit`): confirmed once, followed
     /// up, or lost. Refused with the reason, and nothing written, when the visit does not fit.
     pub async fn record_visit(&self, job_id: i64, visit: &Visit, today: IsoDate, now_ms: i64) -> StoreResult<Job> {

@@ -251,7 +251,7 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer, Query(query): 
         r##"<h1>{title} · {name}</h1>
 {form}{empty}
 <ul class="figures">{figures}</ul>
-<p class="no-print"><a href="/reports/programme?{q}">{programme}</a> · <a href="/reports/league?{q}">{league}</a> · <a href="/reports/export?{q}&format=csv">CSV</a> · <a href="/reports/export?{q}&format=xlsx">XLSX</a> · <a href="/reports/export?{q}&format=members">{members_xlsx}</a> · <a href="#" data-print>{print}</a></p>
+<p class="no-print"><a href="/reports/programme?{q}">{programme}</a> · <a href="/reports/league?{q}">{league}</a> · <a href="/reports/export?{q}&format=csv">CSV</a> · <a href="/reports/export?{q}&format=xlsx">XLSX</a> · <a href="/reports/jobs?{q}&status=due">{follow_ups}</a> · <a href="/reports/export?{q}&format=members">{members_xlsx}</a> · <a href="#" data-print>{print}</a></p>
 <h2>{by_county}</h2>
 <div class="table-wrap"><table><thead><tr><th>{county}</th><th class="num">{funds}</th><th class="num hide-narrow">{members}</th><th class="num">{capital} ({unit})</th><th class="num hide-narrow">{lent} ({unit})</th><th class="num">{expected}</th><th class="num">{confirmed}</th><th class="num hide-narrow">{par30}</th></tr></thead><tbody>{county_rows}</tbody></table></div>
 {chart_money}{chart_jobs}{chart_counties}"##,
@@ -262,6 +262,7 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer, Query(query): 
         programme = lang.t("programme_report"),
         league = lang.t("league_table"),
         members_xlsx = lang.t("members_xlsx"),
+        follow_ups = lang.t("follow_ups_due"),
         print = lang.t("print"),
         by_county = lang.t("by_county"),
         county = lang.t("county"),
@@ -450,16 +451,33 @@ async fn jobs(State(state): State<AppState>, viewer: Viewer, Query(query): Query
         Err(problem) => return problem_page(&viewer, lang.t("jobs"), &problem),
     };
     let status = query.status.as_deref().and_then(domain::jobs::JobStatus::parse);
+    // "due": confirmed jobs whose 6- or 12-month follow-up visit has fallen due and not been made.
+    let due: Option<std::collections::HashSet<i64>> = if query.status.as_deref() == Some("due") {
+        let under = report.place.as_ref().map(|p| p.path.clone());
+        let jobs = state
+            .store
+            .jobs_due_for_follow_up(under.as_ref(), crate::today(&state))
+            .await
+            .map_err(|e| viewer.internal(e))?;
+        Some(jobs.iter().map(|j| j.id).collect())
+    } else {
+        None
+    };
     let mut rows = String::new();
     let mut count = 0i64;
     for fund in &report.funds {
         for job in state.store.jobs_of_fund(fund.fund.id).await.map_err(|e| viewer.internal(e))? {
-            let in_period = match status {
-                Some(domain::jobs::JobStatus::Confirmed) => job
-                    .confirmed_on
-                    .is_some_and(|d| d >= report.from && d <= report.to && job.lost_on.is_none_or(|l| l > report.to)),
-                Some(domain::jobs::JobStatus::Lost) => job.lost_on.is_some_and(|d| d >= report.from && d <= report.to),
-                _ => job.expected_on >= report.from && job.expected_on <= report.to,
+            let in_period = match (&due, status) {
+                (Some(due), _) => due.contains(&job.id),
+                (None, status) => match status {
+                    Some(domain::jobs::JobStatus::Confirmed) => job.confirmed_on.is_some_and(|d| {
+                        d >= report.from && d <= report.to && job.lost_on.is_none_or(|l| l > report.to)
+                    }),
+                    Some(domain::jobs::JobStatus::Lost) => {
+                        job.lost_on.is_some_and(|d| d >= report.from && d <= report.to)
+                    }
+                    _ => job.expected_on >= report.from && job.expected_on <= report.to,
+                },
             };
             if !in_period {
                 continue;
