@@ -158,7 +158,10 @@ async fn every_figure_of_the_report_matches_the_hand_count() {
     // Both follow-ups (6 and 12 months) are due for the two confirmed jobs; one made leaves one owed.
     let due = store.jobs_due_for_follow_up(None, today).await.unwrap();
     assert_eq!(due.iter().map(|j| j.id).collect::<Vec<_>>(), vec![jobs[0], jobs[2]]);
-    store.record_visit(jobs[0], &visit("1402/12/01", VisitPurpose::FollowUp, VisitOutcome::Working), today, 0).await.unwrap();
+    store
+        .record_visit(jobs[0], &visit("1402/12/01", VisitPurpose::FollowUp, VisitOutcome::Working), today, 0)
+        .await
+        .unwrap();
     assert_eq!(store.jobs_due_for_follow_up(None, today).await.unwrap().len(), 2, "the 12-month one is still owed");
     assert!(store.jobs_due_for_follow_up(None, day("1402/09/01")).await.unwrap().is_empty(), "not due yet then");
 

@@ -322,6 +322,14 @@ async fn an_officer_works_in_english_in_a_real_browser() {
     b.click(&format!("a[href='/funds/{}']", w.fund_a)).await;
     b.wait_for_text("Active members").await;
     b.screenshots("officer-fund-en").await;
+    // The dashboard and the programme report of the officer's county, charts drawn on the server.
+    b.goto("/reports").await;
+    b.wait_for_text("Province dashboard").await;
+    assert!(b.source().await.contains("<svg"));
+    b.screenshots("dashboard-en").await;
+    b.goto("/reports/programme").await;
+    b.wait_for_text("Programme report").await;
+    b.screenshots("programme-report-en").await;
     // Sign out from the header.
     b.click("header form button").await;
     b.wait_for_text("username").await;

@@ -139,7 +139,7 @@ fn optional_money(viewer: &Viewer, amount: Option<Rials>) -> String {
 
 /// A bar chart drawn on the server: labels and values in the reader's digits, printable, no script.
 fn bar_chart(title: &str, bars: &[(String, i64)], format: &dyn Fn(i64) -> String) -> String {
-    if bars.is_empty() {
+    if bars.iter().all(|b| b.1 == 0) {
         return String::new();
     }
     let (width, height, top, bottom) = (640.0_f64, 220.0_f64, 24.0_f64, 40.0_f64);
