@@ -64,7 +64,7 @@ pub async fn programme_report(
         }
     };
     let under = place.as_ref().map(|p| p.path.clone());
-    let (mut funds, flows) = store.report_facts(under.as_ref(), from, to, today).await?;
+    let (mut funds, flows) = store.report_facts(under.as_ref(), from, to, today, fund_id).await?;
     if let Some(id) = fund_id {
         funds.retain(|f| f.fund.id == id);
     }
@@ -88,10 +88,7 @@ pub async fn programme_report(
         .collect();
     by_county.sort_by(|a, b| a.1.cmp(&b.1));
     let mut months: BTreeMap<JalaliMonth, DayFlows> = BTreeMap::new();
-    for (day, flow_fund, f) in flows {
-        if fund_id.is_some_and(|id| id != flow_fund) {
-            continue;
-        }
+    for (day, f) in flows {
         let m = months.entry(JalaliDate::from_iso(day).jalali_month()).or_default();
         m.capital_injected = Rials::new(m.capital_injected.get() + f.capital_injected.get());
         m.loans_disbursed = Rials::new(m.loans_disbursed.get() + f.loans_disbursed.get());

@@ -35,7 +35,8 @@ impl Store {
         from: IsoDate,
         to: IsoDate,
         today: IsoDate,
-    ) -> StoreResult<(Vec<FundFacts>, Vec<(IsoDate, i64, DayFlows)>)> {
+        only_fund: Option<i64>,
+    ) -> StoreResult<(Vec<FundFacts>, Vec<(IsoDate, DayFlows)>)> {
         let prefix = format!("{}%", under.map_or("/", PlacePath::as_str));
         let (from_text, to_text) = (from.to_string(), to.to_string());
         let scoped = "JOIN funds f ON f.id = x.fund_id JOIN places p ON p.id = f.place_id WHERE p.path LIKE $1";
@@ -118,10 +119,10 @@ impl Store {
                 }
             }
         }
-        // Flows of the period, per fund (and by day, for the monthly series).
-        let flow_rows = self.flows(&prefix, &from_text, &to_text).await?;
-        for (_, fund_id, flows) in &flow_rows {
-            if let Some(f) = facts.get_mut(fund_id) {
+        // Flows of the period: per fund for the figures, by day for the monthly series.
+        for (key, flows) in self.flows(&prefix, &from_text, &to_text, true, None).await? {
+            let fund_id: i64 = key.parse().map_err(|_| crate::books::corrupt("fund id", &key))?;
+            if let Some(f) = facts.get_mut(&fund_id) {
                 f.capital_injected = Rials::new(f.capital_injected.get() + flows.capital_injected.get());
                 f.loans_disbursed = Rials::new(f.loans_disbursed.get() + flows.loans_disbursed.get());
                 f.jobs_expected_fte_hundredths += flows.jobs_expected_fte_hundredths;
@@ -135,83 +136,67 @@ impl Store {
                 FundFacts { fund, place, facts }
             })
             .collect();
-        Ok((funds, flow_rows))
+        let mut by_day = Vec::new();
+        for (key, flows) in self.flows(&prefix, &from_text, &to_text, false, only_fund).await? {
+            let day = IsoDate::parse_iso(&key).map_err(|_| crate::books::corrupt("date", &key))?;
+            by_day.push((day, flows));
+        }
+        Ok((funds, by_day))
     }
 
-    /// Capital injected, loans paid out and jobs expected and confirmed, by day and fund.
-    async fn flows(&self, prefix: &str, from: &str, to: &str) -> StoreResult<Vec<(IsoDate, i64, DayFlows)>> {
-        let mut out = Vec::new();
-        let day = |text: String| IsoDate::parse_iso(&text).map_err(|_| crate::books::corrupt("date", &text));
-        let capital = sqlx::query(
-            "SELECT e.effective_on AS day, f.id AS fund_id, \
-             CAST(SUM(CASE WHEN x.amount_rials > 0 THEN x.amount_rials ELSE 0 END) AS BIGINT) AS amount \
+    /// Capital injected, loans paid out and jobs expected and confirmed, summed by a key: the fund
+    /// (`by_fund`) or the day (otherwise, for one fund when `fund_id` is given). Grouping in the
+    /// database keeps the rows few: one per fund, or one per day with activity.
+    async fn flows(
+        &self,
+        prefix: &str,
+        from: &str,
+        to: &str,
+        by_fund: bool,
+        fund_id: Option<i64>,
+    ) -> StoreResult<Vec<(String, DayFlows)>> {
+        let one_fund = if fund_id.is_some() { " AND f.id = $4" } else { "" };
+        // (key for capital, key for the registers, SQL)
+        let capital_key = if by_fund { "CAST(f.id AS TEXT)" } else { "e.effective_on" };
+        let capital = format!(
+            "SELECT {capital_key} AS k, CAST(SUM(CASE WHEN x.amount_rials > 0 THEN x.amount_rials ELSE 0 END) AS BIGINT) AS v \
              FROM entries e JOIN postings x ON x.book_id = e.book_id AND x.entry_seq = e.seq \
              JOIN funds f ON f.book_id = e.book_id JOIN places p ON p.id = f.place_id \
              WHERE e.code IN ('capital.loan', 'capital.grant') AND p.path LIKE $1 \
-             AND e.effective_on >= $2 AND e.effective_on <= $3 GROUP BY e.effective_on, f.id",
-        )
-        .bind(prefix)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
-        for row in &capital {
-            let flows = DayFlows {
-                capital_injected: Rials::new(row.try_get::<Option<i64>, _>("amount")?.unwrap_or(0)),
-                ..Default::default()
-            };
-            out.push((day(row.try_get("day")?)?, row.try_get("fund_id")?, flows));
+             AND e.effective_on >= $2 AND e.effective_on <= $3{one_fund} GROUP BY {capital_key}"
+        );
+        let register = |table: &str, day: &str, value: &str, extra: &str| {
+            let key = if by_fund { "CAST(f.id AS TEXT)".to_string() } else { format!("x.{day}") };
+            format!(
+                "SELECT {key} AS k, CAST(SUM({value}) AS BIGINT) AS v FROM {table} x \
+                 JOIN funds f ON f.id = x.fund_id JOIN places p ON p.id = f.place_id WHERE p.path LIKE $1 \
+                 AND x.{day} IS NOT NULL AND x.{day} >= $2 AND x.{day} <= $3{extra}{one_fund} GROUP BY {key}"
+            )
+        };
+        let queries = [
+            capital,
+            register("loans", "disbursed_on", "x.amount_rials", ""),
+            register("jobs", "expected_on", "x.fte_hundredths", ""),
+            register("jobs", "confirmed_on", "x.fte_hundredths", " AND (x.lost_on IS NULL OR x.lost_on > $3)"),
+        ];
+        let mut out: std::collections::BTreeMap<String, DayFlows> = Default::default();
+        for (kind, sql) in queries.into_iter().enumerate() {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(prefix).bind(from).bind(to);
+            if let Some(id) = fund_id {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let key: String = row.try_get("k")?;
+                let value = row.try_get::<Option<i64>, _>("v")?.unwrap_or(0);
+                let flows = out.entry(key).or_default();
+                match kind {
+                    0 => flows.capital_injected = Rials::new(flows.capital_injected.get() + value),
+                    1 => flows.loans_disbursed = Rials::new(flows.loans_disbursed.get() + value),
+                    2 => flows.jobs_expected_fte_hundredths += value,
+                    _ => flows.jobs_confirmed_fte_hundredths += value,
+                }
+            }
         }
-        let scoped = "JOIN funds f ON f.id = x.fund_id JOIN places p ON p.id = f.place_id WHERE p.path LIKE $1";
-        let lent = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT x.disbursed_on AS day, x.fund_id, CAST(SUM(x.amount_rials) AS BIGINT) AS amount FROM loans x {scoped} \
-             AND x.disbursed_on IS NOT NULL AND x.disbursed_on >= $2 AND x.disbursed_on <= $3 GROUP BY x.disbursed_on, x.fund_id"
-        )))
-        .bind(prefix)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
-        for row in &lent {
-            let flows = DayFlows {
-                loans_disbursed: Rials::new(row.try_get::<Option<i64>, _>("amount")?.unwrap_or(0)),
-                ..Default::default()
-            };
-            out.push((day(row.try_get("day")?)?, row.try_get("fund_id")?, flows));
-        }
-        let expected = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT x.expected_on AS day, x.fund_id, CAST(SUM(x.fte_hundredths) AS BIGINT) AS fte FROM jobs x {scoped} \
-             AND x.expected_on >= $2 AND x.expected_on <= $3 GROUP BY x.expected_on, x.fund_id"
-        )))
-        .bind(prefix)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
-        for row in &expected {
-            let flows = DayFlows {
-                jobs_expected_fte_hundredths: row.try_get::<Option<i64>, _>("fte")?.unwrap_or(0),
-                ..Default::default()
-            };
-            out.push((day(row.try_get("day")?)?, row.try_get("fund_id")?, flows));
-        }
-        let confirmed = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT x.confirmed_on AS day, x.fund_id, CAST(SUM(x.fte_hundredths) AS BIGINT) AS fte FROM jobs x {scoped} \
-             AND x.confirmed_on IS NOT NULL AND x.confirmed_on >= $2 AND x.confirmed_on <= $3 \
-             AND (x.lost_on IS NULL OR x.lost_on > $3) GROUP BY x.confirmed_on, x.fund_id"
-        )))
-        .bind(prefix)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
-        for row in &confirmed {
-            let flows = DayFlows {
-                jobs_confirmed_fte_hundredths: row.try_get::<Option<i64>, _>("fte")?.unwrap_or(0),
-                ..Default::default()
-            };
-            out.push((day(row.try_get("day")?)?, row.try_get("fund_id")?, flows));
-        }
-        Ok(out)
+        Ok(out.into_iter().collect())
     }
 }

@@ -35,6 +35,14 @@ pub struct AppState {
     pub funds_health_cache: Arc<VersionedCache<(String, domain::IsoDate), FundsHealth>>,
     /// A fund's home figures (see `FundHome`), kept the same way: every treasurer opens it first.
     pub fund_home_cache: Arc<VersionedCache<(i64, domain::IsoDate), Arc<FundHome>>>,
+    /// Programme reports by place and period, kept the same way: the dashboard is opened by every
+    /// officer of a province, and the figures change only when the books do.
+    pub report_cache: Arc<
+        VersionedCache<
+            (Option<i64>, domain::IsoDate, domain::IsoDate, domain::IsoDate),
+            Arc<app::report::ProgrammeReport>,
+        >,
+    >,
     /// Sessions looked up in the last seconds (see `app::auth::SessionCache`).
     pub sessions: Arc<app::auth::SessionCache>,
 }
@@ -111,6 +119,7 @@ impl AppState {
             secure_cookies: false,
             funds_health_cache: Arc::new(VersionedCache::with_capacity(64)),
             fund_home_cache: Arc::new(VersionedCache::with_capacity(4096)),
+            report_cache: Arc::new(VersionedCache::with_capacity(256)),
             sessions: Arc::default(),
         }
     }

@@ -76,7 +76,7 @@ async fn load(
     state: &AppState,
     viewer: &Viewer,
     query: &ReportQuery,
-) -> Result<Result<(ProgrammeReport, Option<store::Place>), String>, PageError> {
+) -> Result<Result<(std::sync::Arc<ProgrammeReport>, Option<store::Place>), String>, PageError> {
     let asked = query.place.as_deref().and_then(|p| domain::text::to_latin_digits(p.trim()).parse().ok());
     let place = report_place(state, viewer, asked).await?;
     let (from, to) = match period(state, viewer.lang, query) {
@@ -87,7 +87,13 @@ async fn load(
         return Ok(Err(viewer.lang.t("period_backwards").to_string()));
     }
     let scope = place.as_ref().map_or(ReportScope::Installation, |p| ReportScope::Place(p.id));
-    let report = app::report::programme_report(&state.store, &scope, from, to, crate::today(state))
+    let today = crate::today(state);
+    let key = (place.as_ref().map(|p| p.id), from, to, today);
+    let report = state
+        .report_cache
+        .get_or_fill(&state.store, key, || async {
+            Ok(std::sync::Arc::new(app::report::programme_report(&state.store, &scope, from, to, today).await?))
+        })
         .await
         .map_err(|e| viewer.internal(e))?;
     Ok(Ok((report, place)))
