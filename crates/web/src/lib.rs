@@ -37,17 +37,16 @@ pub struct AppState {
     pub fund_home_cache: Arc<VersionedCache<(i64, domain::IsoDate), Arc<FundHome>>>,
     /// Programme reports by place and period, kept the same way: the dashboard is opened by every
     /// officer of a province, and the figures change only when the books do.
-    pub report_cache: Arc<
-        VersionedCache<
-            (Option<i64>, domain::IsoDate, domain::IsoDate, domain::IsoDate),
-            Arc<app::report::ProgrammeReport>,
-        >,
-    >,
+    pub report_cache: Arc<ReportCache>,
     /// Sessions looked up in the last seconds (see `app::auth::SessionCache`).
     pub sessions: Arc<app::auth::SessionCache>,
 }
 
 type FundsHealth = Arc<FundsList>;
+
+/// Programme reports by (place, first day, last day, today).
+pub type ReportCache =
+    VersionedCache<(Option<i64>, domain::IsoDate, domain::IsoDate, domain::IsoDate), Arc<app::report::ProgrammeReport>>;
 
 /// The funds under a place with their health figures, and the places they lie in (for names).
 pub struct FundsList {
