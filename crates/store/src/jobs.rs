@@ -226,6 +226,37 @@ impl Store {
         Ok(due)
     }
 
+    /// Says what a job is (activity, hours, the person's sex and age group), as an officer learns it —
+    /// often at the confirmation visit. Its standing (expected, confirmed, lost) is not touched.
+    pub async fn describe_job(&self, job_id: i64, description: &JobSpec) -> StoreResult<Job> {
+        let activity = domain::jobs::activity(&description.activity).ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "{:?} is not an activity: one of {}",
+                description.activity,
+                domain::jobs::ACTIVITIES.iter().map(|a| a.0).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE jobs SET activity = $1, kind = $2, hours = $3, fte_hundredths = $4, sex = $5, age_group = $6 WHERE id = $7",
+        )
+        .bind(activity)
+        .bind(description.kind.code())
+        .bind(description.hours.code())
+        .bind(description.hours.fte_hundredths())
+        .bind(description.sex.code())
+        .bind(description.age_group.code())
+        .bind(job_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound { what: "job", id: job_id });
+        }
+        tx.commit().await?;
+        self.job(job_id).await
+    }
+
     /// Records a visit and what it does to the job (`domain::jobs::visit`): confirmed once, followed
     /// up, or lost. Refused with the reason, and nothing written, when the visit does not fit.
     pub async fn record_visit(&self, job_id: i64, visit: &Visit, today: IsoDate, now_ms: i64) -> StoreResult<Job> {

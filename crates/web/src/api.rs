@@ -418,6 +418,13 @@ fn build() -> RouteTable {
             "oversee",
         )
         .route(
+            Method::POST,
+            "/api/v1/jobs/{id}/description",
+            post(describe_job),
+            "Say what a job is: activity, created or revived, full or part time, the person's sex and age group",
+            "oversee",
+        )
+        .route(
             Method::GET,
             "/api/v1/reports/programme",
             get(programme_report),
@@ -1301,6 +1308,52 @@ async fn job_visit(
     let after = state.store.record_visit(id, &visit, today(&state), state.clock.now_ms()).await?;
     let record = job_json(&after);
     caller.audit(&state, "job.visit", format!("job:{id}"), &place, job_json(&job), &record).await?;
+    Ok(Json(json!({ "job": record })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DescriptionBody {
+    activity: String,
+    kind: String,
+    hours: String,
+    sex: String,
+    age_group: String,
+}
+
+async fn describe_job(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<DescriptionBody>,
+) -> ApiResult<Json<Value>> {
+    use domain::jobs::{AgeGroup, JobHours, JobKind, Sex};
+    let job = state.store.job(id).await?;
+    let (_, place) = caller.may_on_loan(&state, Action::Oversee, job.source_id).await?;
+    let mut wrong = Vec::new();
+    let kind = JobKind::parse(&body.kind).or_else(|| {
+        wrong.push(("kind", "created or revived".to_string()));
+        None
+    });
+    let hours = JobHours::parse(&body.hours).or_else(|| {
+        wrong.push(("hours", "full_time or part_time".to_string()));
+        None
+    });
+    let sex = Sex::parse(&body.sex).or_else(|| {
+        wrong.push(("sex", "female, male or unknown".to_string()));
+        None
+    });
+    let age_group = AgeGroup::parse(&body.age_group).or_else(|| {
+        wrong.push(("age_group", "under_25, 25_44, 45_plus or unknown".to_string()));
+        None
+    });
+    let (Some(kind), Some(hours), Some(sex), Some(age_group)) = (kind, hours, sex, age_group) else {
+        return Err(ApiError::fields(wrong));
+    };
+    let description = store::JobSpec { activity: body.activity, kind, hours, sex, age_group, count: 1 };
+    let after = state.store.describe_job(id, &description).await?;
+    let record = job_json(&after);
+    caller.audit(&state, "job.describe", format!("job:{id}"), &place, job_json(&job), &record).await?;
     Ok(Json(json!({ "job": record })))
 }
 

@@ -215,6 +215,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("county", "شهرستان", "County"),
     ("village", "روستا", "Village"),
     ("villages", "روستا", "Villages"),
+    ("age_group", "گروه سنی", "Age group"),
     ("follow_ups_due", "پیگیری‌های سررسیده", "Follow-up visits due"),
     ("visit_date", "تاریخ بازدید", "Visit date"),
     ("visit_outcome", "نتیجهٔ بازدید", "What the visit found"),

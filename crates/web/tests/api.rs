@@ -304,6 +304,14 @@ fn route_rows(
             Some(json!({ "on": "1403/03/01", "purpose": "confirmation", "outcome": "working" })),
         ),
         ("GET", "/api/v1/reports/programme", "/api/v1/reports/programme".into(), None),
+        (
+            "POST",
+            "/api/v1/jobs/{id}/description",
+            "/api/v1/jobs/999999/description".into(),
+            Some(
+                json!({ "activity": "livestock", "kind": "created", "hours": "full_time", "sex": "female", "age_group": "25_44" }),
+            ),
+        ),
         ("POST", "/api/v1/loans/{id}/approve", format!("/api/v1/loans/{loan}/approve"), None),
         ("POST", "/api/v1/loans/{id}/disburse", format!("/api/v1/loans/{loan}/disburse"), Some(dated.clone())),
         (

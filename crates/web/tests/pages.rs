@@ -763,12 +763,26 @@ async fn jobs_are_expected_at_approval_and_confirmed_once_by_an_officers_visit()
     assert!(again.body.contains("پیش‌تر"), "{}", again.body);
     // The treasurer cannot record visits.
     assert_eq!(form_post(&w, &format!("/jobs/{}/visits", jobs[1].id), Some(&treasurer), visit).await.status, 404);
-    // The API agrees: the loan's jobs, and the programme report counts one confirmed of two expected.
+    // The officer says what the second job is: a woman's part-time carpet weaving (half a job).
+    let describe = "activity=carpet_weaving&kind=revived&hours=part_time&sex=female&age_group=25_44";
+    let described = form_post(&w, &format!("/jobs/{}/describe", jobs[1].id), Some(&officer), describe).await;
+    assert_eq!(described.status, 303, "{}", described.body);
+    let job = w.store.job(jobs[1].id).await.unwrap();
+    assert_eq!((job.activity.as_str(), job.sex), ("carpet_weaving", domain::jobs::Sex::Female));
+    let wrong = form_post(
+        &w,
+        &format!("/jobs/{}/describe", jobs[1].id),
+        Some(&officer),
+        "activity=astrology&kind=revived&hours=part_time&sex=female&age_group=25_44",
+    )
+    .await;
+    assert_eq!(wrong.status, 422);
+    // The API agrees: the loan's jobs, and the programme report counts one confirmed of 1.5 expected.
     let listed = w.call("officer_a", "GET", &format!("/api/v1/loans/{loan}/jobs"), None).await;
     assert_eq!(listed.json["jobs"][0]["status"], "confirmed");
     let report = w.call("officer_a", "GET", "/api/v1/reports/programme?from=1405/01/01", None).await;
     assert_eq!(report.status, 200, "{}", report.json);
-    assert_eq!(report.json["jobs_expected"], 2.0);
+    assert_eq!(report.json["jobs_expected"], 1.5);
     assert_eq!(report.json["jobs_confirmed"], 1.0);
     assert_eq!(report.json["loans_disbursed_rials"], 5_000_000);
     assert_eq!(report.json["injected_per_confirmed_job_rials"], 0);

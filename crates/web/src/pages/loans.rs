@@ -23,6 +23,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/funds/{id}/loans/check", post(check))
         .route("/loans/{id}", get(loan_page))
         .route("/jobs/{id}/visits", post(record_visit))
+        .route("/jobs/{id}/describe", post(describe_job))
         .route("/loans/{id}/approve", post(approve))
         .route("/loans/{id}/disburse", post(disburse))
         .route("/loans/{id}/repay", post(repay))
@@ -751,6 +752,45 @@ async fn jobs_section(
             } else {
                 String::new()
             };
+            let describe = if oversee {
+                let options = |all: Vec<(&str, String)>, chosen: &str| -> String {
+                    all.iter()
+                        .map(|(code, name)| {
+                            let mark = if *code == chosen { " selected" } else { "" };
+                            format!(r#"<option value="{code}"{mark}>{name}</option>"#)
+                        })
+                        .collect()
+                };
+                let activities = domain::jobs::ACTIVITIES
+                    .iter()
+                    .map(|(code, fa, en)| (*code, if lang == crate::i18n::Lang::Fa { fa.to_string() } else { en.to_string() }))
+                    .collect();
+                let named = |codes: Vec<(&'static str, &'static str)>| codes.into_iter().map(|(c, n)| (c, n.to_string())).collect();
+                format!(
+                    r#"<form class="stack no-print" method="post" action="/jobs/{id}/describe">
+<label>{activity_label}<select name="activity">{activities}</select></label>
+<label>{kind_label}<select name="kind">{kinds}</select></label>
+<label>{hours_label}<select name="hours">{hours}</select></label>
+<label>{sex_label}<select name="sex">{sexes}</select></label>
+<label>{age_label}<select name="age_group">{ages}</select></label>
+<button type="submit" class="secondary">{save}</button></form>"#,
+                    id = job.id,
+                    activity_label = lang.t("activity"),
+                    activities = options(activities, &job.activity),
+                    kind_label = lang.t("kind"),
+                    kinds = options(named(domain::jobs::JobKind::ALL.iter().map(|k| (k.code(), k.name_fa())).collect()), job.kind.code()),
+                    hours_label = lang.t("hours"),
+                    hours = options(named(domain::jobs::JobHours::ALL.iter().map(|k| (k.code(), k.name_fa())).collect()), job.hours.code()),
+                    sex_label = lang.t("sex"),
+                    sexes = options(named(domain::jobs::Sex::ALL.iter().map(|k| (k.code(), k.name_fa())).collect()), job.sex.code()),
+                    age_label = lang.t("age_group"),
+                    ages = options(named(domain::jobs::AgeGroup::ALL.iter().map(|k| (k.code(), k.name_fa())).collect()), job.age_group.code()),
+                    save = lang.t("save"),
+                )
+            } else {
+                String::new()
+            };
+            let form = format!("{form}{describe}");
             format!(
                 r#"<tr><td>{kind}</td><td>{hours}</td><td>{status}</td><td>{on}</td><td>{form}</td></tr>"#,
                 kind = job.kind.name_fa(),
@@ -826,6 +866,61 @@ async fn record_visit(
         }
         Err(StoreError::JobRefused(refusal)) => {
             refuse(if lang == crate::i18n::Lang::Fa { refusal.message_fa() } else { refusal.to_string() }).await
+        }
+        Err(e) => Err(viewer.internal(e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct DescribeForm {
+    #[serde(default)]
+    activity: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    hours: String,
+    #[serde(default)]
+    sex: String,
+    #[serde(default)]
+    age_group: String,
+}
+
+/// An officer says what a job is: activity, created or revived, hours, the person's sex and age group.
+async fn describe_job(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(job_id): Path<i64>,
+    Form(form): Form<DescribeForm>,
+) -> PageResult {
+    use domain::jobs::{AgeGroup, JobHours, JobKind, Sex};
+    let job = state.store.job(job_id).await.map_err(|_| PageError::NotFound(viewer.lang))?;
+    let loan = state.store.loan(job.source_id).await.map_err(|_| PageError::NotFound(viewer.lang))?;
+    let (_, place) = loan_step(&state, &viewer, loan.id, Action::Oversee).await?;
+    let lang = viewer.lang;
+    let parsed = (
+        JobKind::parse(&form.kind),
+        JobHours::parse(&form.hours),
+        Sex::parse(&form.sex),
+        AgeGroup::parse(&form.age_group),
+    );
+    let (Some(kind), Some(hours), Some(sex), Some(age_group)) = parsed else {
+        let body = loan_body(&state, &viewer, &loan, &place, Some(lang.t("fix_errors").to_string())).await?;
+        return Ok(
+            (StatusCode::UNPROCESSABLE_ENTITY, layout(lang, Some(&viewer.user), lang.t("loan"), &body)).into_response()
+        );
+    };
+    let description = store::JobSpec { activity: form.activity.clone(), kind, hours, sex, age_group, count: 1 };
+    match state.store.describe_job(job_id, &description).await {
+        Ok(after) => {
+            let record = serde_json::json!({ "job": job_id, "activity": after.activity, "kind": kind.code(), "hours": hours.code(), "sex": sex.code(), "age_group": age_group.code() });
+            audit(&state, &viewer, "job.describe", format!("job:{job_id}"), &place, "null", &record.to_string())
+                .await?;
+            Ok(axum::response::Redirect::to(&format!("/loans/{}", loan.id)).into_response())
+        }
+        Err(e @ StoreError::Invalid(_)) => {
+            let body = loan_body(&state, &viewer, &loan, &place, Some(super::store_problem(lang, &e))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, layout(lang, Some(&viewer.user), lang.t("loan"), &body))
+                .into_response())
         }
         Err(e) => Err(viewer.internal(e)),
     }
