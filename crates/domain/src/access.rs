@@ -146,14 +146,19 @@ pub fn allows(grant: &Grant, action: Action, target: Target<'_>) -> bool {
 
 /// May the holder see a place at all (to list what lies under it)? True when the place is within the
 /// grant's scope or above it on the way down to it.
-/// Over which place a user may list the users: everywhere (`Some(None)`) for an administrator, their
-/// place for an officer or an auditor; `None` (no list at all) for anyone else.
-pub fn users_listed_by(grant: &Grant) -> Option<Option<PlacePath>> {
+/// The place a user oversees — lists users of, reports on: everywhere (`Some(None)`) for an
+/// administrator, their place for an officer or an auditor; `None` (nothing) for anyone else.
+pub fn overseen_place(grant: &Grant) -> Option<Option<PlacePath>> {
     match (grant.role, &grant.scope) {
         (Role::Administrator, _) => Some(None),
         (Role::Officer | Role::Auditor, Scope::Place(place)) => Some(Some(place.clone())),
         _ => None,
     }
+}
+
+/// Over which place a user may list the users (see `overseen_place`).
+pub fn users_listed_by(grant: &Grant) -> Option<Option<PlacePath>> {
+    overseen_place(grant)
 }
 
 /// Whether a user's grant lies within a place (everything lies within `None`). A grant's place is

@@ -1369,12 +1369,8 @@ async fn programme_report(
     caller: Caller,
     Query(query): Query<ReportQuery>,
 ) -> ApiResult<Json<Value>> {
-    use domain::access::{Role, Scope};
-    let own = match (caller.user.grant.role, &caller.user.grant.scope) {
-        (Role::Administrator, _) => None,
-        (Role::Officer | Role::Auditor, Scope::Place(place)) => Some(place.clone()),
-        _ => return Err(ApiError::Store(store::StoreError::NotFound { what: "report", id: 0 })),
-    };
+    let own = domain::access::overseen_place(&caller.user.grant)
+        .ok_or(ApiError::Store(store::StoreError::NotFound { what: "report", id: 0 }))?;
     let asked: Option<i64> = match query.place.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(text) => {
             Some(domain::text::to_latin_digits(text).parse().map_err(|_| ApiError::field("place", "a place id"))?)

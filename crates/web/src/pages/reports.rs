@@ -10,7 +10,6 @@ use app::report::{ProgrammeReport, ReportScope};
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use domain::access::{Role, Scope};
 use domain::report::{ReportFacts, fte_text};
 use domain::{IsoDate, JalaliDate, PlacePath, Rials};
 use serde::Deserialize;
@@ -41,11 +40,7 @@ async fn report_place(
     viewer: &Viewer,
     asked: Option<i64>,
 ) -> Result<Option<store::Place>, PageError> {
-    let own = match (viewer.user.grant.role, &viewer.user.grant.scope) {
-        (Role::Administrator, _) => None,
-        (Role::Officer | Role::Auditor, Scope::Place(place)) => Some(place.clone()),
-        _ => return Err(PageError::NotFound(viewer.lang)),
-    };
+    let own = domain::access::overseen_place(&viewer.user.grant).ok_or(PageError::NotFound(viewer.lang))?;
     let id = match (asked, &own) {
         (Some(id), _) => id,
         (None, Some(path)) => match path.last_id() {
