@@ -1,0 +1,8 @@
+//! Abadi's solar yield engine: how much a home plant should produce. Pure numerical Rust (f64: this is
+//! physics, not money), no IO, no clock. The default chain follows pvlib's and PVWatts' definitions so
+//! that results can be compared with anyone's; `tests/` hold pvlib's own numbers.
+
+pub mod position;
+mod spa_tables;
+
+pub use position::{SunPosition, sun_position};
