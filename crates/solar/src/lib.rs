@@ -2,7 +2,10 @@
 //! physics, not money), no IO, no clock. The default chain follows pvlib's and PVWatts' definitions so
 //! that results can be compared with anyone's; `tests/` hold pvlib's own numbers.
 
+pub mod irradiance;
 pub mod position;
+pub mod pvwatts;
 mod spa_tables;
 
-pub use position::{SunPosition, sun_position};
+pub use position::{Observer, SunPosition, sun_position};
+pub use pvwatts::{Estimate, KilowattHours, Kilowatts, PlantDesign, WeatherHour};

@@ -1,0 +1,369 @@
+//! A plant's output, the PVWatts way: plane-of-array irradiance (Perez by default), the beam through
+//! the glass (physical IAM), cell temperature (SAPM, close-mount glass/glass), PVWatts DC with its
+//! temperature coefficient, PVWatts system losses, and the PVWatts inverter. Power (kW) and energy
+//! (kWh) are separate types: capacity times hours is energy, nothing else is.
+
+use crate::irradiance::{self, Components, SkyModel, Surface};
+use crate::position::{Observer, sun_position};
+
+/// Power, in kilowatts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
+pub struct Kilowatts(pub f64);
+
+/// Energy, in kilowatt-hours.
+#[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
+pub struct KilowattHours(pub f64);
+
+impl Kilowatts {
+    /// Power held for a number of hours is energy.
+    pub fn over_hours(self, hours: f64) -> KilowattHours {
+        KilowattHours(self.0 * hours)
+    }
+}
+
+impl std::ops::Add for KilowattHours {
+    type Output = KilowattHours;
+    fn add(self, other: KilowattHours) -> KilowattHours {
+        KilowattHours(self.0 + other.0)
+    }
+}
+
+impl std::iter::Sum for KilowattHours {
+    fn sum<I: Iterator<Item = KilowattHours>>(iter: I) -> KilowattHours {
+        iter.fold(KilowattHours(0.0), |a, b| a + b)
+    }
+}
+
+/// PVWatts' system losses, each in percent; they compound (14.08 % with the defaults).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Losses {
+    pub soiling: f64,
+    pub shading: f64,
+    pub snow: f64,
+    pub mismatch: f64,
+    pub wiring: f64,
+    pub connections: f64,
+    pub light_induced_degradation: f64,
+    pub nameplate_rating: f64,
+    pub age: f64,
+    pub availability: f64,
+}
+
+impl Default for Losses {
+    fn default() -> Losses {
+        Losses {
+            soiling: 2.0,
+            shading: 3.0,
+            snow: 0.0,
+            mismatch: 2.0,
+            wiring: 2.0,
+            connections: 0.5,
+            light_induced_degradation: 1.5,
+            nameplate_rating: 1.0,
+            age: 0.0,
+            availability: 3.0,
+        }
+    }
+}
+
+impl Losses {
+    /// The compound loss in percent.
+    pub fn total_percent(&self) -> f64 {
+        let parts = [
+            self.soiling,
+            self.shading,
+            self.snow,
+            self.mismatch,
+            self.wiring,
+            self.connections,
+            self.light_induced_degradation,
+            self.nameplate_rating,
+            self.age,
+            self.availability,
+        ];
+        (1.0 - parts.iter().fold(1.0, |kept, p| kept * (1.0 - p / 100.0))) * 100.0
+    }
+}
+
+/// SAPM cell-temperature parameters (a, b, ΔT).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SapmTemperature {
+    pub a: f64,
+    pub b: f64,
+    pub delta_t: f64,
+}
+
+impl SapmTemperature {
+    /// A rooftop: close-mount glass/glass modules.
+    pub const CLOSE_MOUNT_GLASS_GLASS: SapmTemperature = SapmTemperature { a: -2.98, b: -0.0471, delta_t: 1.0 };
+    pub const OPEN_RACK_GLASS_GLASS: SapmTemperature = SapmTemperature { a: -3.47, b: -0.0594, delta_t: 3.0 };
+
+    /// Cell temperature, °C, from plane-of-array irradiance, air temperature and wind speed.
+    pub fn cell_c(&self, poa_w_m2: f64, temp_air_c: f64, wind_m_s: f64) -> f64 {
+        let module = poa_w_m2 * (self.a + self.b * wind_m_s).exp() + temp_air_c;
+        module + poa_w_m2 / 1000.0 * self.delta_t
+    }
+}
+
+/// A plant and the chain that models it. `Default` is the chain the issue names (and PVWatts uses).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlantDesign {
+    /// The panels' (DC) capacity.
+    pub dc_capacity: Kilowatts,
+    pub surface: Surface,
+    /// DC capacity over the inverter's AC rating.
+    pub dc_ac_ratio: f64,
+    pub losses_percent: f64,
+    pub gamma_per_c: f64,
+    pub sky_model: SkyModel,
+    pub albedo: f64,
+    pub temperature: SapmTemperature,
+    /// Physical IAM parameters (n, K per metre, L metres); `None` applies no angle-of-incidence loss.
+    pub iam: Option<(f64, f64, f64)>,
+    pub inverter_efficiency: f64,
+}
+
+impl Default for PlantDesign {
+    fn default() -> PlantDesign {
+        PlantDesign {
+            dc_capacity: Kilowatts(5.0),
+            surface: Surface { tilt_deg: 30.0, azimuth_deg: 180.0 },
+            dc_ac_ratio: 1.2,
+            losses_percent: Losses::default().total_percent(),
+            gamma_per_c: -0.0037,
+            sky_model: SkyModel::Perez,
+            albedo: 0.2,
+            temperature: SapmTemperature::CLOSE_MOUNT_GLASS_GLASS,
+            iam: Some((1.526, 4.0, 0.002)),
+            inverter_efficiency: 0.96,
+        }
+    }
+}
+
+impl PlantDesign {
+    /// The inverter's AC rating: the panels' capacity over the DC/AC ratio.
+    pub fn ac_rating(&self) -> Kilowatts {
+        Kilowatts(self.dc_capacity.0 / self.dc_ac_ratio)
+    }
+}
+
+/// One hour of weather. Its values hold for the hour centred on `unix_s`, and the sun is computed at
+/// that instant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WeatherHour {
+    pub unix_s: i64,
+    pub ghi: f64,
+    /// Direct normal and diffuse horizontal, when measured; otherwise split from GHI (Erbs).
+    pub dni: Option<f64>,
+    pub dhi: Option<f64>,
+    pub temp_air_c: f64,
+    pub wind_speed_m_s: f64,
+}
+
+/// The DC and AC power of a plant in one hour, with what led to them.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct HourResult {
+    pub poa_global_w_m2: f64,
+    pub effective_w_m2: f64,
+    pub cell_c: f64,
+    pub dc: Kilowatts,
+    pub ac: Kilowatts,
+}
+
+/// What the sun does at a place in an hour, shared by every plant there.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SkyHour {
+    pub apparent_zenith_deg: f64,
+    pub azimuth_deg: f64,
+    pub dni_extra: f64,
+    pub airmass_relative: Option<f64>,
+    pub components: Components,
+    pub temp_air_c: f64,
+    pub wind_speed_m_s: f64,
+}
+
+/// The sun and the sky of each weather hour at a place (shared by all its plants).
+pub fn sky_hours(observer: &Observer, weather: &[WeatherHour]) -> Vec<SkyHour> {
+    weather
+        .iter()
+        .map(|w| {
+            let sun = sun_position(w.unix_s as f64, observer);
+            let day_of_year = day_of_year_utc(w.unix_s);
+            let dni_extra = irradiance::extraterrestrial_w_m2(day_of_year);
+            let components = match (w.dni, w.dhi) {
+                (Some(dni), Some(dhi)) => Components { ghi: w.ghi, dni, dhi },
+                _ => irradiance::erbs(w.ghi, sun.apparent_zenith_deg, dni_extra),
+            };
+            SkyHour {
+                apparent_zenith_deg: sun.apparent_zenith_deg,
+                azimuth_deg: sun.azimuth_deg,
+                dni_extra,
+                airmass_relative: irradiance::relative_airmass(sun.apparent_zenith_deg),
+                components,
+                temp_air_c: w.temp_air_c,
+                wind_speed_m_s: w.wind_speed_m_s,
+            }
+        })
+        .collect()
+}
+
+/// The day of the year (1–366) of an instant, in UTC.
+pub fn day_of_year_utc(unix_s: i64) -> u32 {
+    let days = unix_s.div_euclid(86_400);
+    let (year, _, _) = civil_from_days(days);
+    let jan1 = days_from_civil(year, 1, 1);
+    u32::try_from(days - jan1 + 1).unwrap_or(1)
+}
+
+/// Year, month, day of days since 1970-01-01 (Howard Hinnant's algorithm).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Days since 1970-01-01 of a civil date.
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// One plant in one hour of its place's sky.
+pub fn hour(design: &PlantDesign, sky: &SkyHour) -> HourResult {
+    let zenith = sky.apparent_zenith_deg;
+    let poa = irradiance::plane_of_array(
+        design.sky_model,
+        design.surface,
+        zenith,
+        sky.azimuth_deg,
+        sky.components,
+        sky.dni_extra,
+        sky.airmass_relative,
+        design.albedo,
+    );
+    let iam = match design.iam {
+        Some((n, k, l)) => irradiance::iam_physical(irradiance::aoi_deg(design.surface, zenith, sky.azimuth_deg), n, k, l),
+        None => 1.0,
+    };
+    let effective = poa.direct * iam + poa.sky_diffuse + poa.ground_diffuse;
+    let global = poa.global();
+    let cell = design.temperature.cell_c(global, sky.temp_air_c, sky.wind_speed_m_s);
+    let pdc0_w = design.dc_capacity.0 * 1000.0;
+    let dc_w = effective * 0.001 * pdc0_w * (1.0 + design.gamma_per_c * (cell - 25.0));
+    let dc_w = dc_w * (1.0 - design.losses_percent / 100.0);
+    let ac_w = pvwatts_inverter(dc_w, design.ac_rating().0 * 1000.0 / design.inverter_efficiency, design.inverter_efficiency);
+    HourResult {
+        poa_global_w_m2: global,
+        effective_w_m2: effective,
+        cell_c: cell,
+        dc: Kilowatts(dc_w / 1000.0),
+        ac: Kilowatts(ac_w / 1000.0),
+    }
+}
+
+/// The PVWatts inverter (pvlib `inverter.pvwatts`): efficiency by load, capped at its AC rating.
+pub fn pvwatts_inverter(pdc_w: f64, pdc0_w: f64, eta_nominal: f64) -> f64 {
+    if pdc_w <= 0.0 {
+        return 0.0;
+    }
+    let pac0 = eta_nominal * pdc0_w;
+    let zeta = pdc_w / pdc0_w;
+    let eta = eta_nominal / 0.9637 * (-0.0162 * zeta - 0.0059 / zeta + 0.9858);
+    (eta * pdc_w).min(pac0).max(0.0)
+}
+
+/// A year (or any span) of a plant's output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Estimate {
+    /// By Gregorian month of the weather's local time, January first.
+    pub monthly: [KilowattHours; 12],
+    /// By Jalali month of the same local time, Farvardin first.
+    pub monthly_jalali: [KilowattHours; 12],
+    pub annual: KilowattHours,
+    pub specific_yield_kwh_per_kwp: f64,
+    pub capacity_factor: f64,
+    pub hours: usize,
+}
+
+/// The plant's output over the weather's hours, each hour's energy credited to its local month
+/// (`utc_offset_s` is the weather's local time).
+pub fn estimate(design: &PlantDesign, sky: &[SkyHour], weather: &[WeatherHour], utc_offset_s: i64) -> Estimate {
+    let mut monthly = [KilowattHours(0.0); 12];
+    let mut monthly_jalali = [KilowattHours(0.0); 12];
+    for (s, w) in sky.iter().zip(weather) {
+        let energy = hour(design, s).ac.over_hours(1.0);
+        let local_days = (w.unix_s + utc_offset_s).div_euclid(86_400);
+        let (year, month, day) = civil_from_days(local_days);
+        monthly[(month - 1) as usize] = monthly[(month - 1) as usize] + energy;
+        let jalali_month = jalali_month_of(year, month, day);
+        monthly_jalali[(jalali_month - 1) as usize] = monthly_jalali[(jalali_month - 1) as usize] + energy;
+    }
+    let annual: KilowattHours = monthly.iter().copied().sum();
+    let hours = weather.len();
+    Estimate {
+        monthly,
+        monthly_jalali,
+        annual,
+        specific_yield_kwh_per_kwp: annual.0 / design.dc_capacity.0,
+        capacity_factor: annual.0 / (design.dc_capacity.0 * hours as f64),
+        hours,
+    }
+}
+
+/// The Jalali month (1 = Farvardin) of a Gregorian date.
+pub fn jalali_month_of(year: i64, month: u32, day: u32) -> u32 {
+    i32::try_from(year)
+        .ok()
+        .and_then(|y| domain::IsoDate::from_ymd(y, month, day).ok())
+        .map_or(1, |d| d.to_jalali().month())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pvwatts_losses_default_to_14_08_percent() {
+        assert!((Losses::default().total_percent() - 14.075_660_688_264_469).abs() < 1e-9);
+    }
+
+    #[test]
+    fn civil_dates_round_trip() {
+        for days in [-1000, 0, 18_000, 20_089, 60_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(civil_from_days(20_089), (2025, 1, 1));
+        assert_eq!(day_of_year_utc(1_735_689_600 + 86_400 * 40), 41);
+        assert_eq!(jalali_month_of(2025, 3, 21), 1);
+        assert_eq!(jalali_month_of(2025, 3, 20), 12);
+        assert_eq!(jalali_month_of(2025, 9, 23), 7);
+        assert_eq!(jalali_month_of(2025, 12, 21), 9);
+        assert_eq!(jalali_month_of(2025, 12, 22), 10);
+    }
+
+    #[test]
+    fn the_inverter_never_exceeds_its_rating_and_gives_nothing_at_night() {
+        assert_eq!(pvwatts_inverter(0.0, 5000.0, 0.96), 0.0);
+        assert!((pvwatts_inverter(9000.0, 5000.0, 0.96) - 4800.0).abs() < 1e-9);
+        assert!(pvwatts_inverter(2500.0, 5000.0, 0.96) < 2500.0);
+    }
+
+    #[test]
+    fn power_times_hours_is_energy() {
+        let e = Kilowatts(5.0).over_hours(3.0);
+        assert_eq!(e, KilowattHours(15.0));
+    }
+}
