@@ -268,7 +268,10 @@ mod tests {
             assert!((poa.direct - 700.0 * cosd(30.0)).abs() < 1e-9);
             assert_eq!(poa.ground_diffuse, 0.0);
         }
-        assert!((plane_of_array(SkyModel::Isotropic, flat, 30.0, 180.0, c, 1366.0, None, 0.2).sky_diffuse - 150.0).abs() < 1e-9);
+        assert!(
+            (plane_of_array(SkyModel::Isotropic, flat, 30.0, 180.0, c, 1366.0, None, 0.2).sky_diffuse - 150.0).abs()
+                < 1e-9
+        );
     }
 
     #[test]

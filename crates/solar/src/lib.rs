@@ -6,6 +6,7 @@ pub mod irradiance;
 pub mod position;
 pub mod pvwatts;
 mod spa_tables;
+pub mod weather;
 
 pub use position::{Observer, SunPosition, sun_position};
 pub use pvwatts::{Estimate, KilowattHours, Kilowatts, PlantDesign, WeatherHour};

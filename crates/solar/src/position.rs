@@ -97,7 +97,8 @@ pub fn sun_position(unix_s: f64, observer: &Observer) -> SunPosition {
     let delta_psi = psi_sum / 36_000_000.0;
     let delta_eps = eps_sum / 36_000_000.0;
     let u = jme / 10.0;
-    let eps0 = 84381.448 - 4680.93 * u - 1.55 * u.powi(2) + 1999.25 * u.powi(3) - 51.38 * u.powi(4)
+    let eps0 = 84381.448 - 4680.93 * u - 1.55 * u.powi(2) + 1999.25 * u.powi(3)
+        - 51.38 * u.powi(4)
         - 249.67 * u.powi(5)
         - 39.05 * u.powi(6)
         + 7.12 * u.powi(7)
@@ -107,14 +108,11 @@ pub fn sun_position(unix_s: f64, observer: &Observer) -> SunPosition {
     let eps = eps0 / 3600.0 + delta_eps;
     let delta_tau = -20.4898 / (3600.0 * r);
     let lamda = theta + delta_psi + delta_tau;
-    let v0 = wrap360(
-        280.46061837 + 360.98564736629 * (jd - 2451545.0) + 0.000387933 * jc.powi(2) - jc.powi(3) / 38710000.0,
-    );
+    let v0 =
+        wrap360(280.46061837 + 360.98564736629 * (jd - 2451545.0) + 0.000387933 * jc.powi(2) - jc.powi(3) / 38710000.0);
     let v = v0 + delta_psi * eps.to_radians().cos();
     let (eps_r, lamda_r, beta_r) = (eps.to_radians(), lamda.to_radians(), beta.to_radians());
-    let alpha = wrap360(
-        (lamda_r.sin() * eps_r.cos() - beta_r.tan() * eps_r.sin()).atan2(lamda_r.cos()).to_degrees(),
-    );
+    let alpha = wrap360((lamda_r.sin() * eps_r.cos() - beta_r.tan() * eps_r.sin()).atan2(lamda_r.cos()).to_degrees());
     let delta = (beta_r.sin() * eps_r.cos() + beta_r.cos() * eps_r.sin() * lamda_r.sin()).asin().to_degrees();
 
     let m = 280.4664567 + 360007.6982779 * jme + 0.03032028 * jme.powi(2) + jme.powi(3) / 49931.0

@@ -254,7 +254,9 @@ pub fn hour(design: &PlantDesign, sky: &SkyHour) -> HourResult {
         design.albedo,
     );
     let iam = match design.iam {
-        Some((n, k, l)) => irradiance::iam_physical(irradiance::aoi_deg(design.surface, zenith, sky.azimuth_deg), n, k, l),
+        Some((n, k, l)) => {
+            irradiance::iam_physical(irradiance::aoi_deg(design.surface, zenith, sky.azimuth_deg), n, k, l)
+        }
         None => 1.0,
     };
     let effective = poa.direct * iam + poa.sky_diffuse + poa.ground_diffuse;
@@ -263,7 +265,8 @@ pub fn hour(design: &PlantDesign, sky: &SkyHour) -> HourResult {
     let pdc0_w = design.dc_capacity.0 * 1000.0;
     let dc_w = effective * 0.001 * pdc0_w * (1.0 + design.gamma_per_c * (cell - 25.0));
     let dc_w = dc_w * (1.0 - design.losses_percent / 100.0);
-    let ac_w = pvwatts_inverter(dc_w, design.ac_rating().0 * 1000.0 / design.inverter_efficiency, design.inverter_efficiency);
+    let ac_w =
+        pvwatts_inverter(dc_w, design.ac_rating().0 * 1000.0 / design.inverter_efficiency, design.inverter_efficiency);
     HourResult {
         poa_global_w_m2: global,
         effective_w_m2: effective,

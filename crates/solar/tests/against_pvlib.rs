@@ -29,5 +29,151 @@ fn sun_positions_agree_with_pvlib_within_a_hundredth_of_a_degree() {
         assert!(zenith < 0.01 && azimuth < 0.01 && eot < 0.01, "{row:?}: {sun:?}");
         worst = (worst.0.max(zenith), worst.1.max(azimuth), worst.2.max(eot));
     }
-    eprintln!("worst difference from pvlib: zenith {:.2e}°, azimuth {:.2e}°, equation of time {:.2e} min", worst.0, worst.1, worst.2);
+    eprintln!(
+        "worst difference from pvlib: zenith {:.2e}°, azimuth {:.2e}°, equation of time {:.2e} min",
+        worst.0, worst.1, worst.2
+    );
+}
+
+use solar::irradiance::{self, Components, SkyModel, Surface};
+use solar::pvwatts::{self, PlantDesign, sky_hours};
+
+fn relative(ours: f64, theirs: f64) -> f64 {
+    if theirs.abs() < 1.0 { (ours - theirs).abs() / 1.0 } else { (ours - theirs).abs() / theirs.abs() }
+}
+
+/// Clear-sky irradiance (Ineichen–Perez) within 0.5 % of pvlib hourly where the sun is above 5°.
+#[test]
+fn clear_sky_agrees_with_pvlib_within_half_a_percent() {
+    for (place, altitude) in [("qazvin", 1300.0), ("bandar_abbas", 10.0)] {
+        let mut worst = 0.0_f64;
+        for row in reference(&format!("clearsky_{place}.csv")) {
+            let f = |i: usize| row[i].parse::<f64>().unwrap();
+            if f(1) > 85.0 {
+                continue;
+            }
+            let ours = irradiance::clear_sky_ineichen(f(1), f(2), f(3), altitude, f(4));
+            for (a, b) in [(ours.ghi, f(5)), (ours.dni, f(6)), (ours.dhi, f(7))] {
+                let r = relative(a, b);
+                assert!(r < 0.005, "{place} {row:?}: {ours:?}");
+                worst = worst.max(r);
+            }
+        }
+        eprintln!("{place}: clear sky worst relative difference {worst:.2e}");
+    }
+}
+
+fn weather(place: &str) -> solar::weather::Weather {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/reference/weather_{place}.csv"));
+    solar::weather::parse_csv(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+const PLACES: [(&str, f64, f64, f64); 2] = [("qazvin", 36.27, 50.00, 1300.0), ("bandar_abbas", 27.18, 56.27, 10.0)];
+
+/// Plane-of-array irradiance (Perez, albedo 0.2) within 0.5 % of pvlib hourly, sun above 5°, for
+/// eight orientations.
+#[test]
+fn plane_of_array_agrees_with_pvlib_within_half_a_percent() {
+    for (place, lat, lon, alt) in PLACES {
+        let weather = weather(place);
+        let observer = solar::Observer::at(lat, lon, alt);
+        let sky = sky_hours(&observer, &weather.hours);
+        let by_time: std::collections::HashMap<i64, usize> =
+            weather.hours.iter().enumerate().map(|(i, h)| (h.unix_s, i)).collect();
+        let mut worst = 0.0_f64;
+        let mut compared = 0;
+        for row in reference(&format!("poa_{place}.csv")) {
+            let f = |i: usize| row[i].parse::<f64>().unwrap();
+            let (unix, _) = solar::weather::parse_iso_time(&row[2]).unwrap();
+            let s = sky[by_time[&unix]];
+            if s.apparent_zenith_deg > 85.0 {
+                continue;
+            }
+            let surface = Surface { tilt_deg: f(0), azimuth_deg: f(1) };
+            let poa = irradiance::plane_of_array(
+                SkyModel::Perez,
+                surface,
+                s.apparent_zenith_deg,
+                s.azimuth_deg,
+                s.components,
+                s.dni_extra,
+                s.airmass_relative,
+                0.2,
+            );
+            let r = relative(poa.global(), f(3));
+            assert!(r < 0.005, "{place} {row:?}: {poa:?} global {}", poa.global());
+            worst = worst.max(r);
+            compared += 1;
+        }
+        assert!(compared > 1000);
+        eprintln!("{place}: plane of array worst relative difference {worst:.2e} over {compared} hours");
+    }
+}
+
+/// A year of AC energy from the whole default chain within 0.5 % of pvlib's, and each month too.
+#[test]
+fn annual_energy_agrees_with_pvlib_within_half_a_percent() {
+    for (place, lat, lon, alt) in PLACES {
+        let weather = weather(place);
+        let observer = solar::Observer::at(lat, lon, alt);
+        let sky = sky_hours(&observer, &weather.hours);
+        for row in reference(&format!("energy_{place}.csv")) {
+            let f = |i: usize| row[i].parse::<f64>().unwrap();
+            let design =
+                PlantDesign { surface: Surface { tilt_deg: f(0), azimuth_deg: f(1) }, ..PlantDesign::default() };
+            let estimate = pvwatts::estimate(&design, &sky, &weather.hours, weather.utc_offset_s);
+            let r = relative(estimate.annual.0, f(2));
+            assert!(r < 0.005, "{place} {row:?}: {} kWh", estimate.annual.0);
+            for m in 0..12 {
+                assert!(relative(estimate.monthly[m].0, f(3 + m)) < 0.005, "{place} month {}: {row:?}", m + 1);
+            }
+            eprintln!(
+                "{place} tilt {} azimuth {}: {:.1} kWh vs pvlib {:.1} ({:+.3} %)",
+                f(0),
+                f(1),
+                estimate.annual.0,
+                f(2),
+                (estimate.annual.0 / f(2) - 1.0) * 100.0
+            );
+        }
+    }
+}
+
+/// No energy at night, none negative, and east and west mirror each other around solar noon.
+#[test]
+fn energy_is_zero_at_night_never_negative_and_symmetric_east_west() {
+    let (place, lat, lon, alt) = PLACES[0];
+    let weather = weather(place);
+    let sky = sky_hours(&solar::Observer::at(lat, lon, alt), &weather.hours);
+    let design = PlantDesign::default();
+    for s in &sky {
+        let hour = pvwatts::hour(&design, s);
+        assert!(hour.ac.0 >= 0.0);
+        if s.apparent_zenith_deg > 90.0 {
+            assert_eq!(hour.ac.0, 0.0, "{s:?}");
+        }
+    }
+    // Under a clear sky at the equinox, panels facing east and west see the same at noon.
+    let noon = Components { ghi: 900.0, dni: 850.0, dhi: 100.0 };
+    let east = irradiance::plane_of_array(
+        SkyModel::Perez,
+        Surface { tilt_deg: 30.0, azimuth_deg: 90.0 },
+        30.0,
+        180.0,
+        noon,
+        1366.0,
+        irradiance::relative_airmass(30.0),
+        0.2,
+    );
+    let west = irradiance::plane_of_array(
+        SkyModel::Perez,
+        Surface { tilt_deg: 30.0, azimuth_deg: 270.0 },
+        30.0,
+        180.0,
+        noon,
+        1366.0,
+        irradiance::relative_airmass(30.0),
+        0.2,
+    );
+    assert!((east.global() - west.global()).abs() < 1e-9);
 }
