@@ -1,6 +1,8 @@
 //! The `abadi` binary: parses arguments, calls the libraries, prints, and picks the exit code. The
 //! one place where errors become messages and exit codes is [`fail`].
 
+mod solar_cmd;
+
 use app::books::TrialBalanceScope;
 use app::export::JournalFormat;
 use app::{Clock, SystemClock};
@@ -92,6 +94,9 @@ enum Command {
     /// Calculators that need no database.
     #[command(subcommand)]
     Calc(CalcCommand),
+    /// Home solar plants: what a plant should produce.
+    #[command(subcommand)]
+    Solar(SolarCommand),
     /// Write a consistent copy of a live SQLite database to FILE (which must not exist).
     Backup {
         /// The new file.
@@ -207,6 +212,12 @@ enum LotteryCommand {
         /// The draw's number.
         draw: i64,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum SolarCommand {
+    /// Monthly and yearly energy (kWh), kWh/kWp and capacity factor of a plant, from hourly weather.
+    Estimate(solar_cmd::EstimateArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -418,6 +429,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     if let Command::Calc(CalcCommand::Loan(args)) = &cli.command {
         return calc_loan(args);
     }
+    if let Command::Solar(SolarCommand::Estimate(args)) = &cli.command {
+        return solar_cmd::estimate(args);
+    }
     let store = Store::open(&cli.database).await?;
     match cli.command {
         Command::Serve { addr, secure_cookies, demo, demo_scale } => {
@@ -470,7 +484,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Calc(_) => Ok(ExitCode::SUCCESS),
+        Command::Calc(_) | Command::Solar(_) => Ok(ExitCode::SUCCESS),
         Command::User(UserCommand::Add { username, role, place, fund, display_name, language, password_stdin: _ }) => {
             let role = domain::access::Role::parse(&role).map_err(|e| Failure { message: e.to_string(), code: 2 })?;
             let mut password = String::new();

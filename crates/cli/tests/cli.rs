@@ -439,3 +439,41 @@ async fn import_members_reports_each_bad_row_and_writes_nothing() {
     assert_eq!(stdout(&done), "imported 1 open loan(s) with 1,991,666 rials of principal unpaid\n");
     assert!(abadi(&db.url, &["verify"]).status.success());
 }
+
+#[test]
+fn solar_estimate_gives_monthly_energy_and_refuses_impossible_plants() {
+    let weather = concat!(env!("CARGO_MANIFEST_DIR"), "/../solar/tests/reference/weather_qazvin.csv");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_abadi")).args(args).output().expect("abadi runs")
+    };
+    let base = ["solar", "estimate", "--lat", "36.27", "--lon", "50.00", "--altitude", "1300", "--kwp", "5"];
+    let out = run(&[&base[..], &["--tilt", "30", "--azimuth", "180", "--weather", weather, "--json"]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["monthly_kwh"].as_array().unwrap().len(), 12);
+    assert_eq!(json["monthly_kwh_jalali"].as_array().unwrap().len(), 12);
+    let annual = json["annual_kwh"].as_f64().unwrap();
+    assert!((annual - 8784.5).abs() < 0.2, "pvlib's figure for this weather: {annual}");
+    let jalali: f64 = json["monthly_kwh_jalali"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).sum();
+    assert!((jalali - annual).abs() < 1.0);
+    assert!((json["specific_yield_kwh_per_kwp"].as_f64().unwrap() - annual / 5.0).abs() < 0.2);
+    let text = run(&[&base[..], &["--weather", weather]].concat());
+    assert!(String::from_utf8_lossy(&text.stdout).contains("فروردین"));
+    for (bad, says) in [
+        (vec!["--tilt", "95"], "tilt 95"),
+        (vec!["--losses", "120"], "losses of 120"),
+        (vec!["--lat", "91"], "latitude 91"),
+    ] {
+        let mut args = base.to_vec();
+        if bad[0] == "--lat" {
+            args[3] = bad[1];
+        } else {
+            args.extend(bad.iter());
+        }
+        args.extend(["--weather", weather]);
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let message = String::from_utf8_lossy(&out.stderr);
+        assert!(message.contains(says) && message.contains(" / "), "{message}");
+    }
+}

@@ -370,3 +370,106 @@ mod tests {
         assert_eq!(e, KilowattHours(15.0));
     }
 }
+
+/// A plant or a place that cannot be.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum InputError {
+    #[error("latitude {0}° is outside −90…90")]
+    Latitude(f64),
+    #[error("longitude {0}° is outside −180…180")]
+    Longitude(f64),
+    #[error("tilt {0}° is outside 0…90 (0 is flat, 90 a wall)")]
+    Tilt(f64),
+    #[error("azimuth {0}° is outside 0…360 (clockwise from north; 180 faces south)")]
+    Azimuth(f64),
+    #[error("the capacity must be more than 0 kW (got {0})")]
+    Capacity(f64),
+    #[error("losses of {0} % are impossible: 0 to 100")]
+    Losses(f64),
+    #[error("a DC/AC ratio of {0} is impossible: more than 0, usually 1.1 to 1.3")]
+    DcAcRatio(f64),
+    #[error("altitude {0} m is not on Earth's surface")]
+    Altitude(f64),
+}
+
+impl InputError {
+    pub fn message_fa(&self) -> String {
+        let n = |v: &f64| domain::text::to_persian_digits(&v.to_string());
+        match self {
+            InputError::Latitude(v) => format!("عرض جغرافیایی {}° بیرون از بازهٔ −۹۰ تا ۹۰ است", n(v)),
+            InputError::Longitude(v) => format!("طول جغرافیایی {}° بیرون از بازهٔ −۱۸۰ تا ۱۸۰ است", n(v)),
+            InputError::Tilt(v) => format!("شیب {}° بیرون از بازهٔ ۰ تا ۹۰ است (۰ افقی، ۹۰ دیوار)", n(v)),
+            InputError::Azimuth(v) => {
+                format!("سمت {}° بیرون از بازهٔ ۰ تا ۳۶۰ است (از شمال، ساعتگرد؛ ۱۸۰ رو به جنوب)", n(v))
+            }
+            InputError::Capacity(v) => format!("ظرفیت باید بیشتر از صفر کیلووات باشد (داده‌شده: {})", n(v)),
+            InputError::Losses(v) => format!("تلفات {}٪ ممکن نیست: از ۰ تا ۱۰۰", n(v)),
+            InputError::DcAcRatio(v) => format!("نسبت DC به AC برابر {} ممکن نیست", n(v)),
+            InputError::Altitude(v) => format!("ارتفاع {} متر روی زمین نیست", n(v)),
+        }
+    }
+}
+
+/// A place checked: latitude, longitude and altitude that exist.
+pub fn observer(latitude_deg: f64, longitude_deg: f64, altitude_m: f64) -> Result<Observer, InputError> {
+    if !(-90.0..=90.0).contains(&latitude_deg) {
+        return Err(InputError::Latitude(latitude_deg));
+    }
+    if !(-180.0..=180.0).contains(&longitude_deg) {
+        return Err(InputError::Longitude(longitude_deg));
+    }
+    if !(-450.0..=9000.0).contains(&altitude_m) {
+        return Err(InputError::Altitude(altitude_m));
+    }
+    Ok(Observer::at(latitude_deg, longitude_deg, altitude_m))
+}
+
+impl PlantDesign {
+    /// The default chain for a plant of a capacity and orientation, checked.
+    pub fn checked(
+        dc_capacity_kw: f64,
+        tilt_deg: f64,
+        azimuth_deg: f64,
+        losses_percent: f64,
+        dc_ac_ratio: f64,
+    ) -> Result<PlantDesign, InputError> {
+        if dc_capacity_kw.is_nan() || dc_capacity_kw <= 0.0 {
+            return Err(InputError::Capacity(dc_capacity_kw));
+        }
+        if !(0.0..=90.0).contains(&tilt_deg) {
+            return Err(InputError::Tilt(tilt_deg));
+        }
+        if !(0.0..=360.0).contains(&azimuth_deg) {
+            return Err(InputError::Azimuth(azimuth_deg));
+        }
+        if !(0.0..=100.0).contains(&losses_percent) {
+            return Err(InputError::Losses(losses_percent));
+        }
+        if dc_ac_ratio.is_nan() || dc_ac_ratio <= 0.0 || dc_ac_ratio > 10.0 {
+            return Err(InputError::DcAcRatio(dc_ac_ratio));
+        }
+        Ok(PlantDesign {
+            dc_capacity: Kilowatts(dc_capacity_kw),
+            surface: Surface { tilt_deg, azimuth_deg },
+            losses_percent,
+            dc_ac_ratio,
+            ..PlantDesign::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod input_tests {
+    use super::*;
+
+    #[test]
+    fn impossible_plants_and_places_are_refused_precisely() {
+        assert_eq!(observer(91.0, 50.0, 0.0), Err(InputError::Latitude(91.0)));
+        assert_eq!(observer(36.0, 181.0, 0.0), Err(InputError::Longitude(181.0)));
+        assert_eq!(PlantDesign::checked(5.0, 95.0, 180.0, 14.0, 1.2), Err(InputError::Tilt(95.0)));
+        assert_eq!(PlantDesign::checked(-5.0, 30.0, 180.0, 14.0, 1.2), Err(InputError::Capacity(-5.0)));
+        assert_eq!(PlantDesign::checked(5.0, 30.0, 180.0, 120.0, 1.2), Err(InputError::Losses(120.0)));
+        assert!(InputError::Tilt(95.0).message_fa().contains("۹۵"));
+        assert!(PlantDesign::checked(5.0, 30.0, 180.0, 14.08, 1.2).is_ok());
+    }
+}
