@@ -218,6 +218,8 @@ enum LotteryCommand {
 enum SolarCommand {
     /// Monthly and yearly energy (kWh), kWh/kWp and capacity factor of a plant, from hourly weather.
     Estimate(solar_cmd::EstimateArgs),
+    /// Time one plant's year and a province's fleet (3,000 plants) on one core.
+    Bench(solar_cmd::BenchArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -429,8 +431,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     if let Command::Calc(CalcCommand::Loan(args)) = &cli.command {
         return calc_loan(args);
     }
-    if let Command::Solar(SolarCommand::Estimate(args)) = &cli.command {
-        return solar_cmd::estimate(args);
+    match &cli.command {
+        Command::Solar(SolarCommand::Estimate(args)) => return solar_cmd::estimate(args),
+        Command::Solar(SolarCommand::Bench(args)) => return solar_cmd::bench(args),
+        _ => {}
     }
     let store = Store::open(&cli.database).await?;
     match cli.command {

@@ -95,3 +95,67 @@ pub fn estimate(args: &EstimateArgs) -> Result<ExitCode, Failure> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Hourly weather (as for `estimate`), used for every place.
+    #[arg(long)]
+    weather: std::path::PathBuf,
+    /// Plants in the fleet.
+    #[arg(long, default_value_t = 3000)]
+    plants: usize,
+    /// Villages they stand in.
+    #[arg(long, default_value_t = 445)]
+    places: usize,
+}
+
+/// Times one plant over the weather's hours (median of 20) and a fleet over a province, on one core.
+pub fn bench(args: &BenchArgs) -> Result<ExitCode, Failure> {
+    use std::time::Instant;
+    let text = std::fs::read_to_string(&args.weather).map_err(|e| fail(format!("cannot read {}: {e}", args.weather.display())))?;
+    let weather = solar::weather::parse_csv(&text).map_err(|e| fail(format!("{e} / {}", e.message_fa())))?;
+    let qazvin = solar::Observer::at(36.27, 50.0, 1300.0);
+    let design = PlantDesign::default();
+    let mut times = Vec::new();
+    let mut annual = 0.0;
+    for _ in 0..20 {
+        let started = Instant::now();
+        let sky = pvwatts::sky_hours(&qazvin, &weather.hours);
+        annual = pvwatts::estimate(&design, &sky, &weather.hours, weather.utc_offset_s).annual.0;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    println!(
+        "one plant, {} hours (sun, sky, plane of array, IAM, cell temperature, DC, losses, inverter): {:.2} ms (median of 20; {annual:.1} kWh)",
+        weather.hours.len(),
+        times[10].as_secs_f64() * 1000.0
+    );
+    // A province: villages spread over Qazvin, plants with their own tilts and azimuths.
+    let mut seed = 0x5EED_u64;
+    let mut next = move || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let places: Vec<solar::Observer> = (0..args.places.max(1))
+        .map(|_| solar::Observer::at(35.4 + 1.4 * next(), 48.7 + 2.2 * next(), 1000.0 + 800.0 * next()))
+        .collect();
+    let plants: Vec<(usize, PlantDesign)> = (0..args.plants)
+        .map(|i| {
+            let surface = solar::irradiance::Surface { tilt_deg: 15.0 + 25.0 * next(), azimuth_deg: 140.0 + 80.0 * next() };
+            (i % places.len(), PlantDesign { surface, ..PlantDesign::default() })
+        })
+        .collect();
+    let started = Instant::now();
+    let fleet = pvwatts::fleet_annual(&places, &plants, &weather.hours);
+    let elapsed = started.elapsed();
+    let total: f64 = fleet.iter().map(|e| e.0).sum();
+    println!(
+        "fleet of {} plants in {} villages over {} hours, one core: {:.2} s ({:.0} MWh in all)",
+        plants.len(),
+        places.len(),
+        weather.hours.len(),
+        elapsed.as_secs_f64(),
+        total / 1000.0
+    );
+    Ok(ExitCode::SUCCESS)
+}

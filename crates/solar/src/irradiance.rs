@@ -144,6 +144,28 @@ const PEREZ_F2: [[f64; 3]; 8] = [
 ];
 const PEREZ_BINS: [f64; 7] = [1.065, 1.23, 1.5, 1.95, 2.8, 4.5, 6.2];
 
+/// cos 85°: Perez's floor on the cosine of the zenith.
+pub const COS_85_DEG: f64 = 0.087_155_742_747_658_17;
+
+/// Perez's F1 (circumsolar, floored at 0) and F2 (horizon) for a sky; `None` when undefined (sun
+/// down, no diffuse light).
+pub fn perez_coefficients(zenith_deg: f64, c: Components, dni_extra: f64, airmass_relative: Option<f64>) -> Option<(f64, f64)> {
+    let airmass = airmass_relative?;
+    if c.dhi <= 0.0 {
+        return None;
+    }
+    let kappa = 1.041;
+    let z = zenith_deg.to_radians();
+    let delta = c.dhi * airmass / dni_extra;
+    let eps = ((c.dhi + c.dni) / c.dhi + kappa * z.powi(3)) / (1.0 + kappa * z.powi(3));
+    if !eps.is_finite() {
+        return None;
+    }
+    let bin = PEREZ_BINS.iter().take_while(|edge| eps >= **edge).count();
+    let (f1c, f2c) = (PEREZ_F1[bin], PEREZ_F2[bin]);
+    Some(((f1c[0] + f1c[1] * delta + f1c[2] * z).max(0.0), f2c[0] + f2c[1] * delta + f2c[2] * z))
+}
+
 /// The sky's diffuse irradiance on the tilted plane, W/m².
 #[allow(clippy::too_many_arguments)]
 pub fn sky_diffuse(
@@ -166,21 +188,7 @@ pub fn sky_diffuse(
             isotropic + circumsolar
         }
         SkyModel::Perez => {
-            let Some(airmass) = airmass_relative else { return 0.0 };
-            if c.dhi <= 0.0 {
-                return 0.0;
-            }
-            let kappa = 1.041;
-            let z = zenith_deg.to_radians();
-            let delta = c.dhi * airmass / dni_extra;
-            let eps = ((c.dhi + c.dni) / c.dhi + kappa * z.powi(3)) / (1.0 + kappa * z.powi(3));
-            if !eps.is_finite() {
-                return 0.0;
-            }
-            let bin = PEREZ_BINS.iter().take_while(|edge| eps >= **edge).count();
-            let (f1c, f2c) = (PEREZ_F1[bin], PEREZ_F2[bin]);
-            let f1 = (f1c[0] + f1c[1] * delta + f1c[2] * z).max(0.0);
-            let f2 = f2c[0] + f2c[1] * delta + f2c[2] * z;
+            let Some((f1, f2)) = perez_coefficients(zenith_deg, c, dni_extra, airmass_relative) else { return 0.0 };
             let a = aoi_projection(surface, zenith_deg, sun_azimuth_deg).max(0.0);
             let b = cosd(zenith_deg).max(cosd(85.0));
             let term1 = 0.5 * (1.0 - f1) * (1.0 + cosd(surface.tilt_deg));
@@ -228,6 +236,19 @@ pub fn plane_of_array(
         sky_diffuse: sky_diffuse(model, surface, zenith_deg, sun_azimuth_deg, c, dni_extra, airmass_relative),
         ground_diffuse: ground_diffuse(surface, c.ghi, albedo),
     }
+}
+
+/// `iam_physical` from the cosine of the angle of incidence, with the normal-incidence transmittance
+/// `tau_0` already computed: one square root and one exponential fewer, for the hot loop.
+pub fn iam_physical_cos(cos_aoi: f64, n: f64, k: f64, l: f64, tau_0: f64) -> f64 {
+    let cos1 = cos_aoi.max(0.0);
+    let sin2 = (1.0 - cos1 * cos1).sqrt() / n;
+    let cos2 = (1.0 - sin2 * sin2).sqrt();
+    let rho_s = ((cos1 - n * cos2) / (cos1 + n * cos2)).powi(2);
+    let rho_p = ((cos2 - n * cos1) / (cos2 + n * cos1)).powi(2);
+    let absorbed = (-k * l / cos2).exp();
+    let iam = ((1.0 - rho_s) + (1.0 - rho_p)) * absorbed / 2.0 / tau_0;
+    if iam.is_finite() { iam.max(0.0) } else { 0.0 }
 }
 
 /// The share of the direct beam that passes the module's glass (De Soto's "physical" model:

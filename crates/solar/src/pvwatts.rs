@@ -4,7 +4,7 @@
 //! (kWh) are separate types: capacity times hours is energy, nothing else is.
 
 use crate::irradiance::{self, Components, SkyModel, Surface};
-use crate::position::{Observer, sun_position};
+use crate::position::{GeocentricSun, Observer, geocentric_series};
 
 /// Power, in kilowatts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
@@ -180,28 +180,90 @@ pub struct SkyHour {
     pub components: Components,
     pub temp_air_c: f64,
     pub wind_speed_m_s: f64,
+    /// What every plant under this sky shares: the sun's direction cosines and Perez's F1 and F2.
+    pub shared: SharedSky,
+}
+
+/// The parts of the chain that depend on the sky alone, computed once per place and hour.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SharedSky {
+    pub cos_zenith: f64,
+    pub sin_zenith: f64,
+    pub cos_azimuth: f64,
+    pub sin_azimuth: f64,
+    /// Perez's circumsolar and horizon brightening coefficients (0 when undefined).
+    pub perez_f1: f64,
+    pub perez_f2: f64,
+}
+
+impl SharedSky {
+    fn of(zenith_deg: f64, azimuth_deg: f64, c: Components, dni_extra: f64, airmass: Option<f64>) -> SharedSky {
+        let (sin_zenith, cos_zenith) = zenith_deg.to_radians().sin_cos();
+        let (sin_azimuth, cos_azimuth) = azimuth_deg.to_radians().sin_cos();
+        let (perez_f1, perez_f2) = irradiance::perez_coefficients(zenith_deg, c, dni_extra, airmass).unwrap_or((0.0, 0.0));
+        SharedSky { cos_zenith, sin_zenith, cos_azimuth, sin_azimuth, perez_f1, perez_f2 }
+    }
+}
+
+/// What a plant's chain needs of its own geometry, computed once per plant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct PlantGeometry {
+    cos_tilt: f64,
+    sin_tilt: f64,
+    cos_azimuth: f64,
+    sin_azimuth: f64,
+    /// The IAM's normal-incidence transmittance (physical model), if the IAM applies.
+    iam_tau_0: Option<f64>,
+    pdc0_w: f64,
+    inverter_pdc0_w: f64,
+}
+
+impl PlantGeometry {
+    fn of(design: &PlantDesign) -> PlantGeometry {
+        let (sin_tilt, cos_tilt) = design.surface.tilt_deg.to_radians().sin_cos();
+        let (sin_azimuth, cos_azimuth) = design.surface.azimuth_deg.to_radians().sin_cos();
+        PlantGeometry {
+            cos_tilt,
+            sin_tilt,
+            cos_azimuth,
+            sin_azimuth,
+            iam_tau_0: design.iam.map(|(n, k, l)| (1.0 - ((1.0 - n) / (1.0 + n)).powi(2)) * (-k * l).exp()),
+            pdc0_w: design.dc_capacity.0 * 1000.0,
+            inverter_pdc0_w: design.ac_rating().0 * 1000.0 / design.inverter_efficiency,
+        }
+    }
 }
 
 /// The sun and the sky of each weather hour at a place (shared by all its plants).
 pub fn sky_hours(observer: &Observer, weather: &[WeatherHour]) -> Vec<SkyHour> {
+    let times: Vec<i64> = weather.iter().map(|w| w.unix_s).collect();
+    sky_hours_sharing(observer, weather, &geocentric_series(&times))
+}
+
+/// As `sky_hours`, with the observer-independent part of the sun's position already computed for each
+/// hour (`geocentric_sun`), as a fleet shares it between its places.
+pub fn sky_hours_sharing(observer: &Observer, weather: &[WeatherHour], suns: &[GeocentricSun]) -> Vec<SkyHour> {
     weather
         .iter()
-        .map(|w| {
-            let sun = sun_position(w.unix_s as f64, observer);
+        .zip(suns)
+        .map(|(w, geocentric)| {
+            let sun = geocentric.seen_from(observer);
             let day_of_year = day_of_year_utc(w.unix_s);
             let dni_extra = irradiance::extraterrestrial_w_m2(day_of_year);
             let components = match (w.dni, w.dhi) {
                 (Some(dni), Some(dhi)) => Components { ghi: w.ghi, dni, dhi },
                 _ => irradiance::erbs(w.ghi, sun.apparent_zenith_deg, dni_extra),
             };
+            let airmass_relative = irradiance::relative_airmass(sun.apparent_zenith_deg);
             SkyHour {
                 apparent_zenith_deg: sun.apparent_zenith_deg,
                 azimuth_deg: sun.azimuth_deg,
                 dni_extra,
-                airmass_relative: irradiance::relative_airmass(sun.apparent_zenith_deg),
+                airmass_relative,
                 components,
                 temp_air_c: w.temp_air_c,
                 wind_speed_m_s: w.wind_speed_m_s,
+                shared: SharedSky::of(sun.apparent_zenith_deg, sun.azimuth_deg, components, dni_extra, airmass_relative),
             }
         })
         .collect()
@@ -242,31 +304,51 @@ pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 
 /// One plant in one hour of its place's sky.
 pub fn hour(design: &PlantDesign, sky: &SkyHour) -> HourResult {
-    let zenith = sky.apparent_zenith_deg;
-    let poa = irradiance::plane_of_array(
-        design.sky_model,
-        design.surface,
-        zenith,
-        sky.azimuth_deg,
-        sky.components,
-        sky.dni_extra,
-        sky.airmass_relative,
-        design.albedo,
-    );
-    let iam = match design.iam {
-        Some((n, k, l)) => {
-            irradiance::iam_physical(irradiance::aoi_deg(design.surface, zenith, sky.azimuth_deg), n, k, l)
+    hour_with(design, &PlantGeometry::of(design), sky)
+}
+
+/// The chain with the plant's geometry and the sky's shared parts already computed: arithmetic, two
+/// square roots and two exponentials per plant and hour (the same models as `irradiance`).
+fn hour_with(design: &PlantDesign, plant: &PlantGeometry, sky: &SkyHour) -> HourResult {
+    let sh = &sky.shared;
+    let c = sky.components;
+    let cos_aoi = (plant.cos_tilt * sh.cos_zenith
+        + plant.sin_tilt * sh.sin_zenith * (sh.cos_azimuth * plant.cos_azimuth + sh.sin_azimuth * plant.sin_azimuth))
+        .clamp(-1.0, 1.0);
+    let direct = (c.dni * cos_aoi).max(0.0);
+    let sky_diffuse = match design.sky_model {
+        SkyModel::Perez => {
+            if sky.airmass_relative.is_none() || c.dhi <= 0.0 {
+                0.0
+            } else {
+                let b = sh.cos_zenith.max(irradiance::COS_85_DEG);
+                let term1 = 0.5 * (1.0 - sh.perez_f1) * (1.0 + plant.cos_tilt);
+                let term2 = sh.perez_f1 * cos_aoi.max(0.0) / b;
+                let term3 = sh.perez_f2 * plant.sin_tilt;
+                (c.dhi * (term1 + term2 + term3)).max(0.0)
+            }
         }
-        None => 1.0,
+        model => irradiance::sky_diffuse(
+            model,
+            design.surface,
+            sky.apparent_zenith_deg,
+            sky.azimuth_deg,
+            c,
+            sky.dni_extra,
+            sky.airmass_relative,
+        ),
     };
-    let effective = poa.direct * iam + poa.sky_diffuse + poa.ground_diffuse;
-    let global = poa.global();
+    let ground = c.ghi * design.albedo * (1.0 - plant.cos_tilt) * 0.5;
+    let iam = match (design.iam, plant.iam_tau_0) {
+        (Some((n, k, l)), Some(tau_0)) => irradiance::iam_physical_cos(cos_aoi, n, k, l, tau_0),
+        _ => 1.0,
+    };
+    let global = direct + sky_diffuse + ground;
+    let effective = direct * iam + sky_diffuse + ground;
     let cell = design.temperature.cell_c(global, sky.temp_air_c, sky.wind_speed_m_s);
-    let pdc0_w = design.dc_capacity.0 * 1000.0;
-    let dc_w = effective * 0.001 * pdc0_w * (1.0 + design.gamma_per_c * (cell - 25.0));
+    let dc_w = effective * 0.001 * plant.pdc0_w * (1.0 + design.gamma_per_c * (cell - 25.0));
     let dc_w = dc_w * (1.0 - design.losses_percent / 100.0);
-    let ac_w =
-        pvwatts_inverter(dc_w, design.ac_rating().0 * 1000.0 / design.inverter_efficiency, design.inverter_efficiency);
+    let ac_w = pvwatts_inverter(dc_w, plant.inverter_pdc0_w, design.inverter_efficiency);
     HourResult {
         poa_global_w_m2: global,
         effective_w_m2: effective,
@@ -305,8 +387,12 @@ pub struct Estimate {
 pub fn estimate(design: &PlantDesign, sky: &[SkyHour], weather: &[WeatherHour], utc_offset_s: i64) -> Estimate {
     let mut monthly = [KilowattHours(0.0); 12];
     let mut monthly_jalali = [KilowattHours(0.0); 12];
+    let plant = PlantGeometry::of(design);
     for (s, w) in sky.iter().zip(weather) {
-        let energy = hour(design, s).ac.over_hours(1.0);
+        if s.apparent_zenith_deg >= 90.0 {
+            continue; // night: nothing to add
+        }
+        let energy = hour_with(design, &plant, s).ac.over_hours(1.0);
         let local_days = (w.unix_s + utc_offset_s).div_euclid(86_400);
         let (year, month, day) = civil_from_days(local_days);
         monthly[(month - 1) as usize] = monthly[(month - 1) as usize] + energy;
@@ -472,4 +558,25 @@ mod input_tests {
         assert!(InputError::Tilt(95.0).message_fa().contains("۹۵"));
         assert!(PlantDesign::checked(5.0, 30.0, 180.0, 14.08, 1.2).is_ok());
     }
+}
+
+/// A fleet: many plants at their own places, tilts and azimuths, over the same hours. The sun's
+/// geocentric part is computed once per hour, each place's sky once, and each plant runs the chain
+/// only in daylight.
+pub fn fleet_annual(places: &[Observer], plants: &[(usize, PlantDesign)], weather: &[WeatherHour]) -> Vec<KilowattHours> {
+    let times: Vec<i64> = weather.iter().map(|w| w.unix_s).collect();
+    let suns = geocentric_series(&times);
+    let skies: Vec<Vec<SkyHour>> = places
+        .iter()
+        .map(|p| sky_hours_sharing(p, weather, &suns).into_iter().filter(|s| s.apparent_zenith_deg < 90.0).collect())
+        .collect();
+    plants
+        .iter()
+        .map(|(place, design)| {
+            let plant = PlantGeometry::of(design);
+            skies
+                .get(*place)
+                .map_or(KilowattHours(0.0), |sky| sky.iter().map(|s| hour_with(design, &plant, s).ac.over_hours(1.0)).sum())
+        })
+        .collect()
 }

@@ -177,3 +177,21 @@ fn energy_is_zero_at_night_never_negative_and_symmetric_east_west() {
     );
     assert!((east.global() - west.global()).abs() < 1e-9);
 }
+
+/// The fleet computation gives each plant what the single-plant estimate gives it.
+#[test]
+fn a_fleet_shares_the_sun_and_gives_each_plant_its_own_estimate() {
+    let (place, lat, lon, alt) = PLACES[0];
+    let weather = weather(place);
+    let places = [solar::Observer::at(lat, lon, alt), solar::Observer::at(35.6, 49.2, 1500.0)];
+    let designs = [
+        (0, PlantDesign::default()),
+        (1, PlantDesign { surface: Surface { tilt_deg: 20.0, azimuth_deg: 200.0 }, ..PlantDesign::default() }),
+    ];
+    let fleet = pvwatts::fleet_annual(&places, &designs, &weather.hours);
+    for (i, (p, design)) in designs.iter().enumerate() {
+        let sky = sky_hours(&places[*p], &weather.hours);
+        let alone = pvwatts::estimate(design, &sky, &weather.hours, weather.utc_offset_s).annual.0;
+        assert!((fleet[i].0 - alone).abs() < 1e-6, "{} vs {alone}", fleet[i].0);
+    }
+}
