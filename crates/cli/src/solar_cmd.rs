@@ -112,7 +112,8 @@ pub struct BenchArgs {
 /// Times one plant over the weather's hours (median of 20) and a fleet over a province, on one core.
 pub fn bench(args: &BenchArgs) -> Result<ExitCode, Failure> {
     use std::time::Instant;
-    let text = std::fs::read_to_string(&args.weather).map_err(|e| fail(format!("cannot read {}: {e}", args.weather.display())))?;
+    let text = std::fs::read_to_string(&args.weather)
+        .map_err(|e| fail(format!("cannot read {}: {e}", args.weather.display())))?;
     let weather = solar::weather::parse_csv(&text).map_err(|e| fail(format!("{e} / {}", e.message_fa())))?;
     let qazvin = solar::Observer::at(36.27, 50.0, 1300.0);
     let design = PlantDesign::default();
@@ -141,7 +142,8 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode, Failure> {
         .collect();
     let plants: Vec<(usize, PlantDesign)> = (0..args.plants)
         .map(|i| {
-            let surface = solar::irradiance::Surface { tilt_deg: 15.0 + 25.0 * next(), azimuth_deg: 140.0 + 80.0 * next() };
+            let surface =
+                solar::irradiance::Surface { tilt_deg: 15.0 + 25.0 * next(), azimuth_deg: 140.0 + 80.0 * next() };
             (i % places.len(), PlantDesign { surface, ..PlantDesign::default() })
         })
         .collect();

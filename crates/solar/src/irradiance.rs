@@ -149,7 +149,12 @@ pub const COS_85_DEG: f64 = 0.087_155_742_747_658_17;
 
 /// Perez's F1 (circumsolar, floored at 0) and F2 (horizon) for a sky; `None` when undefined (sun
 /// down, no diffuse light).
-pub fn perez_coefficients(zenith_deg: f64, c: Components, dni_extra: f64, airmass_relative: Option<f64>) -> Option<(f64, f64)> {
+pub fn perez_coefficients(
+    zenith_deg: f64,
+    c: Components,
+    dni_extra: f64,
+    airmass_relative: Option<f64>,
+) -> Option<(f64, f64)> {
     let airmass = airmass_relative?;
     if c.dhi <= 0.0 {
         return None;

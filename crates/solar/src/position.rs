@@ -206,7 +206,11 @@ pub fn geocentric_series(unix_s: &[i64]) -> Vec<GeocentricSun> {
 impl GeocentricSun {
     /// The sun as `observer` sees it: hour angle, parallax, refraction.
     pub fn seen_from(&self, observer: &Observer) -> SunPosition {
-        let (lat, lon, elev) = (observer.latitude_deg, observer.longitude_deg, observer.altitude_m);
+        self.seen_from_terms(&ObserverTerms::of(observer))
+    }
+
+    /// `seen_from` with the observer's own terms computed once (a place's every hour shares them).
+    pub fn seen_from_terms(&self, o: &ObserverTerms) -> SunPosition {
         let (v, alpha, delta, r, eot) = (
             self.sidereal_deg,
             self.right_ascension_deg,
@@ -214,28 +218,24 @@ impl GeocentricSun {
             self.earth_sun_distance_au,
             self.equation_of_time_min,
         );
-        let h = wrap360(v + lon - alpha);
-        let xi = 8.794 / (3600.0 * r);
-        let u_term = (0.99664719 * lat.to_radians().tan()).atan();
-        let x = u_term.cos() + elev / 6378140.0 * lat.to_radians().cos();
-        let y = 0.99664719 * u_term.sin() + elev / 6378140.0 * lat.to_radians().sin();
-        let (xi_r, h_r, delta_r) = (xi.to_radians(), h.to_radians(), delta.to_radians());
-        let delta_alpha = (-x * xi_r.sin() * h_r.sin()).atan2(delta_r.cos() - x * xi_r.sin() * h_r.cos()).to_degrees();
-        let delta_prime = ((delta_r.sin() - y * xi_r.sin()) * delta_alpha.to_radians().cos())
-            .atan2(delta_r.cos() - x * xi_r.sin() * h_r.cos())
-            .to_degrees();
-        let h_prime = h - delta_alpha;
-        let (lat_r, dp_r, hp_r) = (lat.to_radians(), delta_prime.to_radians(), h_prime.to_radians());
-        let e0 = (lat_r.sin() * dp_r.sin() + lat_r.cos() * dp_r.cos() * hp_r.cos()).asin().to_degrees();
-        let pressure_mbar = observer.pressure_pa / 100.0;
+        let h = wrap360(v + o.longitude_deg - alpha);
+        let xi_r = (8.794 / (3600.0 * r)).to_radians();
+        let sin_xi = xi_r.sin();
+        let (sin_h, cos_h) = h.to_radians().sin_cos();
+        let (sin_d, cos_d) = delta.to_radians().sin_cos();
+        let delta_alpha_r = (-o.x * sin_xi * sin_h).atan2(cos_d - o.x * sin_xi * cos_h);
+        let dp_r = ((sin_d - o.y * sin_xi) * delta_alpha_r.cos()).atan2(cos_d - o.x * sin_xi * cos_h);
+        let hp_r = h.to_radians() - delta_alpha_r;
+        let (sin_dp, cos_dp) = dp_r.sin_cos();
+        let (sin_hp, cos_hp) = hp_r.sin_cos();
+        let e0 = (o.sin_lat * sin_dp + o.cos_lat * cos_dp * cos_hp).asin().to_degrees();
         let refraction = if e0 >= -(0.26667 + ATMOSPHERIC_REFRACTION_DEG) {
-            (pressure_mbar / 1010.0) * (283.0 / (273.0 + observer.temperature_c)) * 1.02
-                / (60.0 * (e0 + 10.3 / (e0 + 5.11)).to_radians().tan())
+            o.refraction_scale / (60.0 * (e0 + 10.3 / (e0 + 5.11)).to_radians().tan())
         } else {
             0.0
         };
         let e = e0 + refraction;
-        let gamma = wrap360(hp_r.sin().atan2(hp_r.cos() * lat_r.sin() - dp_r.tan() * lat_r.cos()).to_degrees());
+        let gamma = wrap360(sin_hp.atan2(cos_hp * o.sin_lat - (sin_dp / cos_dp) * o.cos_lat).to_degrees());
         SunPosition {
             apparent_zenith_deg: 90.0 - e,
             zenith_deg: 90.0 - e0,
@@ -243,6 +243,35 @@ impl GeocentricSun {
             azimuth_deg: wrap360(gamma + 180.0),
             equation_of_time_min: eot,
             earth_sun_distance_au: r,
+        }
+    }
+}
+
+/// What SPA needs of an observer, computed once.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ObserverTerms {
+    longitude_deg: f64,
+    sin_lat: f64,
+    cos_lat: f64,
+    x: f64,
+    y: f64,
+    refraction_scale: f64,
+}
+
+impl ObserverTerms {
+    pub fn of(observer: &Observer) -> ObserverTerms {
+        let lat = observer.latitude_deg.to_radians();
+        let u = (0.99664719 * lat.tan()).atan();
+        let elev = observer.altitude_m;
+        ObserverTerms {
+            longitude_deg: observer.longitude_deg,
+            sin_lat: lat.sin(),
+            cos_lat: lat.cos(),
+            x: u.cos() + elev / 6378140.0 * lat.cos(),
+            y: 0.99664719 * u.sin() + elev / 6378140.0 * lat.sin(),
+            refraction_scale: (observer.pressure_pa / 100.0 / 1010.0)
+                * (283.0 / (273.0 + observer.temperature_c))
+                * 1.02,
         }
     }
 }

@@ -200,7 +200,8 @@ impl SharedSky {
     fn of(zenith_deg: f64, azimuth_deg: f64, c: Components, dni_extra: f64, airmass: Option<f64>) -> SharedSky {
         let (sin_zenith, cos_zenith) = zenith_deg.to_radians().sin_cos();
         let (sin_azimuth, cos_azimuth) = azimuth_deg.to_radians().sin_cos();
-        let (perez_f1, perez_f2) = irradiance::perez_coefficients(zenith_deg, c, dni_extra, airmass).unwrap_or((0.0, 0.0));
+        let (perez_f1, perez_f2) =
+            irradiance::perez_coefficients(zenith_deg, c, dni_extra, airmass).unwrap_or((0.0, 0.0));
         SharedSky { cos_zenith, sin_zenith, cos_azimuth, sin_azimuth, perez_f1, perez_f2 }
     }
 }
@@ -243,13 +244,32 @@ pub fn sky_hours(observer: &Observer, weather: &[WeatherHour]) -> Vec<SkyHour> {
 /// As `sky_hours`, with the observer-independent part of the sun's position already computed for each
 /// hour (`geocentric_sun`), as a fleet shares it between its places.
 pub fn sky_hours_sharing(observer: &Observer, weather: &[WeatherHour], suns: &[GeocentricSun]) -> Vec<SkyHour> {
+    let terms = crate::position::ObserverTerms::of(observer);
+    let mut day = (i64::MIN, 0.0);
     weather
         .iter()
         .zip(suns)
         .map(|(w, geocentric)| {
-            let sun = geocentric.seen_from(observer);
-            let day_of_year = day_of_year_utc(w.unix_s);
-            let dni_extra = irradiance::extraterrestrial_w_m2(day_of_year);
+            let sun = geocentric.seen_from_terms(&terms);
+            // The extraterrestrial irradiance changes once a day.
+            let today = w.unix_s.div_euclid(86_400);
+            if today != day.0 {
+                day = (today, irradiance::extraterrestrial_w_m2(day_of_year_utc(w.unix_s)));
+            }
+            let dni_extra = day.1;
+            if sun.apparent_zenith_deg >= 90.0 {
+                // Night: nothing reaches a panel; the hour is kept for the calendar.
+                return SkyHour {
+                    apparent_zenith_deg: sun.apparent_zenith_deg,
+                    azimuth_deg: sun.azimuth_deg,
+                    dni_extra,
+                    airmass_relative: None,
+                    components: Components { ghi: w.ghi, dni: 0.0, dhi: w.ghi },
+                    temp_air_c: w.temp_air_c,
+                    wind_speed_m_s: w.wind_speed_m_s,
+                    shared: SharedSky::default(),
+                };
+            }
             let components = match (w.dni, w.dhi) {
                 (Some(dni), Some(dhi)) => Components { ghi: w.ghi, dni, dhi },
                 _ => irradiance::erbs(w.ghi, sun.apparent_zenith_deg, dni_extra),
@@ -263,7 +283,13 @@ pub fn sky_hours_sharing(observer: &Observer, weather: &[WeatherHour], suns: &[G
                 components,
                 temp_air_c: w.temp_air_c,
                 wind_speed_m_s: w.wind_speed_m_s,
-                shared: SharedSky::of(sun.apparent_zenith_deg, sun.azimuth_deg, components, dni_extra, airmass_relative),
+                shared: SharedSky::of(
+                    sun.apparent_zenith_deg,
+                    sun.azimuth_deg,
+                    components,
+                    dni_extra,
+                    airmass_relative,
+                ),
             }
         })
         .collect()
@@ -563,7 +589,11 @@ mod input_tests {
 /// A fleet: many plants at their own places, tilts and azimuths, over the same hours. The sun's
 /// geocentric part is computed once per hour, each place's sky once, and each plant runs the chain
 /// only in daylight.
-pub fn fleet_annual(places: &[Observer], plants: &[(usize, PlantDesign)], weather: &[WeatherHour]) -> Vec<KilowattHours> {
+pub fn fleet_annual(
+    places: &[Observer],
+    plants: &[(usize, PlantDesign)],
+    weather: &[WeatherHour],
+) -> Vec<KilowattHours> {
     let times: Vec<i64> = weather.iter().map(|w| w.unix_s).collect();
     let suns = geocentric_series(&times);
     let skies: Vec<Vec<SkyHour>> = places
@@ -574,9 +604,9 @@ pub fn fleet_annual(places: &[Observer], plants: &[(usize, PlantDesign)], weathe
         .iter()
         .map(|(place, design)| {
             let plant = PlantGeometry::of(design);
-            skies
-                .get(*place)
-                .map_or(KilowattHours(0.0), |sky| sky.iter().map(|s| hour_with(design, &plant, s).ac.over_hours(1.0)).sum())
+            skies.get(*place).map_or(KilowattHours(0.0), |sky| {
+                sky.iter().map(|s| hour_with(design, &plant, s).ac.over_hours(1.0)).sum()
+            })
         })
         .collect()
 }
