@@ -30,7 +30,8 @@ pub struct EstimateArgs {
     /// The panels' capacity over the inverter's AC rating.
     #[arg(long, default_value_t = 1.2, allow_hyphen_values = true)]
     dc_ac_ratio: f64,
-    /// Hourly weather: CSV with the header time,ghi,dni,dhi,temp_air,wind_speed (ISO 8601 times with an offset).
+    /// Hourly weather: CSV with the header time,ghi,dni,dhi,temp_air,wind_speed (ISO 8601 times with an
+    /// offset), a PVGIS typical-year CSV, or an EnergyPlus EPW file (told apart by content).
     #[arg(long)]
     weather: Option<std::path::PathBuf>,
     /// One JSON object.
@@ -54,7 +55,7 @@ pub fn estimate(args: &EstimateArgs) -> Result<ExitCode, Failure> {
         ));
     };
     let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
-    let weather = solar::weather::parse_csv(&text).map_err(|e| bilingual(&e, e.message_fa()))?;
+    let weather = solar::weather::parse_any(&text).map_err(|e| bilingual(&e, e.message_fa()))?;
     let sky = pvwatts::sky_hours(&observer, &weather.hours);
     let result = pvwatts::estimate(&design, &sky, &weather.hours, weather.utc_offset_s);
     let round = |v: f64| (v * 10.0).round() / 10.0;
@@ -114,7 +115,7 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode, Failure> {
     use std::time::Instant;
     let text = std::fs::read_to_string(&args.weather)
         .map_err(|e| fail(format!("cannot read {}: {e}", args.weather.display())))?;
-    let weather = solar::weather::parse_csv(&text).map_err(|e| fail(format!("{e} / {}", e.message_fa())))?;
+    let weather = solar::weather::parse_any(&text).map_err(|e| fail(format!("{e} / {}", e.message_fa())))?;
     let qazvin = solar::Observer::at(36.27, 50.0, 1300.0);
     let design = PlantDesign::default();
     let mut times = Vec::new();
