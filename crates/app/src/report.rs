@@ -310,3 +310,24 @@ pub async fn members_xlsx(store: &Store, under: Option<&PlacePath>) -> Result<Ve
     }
     book.save_to_buffer().map_err(failed)
 }
+
+/// The place a user may report on: the one asked for if it lies within what they oversee
+/// (`domain::access::overseen_place`), else their own place; `None` is the whole installation (an
+/// administrator's default). `NotFound` for anyone who oversees nothing, or a place outside their own
+/// (so that a place's existence is not given away).
+pub async fn place_for(store: &Store, grant: &domain::access::Grant, asked: Option<i64>) -> StoreResult<Option<Place>> {
+    let refused = || StoreError::NotFound { what: "place", id: asked.unwrap_or(0) };
+    let own = domain::access::overseen_place(grant).ok_or_else(refused)?;
+    let Some(id) = asked.or_else(|| own.as_ref().and_then(PlacePath::last_id)) else { return Ok(None) };
+    let place = store.place(id).await.map_err(|_| refused())?;
+    if own.as_ref().is_some_and(|own| !own.contains(&place.path)) {
+        return Err(refused());
+    }
+    Ok(Some(place))
+}
+
+/// The period a report covers by default: this Jalali year up to today.
+pub fn this_year_so_far(today: IsoDate) -> (IsoDate, IsoDate) {
+    let start = JalaliDate::new(JalaliDate::from_iso(today).year(), 1, 1).map(|d| d.to_iso()).unwrap_or(today);
+    (start, today)
+}

@@ -1369,22 +1369,14 @@ async fn programme_report(
     caller: Caller,
     Query(query): Query<ReportQuery>,
 ) -> ApiResult<Json<Value>> {
-    let own = domain::access::overseen_place(&caller.user.grant)
-        .ok_or(ApiError::Store(store::StoreError::NotFound { what: "report", id: 0 }))?;
     let asked: Option<i64> = match query.place.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(text) => {
             Some(domain::text::to_latin_digits(text).parse().map_err(|_| ApiError::field("place", "a place id"))?)
         }
-        None => own.as_ref().and_then(PlacePath::last_id),
+        None => None,
     };
-    let scope = match asked {
-        Some(id) => {
-            let place = state.store.place(id).await?;
-            if own.as_ref().is_some_and(|own| !own.contains(&place.path)) {
-                return Err(ApiError::Store(store::StoreError::NotFound { what: "place", id }));
-            }
-            app::report::ReportScope::Place(id)
-        }
+    let scope = match app::report::place_for(&state.store, &caller.user.grant, asked).await? {
+        Some(place) => app::report::ReportScope::Place(place.id),
         None => app::report::ReportScope::Installation,
     };
     let now = today(&state);
@@ -1392,8 +1384,7 @@ async fn programme_report(
         None | Some("") => Ok(default),
         Some(text) => domain::JalaliDate::parse(text).map(|d| d.to_iso()).map_err(|e| ApiError::field(field, e)),
     };
-    let year_start =
-        domain::JalaliDate::new(domain::JalaliDate::from_iso(now).year(), 1, 1).map(|d| d.to_iso()).unwrap_or(now);
+    let (year_start, now) = app::report::this_year_so_far(now);
     let (from, to) = (day("from", &query.from, year_start)?, day("to", &query.to, now)?);
     let report = app::report::programme_report(&state.store, &scope, from, to, now).await?;
     Ok(Json(crate::json::report_json(&report)))

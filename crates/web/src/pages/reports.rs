@@ -40,20 +40,7 @@ async fn report_place(
     viewer: &Viewer,
     asked: Option<i64>,
 ) -> Result<Option<store::Place>, PageError> {
-    let own = domain::access::overseen_place(&viewer.user.grant).ok_or(PageError::NotFound(viewer.lang))?;
-    let id = match (asked, &own) {
-        (Some(id), _) => id,
-        (None, Some(path)) => match path.last_id() {
-            Some(id) => id,
-            None => return Ok(None),
-        },
-        (None, None) => return Ok(None),
-    };
-    let place = state.store.place(id).await.map_err(|_| PageError::NotFound(viewer.lang))?;
-    if own.as_ref().is_some_and(|own| !own.contains(&place.path)) {
-        return Err(PageError::NotFound(viewer.lang));
-    }
-    Ok(Some(place))
+    app::report::place_for(&state.store, &viewer.user.grant, asked).await.map_err(|_| PageError::NotFound(viewer.lang))
 }
 
 /// The period asked for: Jalali days typed in either digit set; by default this Jalali year so far.
@@ -63,7 +50,7 @@ fn period(state: &AppState, lang: Lang, query: &ReportQuery) -> Result<(IsoDate,
         None | Some("") => Ok(default),
         Some(text) => JalaliDate::parse(text).map(|d| d.to_iso()).map_err(|e| super::date_problem(lang, &e)),
     };
-    let year_start = JalaliDate::new(JalaliDate::from_iso(today).year(), 1, 1).map(|d| d.to_iso()).unwrap_or(today);
+    let (year_start, today) = app::report::this_year_so_far(today);
     Ok((parse(&query.from, year_start)?, parse(&query.to, today)?))
 }
 
