@@ -485,6 +485,29 @@ async fn loan_step(
     Ok((loan, place))
 }
 
+/// A job's loan and the fund's place, if the reader may oversee it; otherwise "not found".
+async fn job_step(
+    state: &AppState,
+    viewer: &Viewer,
+    job_id: i64,
+) -> Result<(store::Loan, domain::PlacePath), PageError> {
+    let job = state.store.job(job_id).await.map_err(|_| PageError::NotFound(viewer.lang))?;
+    loan_step(state, viewer, job.source_id, Action::Oversee).await
+}
+
+/// The loan's page again (422) with what went wrong on it.
+async fn loan_refused(
+    state: &AppState,
+    viewer: &Viewer,
+    loan: &store::Loan,
+    place: &domain::PlacePath,
+    problem: String,
+) -> PageResult {
+    let body = loan_body(state, viewer, loan, place, Some(problem)).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, layout(viewer.lang, Some(&viewer.user), viewer.lang.t("loan"), &body))
+        .into_response())
+}
+
 /// After a step: back to the loan's page, or the page again with what went wrong.
 async fn after_step(
     state: &AppState,
@@ -497,12 +520,7 @@ async fn after_step(
         Ok(()) => Ok(Redirect::to(&format!("/loans/{id}")).into_response()),
         Err(e @ (StoreError::Invalid(_) | StoreError::Conflict(_) | StoreError::Rejected { .. })) => {
             let loan = state.store.loan(id).await.map_err(|e| viewer.internal(e))?;
-            let body = loan_body(state, viewer, &loan, place, Some(super::store_problem(viewer.lang, &e))).await?;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                layout(viewer.lang, Some(&viewer.user), viewer.lang.t("loan"), &body),
-            )
-                .into_response())
+            loan_refused(state, viewer, &loan, place, super::store_problem(viewer.lang, &e)).await
         }
         Err(e) => Err(viewer.internal(e)),
     }
@@ -831,16 +849,9 @@ async fn record_visit(
     Path(job_id): Path<i64>,
     Form(form): Form<VisitForm>,
 ) -> PageResult {
-    let job = state.store.job(job_id).await.map_err(|_| PageError::NotFound(viewer.lang))?;
-    let loan = state.store.loan(job.source_id).await.map_err(|_| PageError::NotFound(viewer.lang))?;
-    let (_, place) = loan_step(&state, &viewer, loan.id, Action::Oversee).await?;
+    let (loan, place) = job_step(&state, &viewer, job_id).await?;
     let lang = viewer.lang;
-    let refuse = |problem: String| async {
-        let body = loan_body(&state, &viewer, &loan, &place, Some(problem)).await?;
-        Ok::<_, PageError>(
-            (StatusCode::UNPROCESSABLE_ENTITY, layout(lang, Some(&viewer.user), lang.t("loan"), &body)).into_response(),
-        )
-    };
+    let refuse = |problem: String| loan_refused(&state, &viewer, &loan, &place, problem);
     let on = match day_of(&state, lang, &form.on) {
         Ok(on) => on,
         Err(e) => return refuse(e.to_string()).await,
@@ -893,9 +904,7 @@ async fn describe_job(
     Form(form): Form<DescribeForm>,
 ) -> PageResult {
     use domain::jobs::{AgeGroup, JobHours, JobKind, Sex};
-    let job = state.store.job(job_id).await.map_err(|_| PageError::NotFound(viewer.lang))?;
-    let loan = state.store.loan(job.source_id).await.map_err(|_| PageError::NotFound(viewer.lang))?;
-    let (_, place) = loan_step(&state, &viewer, loan.id, Action::Oversee).await?;
+    let (loan, place) = job_step(&state, &viewer, job_id).await?;
     let lang = viewer.lang;
     let parsed = (
         JobKind::parse(&form.kind),
@@ -904,10 +913,7 @@ async fn describe_job(
         AgeGroup::parse(&form.age_group),
     );
     let (Some(kind), Some(hours), Some(sex), Some(age_group)) = parsed else {
-        let body = loan_body(&state, &viewer, &loan, &place, Some(lang.t("fix_errors").to_string())).await?;
-        return Ok(
-            (StatusCode::UNPROCESSABLE_ENTITY, layout(lang, Some(&viewer.user), lang.t("loan"), &body)).into_response()
-        );
+        return loan_refused(&state, &viewer, &loan, &place, lang.t("fix_errors").to_string()).await;
     };
     let description = store::JobSpec { activity: form.activity.clone(), kind, hours, sex, age_group, count: 1 };
     match state.store.describe_job(job_id, &description).await {
@@ -918,9 +924,7 @@ async fn describe_job(
             Ok(axum::response::Redirect::to(&format!("/loans/{}", loan.id)).into_response())
         }
         Err(e @ StoreError::Invalid(_)) => {
-            let body = loan_body(&state, &viewer, &loan, &place, Some(super::store_problem(lang, &e))).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, layout(lang, Some(&viewer.user), lang.t("loan"), &body))
-                .into_response())
+            loan_refused(&state, &viewer, &loan, &place, super::store_problem(lang, &e)).await
         }
         Err(e) => Err(viewer.internal(e)),
     }
