@@ -111,6 +111,11 @@ async fn the_demo_province_balances_in_hledger_and_its_report_counts_its_jobs() 
     from_abadi.retain(|_, v| *v != 0);
     assert_eq!(from_hledger, from_abadi);
 
+    // A wrong date or a fund report without its fund: a clear error, exit 1.
+    let bad = abadi(&db.url, &["report", "province", "--from", "1405/13/01"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("month 13") && stderr(&bad).contains("ماه ۱۳"), "{}", stderr(&bad));
+    assert_eq!(abadi(&db.url, &["report", "fund"]).status.code(), Some(1));
     let report = abadi(&db.url, &["report", "province", "--place", "2", "--to", "1405/09/06", "--json"]);
     assert!(report.status.success(), "{}", stderr(&report));
     let json: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();

@@ -778,6 +778,17 @@ async fn jobs_are_expected_at_approval_and_confirmed_once_by_an_officers_visit()
     .await;
     assert_eq!(wrong.status, 422);
     // The API agrees: the loan's jobs, and the programme report counts one confirmed of 1.5 expected.
+    // Through the API, a visit or a description with a wrong word is refused by field, nothing changed.
+    let bad_visit = serde_json::json!({ "on": "1405/09/01", "purpose": "inspection", "outcome": "working" });
+    let refused = w.call("officer_a", "POST", &format!("/api/v1/jobs/{}/visits", jobs[1].id), Some(bad_visit)).await;
+    assert_eq!(refused.status, 422, "{}", refused.json);
+    assert_eq!(refused.json["error"]["fields"][0]["field"], "purpose");
+    let bad_description = serde_json::json!({ "activity": "livestock", "kind": "created", "hours": "always", "sex": "x", "age_group": "25_44" });
+    let refused =
+        w.call("officer_a", "POST", &format!("/api/v1/jobs/{}/description", jobs[1].id), Some(bad_description)).await;
+    assert_eq!(refused.status, 422, "{}", refused.json);
+    assert_eq!(refused.json["error"]["fields"].as_array().unwrap().len(), 2, "hours and sex");
+    assert_eq!(w.store.job(jobs[1].id).await.unwrap().activity, "carpet_weaving", "unchanged");
     let listed = w.call("officer_a", "GET", &format!("/api/v1/loans/{loan}/jobs"), None).await;
     assert_eq!(listed.json["jobs"][0]["status"], "confirmed");
     let report = w.call("officer_a", "GET", "/api/v1/reports/programme?from=1405/01/01", None).await;
