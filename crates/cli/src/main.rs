@@ -220,6 +220,8 @@ enum SolarCommand {
     Estimate(solar_cmd::EstimateArgs),
     /// Time one plant's year and a province's fleet (3,000 plants) on one core.
     Bench(solar_cmd::BenchArgs),
+    /// Print the built-in typical year for a place in Iran as an hourly weather CSV.
+    Weather(solar_cmd::WeatherArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -434,6 +436,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match &cli.command {
         Command::Solar(SolarCommand::Estimate(args)) => return solar_cmd::estimate(args),
         Command::Solar(SolarCommand::Bench(args)) => return solar_cmd::bench(args),
+        Command::Solar(SolarCommand::Weather(args)) => return solar_cmd::weather(args),
         _ => {}
     }
     let store = Store::open(&cli.database).await?;

@@ -12,9 +12,9 @@ pub struct EstimateArgs {
     /// Longitude in degrees (east positive).
     #[arg(long, allow_hyphen_values = true)]
     lon: f64,
-    /// Altitude in metres.
-    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
-    altitude: f64,
+    /// Altitude in metres (default: with --weather 0, as pvlib; without it the surface height there).
+    #[arg(long, allow_hyphen_values = true)]
+    altitude: Option<f64>,
     /// The panels' (DC) capacity in kW.
     #[arg(long, allow_hyphen_values = true)]
     kwp: f64,
@@ -31,7 +31,9 @@ pub struct EstimateArgs {
     #[arg(long, default_value_t = 1.2, allow_hyphen_values = true)]
     dc_ac_ratio: f64,
     /// Hourly weather: CSV with the header time,ghi,dni,dhi,temp_air,wind_speed (ISO 8601 times with an
-    /// offset), a PVGIS typical-year CSV, or an EnergyPlus EPW file (told apart by content).
+    /// offset), a PVGIS typical-year CSV, or an EnergyPlus EPW file (told apart by content). Without it,
+    /// the built-in typical year for the place (Iran only: NASA MERRA-2 irradiance, ITU-R P.1510-1
+    /// temperature).
     #[arg(long)]
     weather: Option<std::path::PathBuf>,
     /// One JSON object.
@@ -44,18 +46,25 @@ const JALALI_MONTHS: [&str; 12] =
 
 pub fn estimate(args: &EstimateArgs) -> Result<ExitCode, Failure> {
     let bilingual = |e: &dyn std::fmt::Display, fa: String| fail(format!("{e} / {fa}"));
-    let observer = pvwatts::observer(args.lat, args.lon, args.altitude).map_err(|e| bilingual(&e, e.message_fa()))?;
+    // The place is checked before anything is read or built.
+    pvwatts::observer(args.lat, args.lon, args.altitude.unwrap_or(0.0)).map_err(|e| bilingual(&e, e.message_fa()))?;
     let losses = args.losses.unwrap_or_else(|| pvwatts::Losses::default().total_percent());
     let design = PlantDesign::checked(args.kwp, args.tilt, args.azimuth, losses, args.dc_ac_ratio)
         .map_err(|e| bilingual(&e, e.message_fa()))?;
-    let Some(path) = &args.weather else {
-        return Err(fail(
-            "give the hourly weather with --weather FILE (CSV: time,ghi,dni,dhi,temp_air,wind_speed); \
-             a built-in typical year is not there yet / فایل هوای ساعتی را با --weather بدهید",
-        ));
+    let (weather, altitude_m, source) = match &args.weather {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
+            let weather = solar::weather::parse_any(&text).map_err(|e| bilingual(&e, e.message_fa()))?;
+            (weather, args.altitude.unwrap_or(0.0), path.display().to_string())
+        }
+        None => {
+            let year = solar::climate::typical_year(args.lat, args.lon, args.altitude)
+                .map_err(|e| bilingual(&e, e.message_fa()))?;
+            (year.weather, year.altitude_m, solar::climate::SOURCE.to_string())
+        }
     };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
-    let weather = solar::weather::parse_any(&text).map_err(|e| bilingual(&e, e.message_fa()))?;
+    let observer = pvwatts::observer(args.lat, args.lon, altitude_m).map_err(|e| bilingual(&e, e.message_fa()))?;
     let sky = pvwatts::sky_hours(&observer, &weather.hours);
     let result = pvwatts::estimate(&design, &sky, &weather.hours, weather.utc_offset_s);
     let round = |v: f64| (v * 10.0).round() / 10.0;
@@ -70,6 +79,8 @@ pub fn estimate(args: &EstimateArgs) -> Result<ExitCode, Failure> {
             "dc_capacity_kw": design.dc_capacity.0,
             "ac_rating_kw": design.ac_rating().0,
             "losses_percent": design.losses_percent,
+            "altitude_m": altitude_m,
+            "weather_source": source,
         });
         println!("{}", serde_json::to_string_pretty(&out).map_err(|e| fail(e.to_string()))?);
         return Ok(ExitCode::SUCCESS);
@@ -85,6 +96,7 @@ pub fn estimate(args: &EstimateArgs) -> Result<ExitCode, Failure> {
         design.losses_percent,
         result.hours
     );
+    println!("weather: {source}; altitude {altitude_m:.0} m");
     for (name, energy) in JALALI_MONTHS.iter().zip(result.monthly_jalali) {
         println!("{name:<10} {:>9.1} kWh", energy.0);
     }
@@ -159,6 +171,36 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode, Failure> {
         weather.hours.len(),
         elapsed.as_secs_f64(),
         total / 1000.0
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args, Debug)]
+pub struct WeatherArgs {
+    /// Latitude in degrees (north positive).
+    #[arg(long, allow_hyphen_values = true)]
+    lat: f64,
+    /// Longitude in degrees (east positive).
+    #[arg(long, allow_hyphen_values = true)]
+    lon: f64,
+    /// Altitude in metres (default: the surface height there).
+    #[arg(long, allow_hyphen_values = true)]
+    altitude: Option<f64>,
+}
+
+/// The built-in typical year as the CSV `estimate --weather` reads: to see what the engine assumed, or
+/// to give the same hours to another tool.
+pub fn weather(args: &WeatherArgs) -> Result<ExitCode, Failure> {
+    pvwatts::observer(args.lat, args.lon, args.altitude.unwrap_or(0.0))
+        .map_err(|e| fail(format!("{e} / {}", e.message_fa())))?;
+    let year = solar::climate::typical_year(args.lat, args.lon, args.altitude)
+        .map_err(|e| fail(format!("{e} / {}", e.message_fa())))?;
+    print!(
+        "# {}; altitude {:.0} m; wind assumed {} m/s\n{}",
+        solar::climate::SOURCE,
+        year.altitude_m,
+        solar::climate::ASSUMED_WIND_M_S,
+        solar::weather::to_csv(&year.weather)
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -477,3 +477,43 @@ fn solar_estimate_gives_monthly_energy_and_refuses_impossible_plants() {
         assert!(message.contains(says) && message.contains(" / "), "{message}");
     }
 }
+
+#[test]
+fn solar_estimate_without_weather_uses_the_built_in_typical_year_of_the_place() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_abadi")).args(args).output().expect("abadi runs")
+    };
+    let estimate = |place: &[&str], extra: &[&str]| -> serde_json::Value {
+        let out = run(&[&["solar", "estimate", "--kwp", "5", "--json"], place, extra].concat());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let qazvin = ["--lat", "36.27", "--lon", "50.00", "--altitude", "1300"];
+    let built_in = estimate(&qazvin, &[]);
+    assert!(built_in["weather_source"].as_str().unwrap().contains("MERRA-2"));
+    let specific = built_in["specific_yield_kwh_per_kwp"].as_f64().unwrap();
+    // A south-facing 30° plant on the Iranian plateau: 1,500–1,900 kWh per kWp a year.
+    assert!((1500.0..1900.0).contains(&specific), "{specific}");
+    // The place's own climate: the Caspian coast (Rasht) is cloudier than the desert (Zahedan).
+    let rasht = estimate(&["--lat", "37.28", "--lon", "49.58", "--altitude", "0"], &[]);
+    let zahedan = estimate(&["--lat", "29.50", "--lon", "60.86", "--altitude", "1385"], &[]);
+    assert!(
+        rasht["annual_kwh"].as_f64().unwrap() < built_in["annual_kwh"].as_f64().unwrap()
+            && built_in["annual_kwh"].as_f64().unwrap() < zahedan["annual_kwh"].as_f64().unwrap(),
+        "{rasht} {built_in} {zahedan}"
+    );
+    // The same year written out as CSV gives the same energy when read back as a weather file.
+    let csv = run(&["solar", "weather", "--lat", "36.27", "--lon", "50.00", "--altitude", "1300"]);
+    assert!(csv.status.success());
+    let path = std::env::temp_dir().join(format!("abadi-typical-year-{}.csv", std::process::id()));
+    std::fs::write(&path, &csv.stdout).unwrap();
+    let from_file = estimate(&qazvin, &["--weather", path.to_str().unwrap()]);
+    let (a, b) = (built_in["annual_kwh"].as_f64().unwrap(), from_file["annual_kwh"].as_f64().unwrap());
+    let _ = std::fs::remove_file(&path);
+    assert!((a - b).abs() / a < 1e-4, "{a} vs {b}");
+    // Outside Iran there is no built-in year: a precise refusal in both languages.
+    let paris = run(&["solar", "estimate", "--lat", "48.85", "--lon", "2.35", "--kwp", "5"]);
+    assert_eq!(paris.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&paris.stderr);
+    assert!(message.contains("--weather") && message.contains("ایران"), "{message}");
+}

@@ -2,6 +2,7 @@
 //! physics, not money), no IO, no clock. The default chain follows pvlib's and PVWatts' definitions so
 //! that results can be compared with anyone's; `tests/` hold pvlib's own numbers.
 
+pub mod climate;
 pub mod irradiance;
 pub mod position;
 pub mod pvwatts;

@@ -446,3 +446,57 @@ time(UTC),T2m,RH,G(h),Gb(n),Gd(h),IR(h),WS10m,WD10m,SP\n\
         assert!(matches!(parse_epw("LOCATION,x\n"), Err(WeatherError::BadTime { line: 1, .. })));
     }
 }
+
+/// The weather as the plain CSV this module reads (`time,ghi,dni,dhi,temp_air,wind_speed`, times in
+/// the weather's local offset, W/m² to 0.01, °C and m/s to 0.01; DNI and DHI left empty when only
+/// GHI is known).
+pub fn to_csv(weather: &Weather) -> String {
+    let offset = weather.utc_offset_s;
+    let sign = if offset < 0 { '-' } else { '+' };
+    let zone = format!("{sign}{:02}:{:02}", offset.abs() / 3600, offset.abs() % 3600 / 60);
+    let optional = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
+    let mut out = String::with_capacity(weather.hours.len() * 64);
+    out.push_str("time,ghi,dni,dhi,temp_air,wind_speed\n");
+    for h in &weather.hours {
+        let local = h.unix_s + offset;
+        let (year, month, day) = crate::pvwatts::civil_from_days(local.div_euclid(86_400));
+        let seconds = local.rem_euclid(86_400);
+        out.push_str(&format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{zone},{:.2},{},{},{:.2},{:.2}\n",
+            seconds / 3600,
+            seconds % 3600 / 60,
+            seconds % 60,
+            h.ghi,
+            optional(h.dni),
+            optional(h.dhi),
+            h.temp_air_c,
+            h.wind_speed_m_s
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod csv_round_trip {
+    use super::*;
+
+    #[test]
+    fn weather_written_as_csv_reads_back() {
+        let weather = Weather {
+            hours: (0..48)
+                .map(|h| WeatherHour {
+                    unix_s: 1_735_677_000 + h * 3600,
+                    ghi: if (8..16).contains(&(h % 24)) { 400.25 } else { 0.0 },
+                    dni: None,
+                    dhi: (h % 2 == 0).then_some(50.5),
+                    temp_air_c: -3.25,
+                    wind_speed_m_s: 1.0,
+                })
+                .collect(),
+            utc_offset_s: 12_600,
+        };
+        let text = to_csv(&weather);
+        assert!(text.lines().nth(1).unwrap().starts_with("2025-01-01T00:00:00+03:30,"), "{text}");
+        assert_eq!(parse_csv(&text).unwrap(), weather);
+    }
+}
