@@ -23,10 +23,15 @@ pub fn extraterrestrial_w_m2(day_of_year: u32) -> f64 {
 /// Relative air mass at sea level from the apparent zenith (Kasten & Young, 1989); `None` below the
 /// horizon.
 pub fn relative_airmass(apparent_zenith_deg: f64) -> Option<f64> {
+    relative_airmass_cos(apparent_zenith_deg, cosd(apparent_zenith_deg))
+}
+
+/// `relative_airmass` with the zenith's cosine already known.
+pub fn relative_airmass_cos(apparent_zenith_deg: f64, cos_zenith: f64) -> Option<f64> {
     if apparent_zenith_deg > 90.0 {
         return None;
     }
-    Some(1.0 / (cosd(apparent_zenith_deg) + 0.50572 * (6.07995 + (90.0 - apparent_zenith_deg)).powf(-1.6364)))
+    Some(1.0 / (cos_zenith + 0.50572 * (6.07995 + (90.0 - apparent_zenith_deg)).powf(-1.6364)))
 }
 
 /// Air mass corrected for the local pressure.
@@ -70,14 +75,23 @@ pub fn clear_sky_ineichen(
 
 /// The share of the extraterrestrial irradiance that reached the ground (pvlib `clearness_index`).
 pub fn clearness_index(ghi: f64, zenith_deg: f64, dni_extra: f64) -> f64 {
-    let horizontal = dni_extra * cosd(zenith_deg).max(0.065);
+    clearness_index_cos(ghi, cosd(zenith_deg), dni_extra)
+}
+
+fn clearness_index_cos(ghi: f64, cos_zenith: f64, dni_extra: f64) -> f64 {
+    let horizontal = dni_extra * cos_zenith.max(0.065);
     (ghi / horizontal).clamp(0.0, 1.0)
 }
 
 /// Splits global horizontal irradiance into direct normal and diffuse (Erbs, Klein & Duffie, 1982),
 /// as pvlib does: nothing direct with the sun above 87° zenith.
 pub fn erbs(ghi: f64, zenith_deg: f64, dni_extra: f64) -> Components {
-    let kt = clearness_index(ghi, zenith_deg, dni_extra);
+    erbs_cos(ghi, zenith_deg, cosd(zenith_deg), dni_extra)
+}
+
+/// `erbs` with the zenith's cosine already known.
+pub fn erbs_cos(ghi: f64, zenith_deg: f64, cos_zenith: f64, dni_extra: f64) -> Components {
+    let kt = clearness_index_cos(ghi, cos_zenith, dni_extra);
     let df = if kt <= 0.22 {
         1.0 - 0.09 * kt
     } else if kt <= 0.8 {
@@ -86,7 +100,7 @@ pub fn erbs(ghi: f64, zenith_deg: f64, dni_extra: f64) -> Components {
         0.165
     };
     let dhi = df * ghi;
-    let dni = (ghi - dhi) / cosd(zenith_deg);
+    let dni = (ghi - dhi) / cos_zenith;
     if zenith_deg > 87.0 || ghi < 0.0 || dni < 0.0 {
         return Components { ghi, dni: 0.0, dhi: ghi };
     }

@@ -4,7 +4,7 @@
 //! (kWh) are separate types: capacity times hours is energy, nothing else is.
 
 use crate::irradiance::{self, Components, SkyModel, Surface};
-use crate::position::{GeocentricSun, Observer, geocentric_series};
+use crate::position::{Daylight, GeocentricSun, Observer, Sun, geocentric_series};
 
 /// Power, in kilowatts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
@@ -197,12 +197,17 @@ pub struct SharedSky {
 }
 
 impl SharedSky {
-    fn of(zenith_deg: f64, azimuth_deg: f64, c: Components, dni_extra: f64, airmass: Option<f64>) -> SharedSky {
-        let (sin_zenith, cos_zenith) = zenith_deg.to_radians().sin_cos();
-        let (sin_azimuth, cos_azimuth) = azimuth_deg.to_radians().sin_cos();
+    fn of(sun: &Daylight, c: Components, dni_extra: f64, airmass: Option<f64>) -> SharedSky {
         let (perez_f1, perez_f2) =
-            irradiance::perez_coefficients(zenith_deg, c, dni_extra, airmass).unwrap_or((0.0, 0.0));
-        SharedSky { cos_zenith, sin_zenith, cos_azimuth, sin_azimuth, perez_f1, perez_f2 }
+            irradiance::perez_coefficients(sun.apparent_zenith_deg, c, dni_extra, airmass).unwrap_or((0.0, 0.0));
+        SharedSky {
+            cos_zenith: sun.cos_zenith,
+            sin_zenith: sun.sin_zenith,
+            cos_azimuth: sun.cos_azimuth,
+            sin_azimuth: sun.sin_azimuth,
+            perez_f1,
+            perez_f2,
+        }
     }
 }
 
@@ -250,31 +255,33 @@ pub fn sky_hours_sharing(observer: &Observer, weather: &[WeatherHour], suns: &[G
         .iter()
         .zip(suns)
         .map(|(w, geocentric)| {
-            let sun = geocentric.seen_from_terms(&terms);
             // The extraterrestrial irradiance changes once a day.
             let today = w.unix_s.div_euclid(86_400);
             if today != day.0 {
                 day = (today, irradiance::extraterrestrial_w_m2(day_of_year_utc(w.unix_s)));
             }
             let dni_extra = day.1;
-            if sun.apparent_zenith_deg >= 90.0 {
-                // Night: nothing reaches a panel; the hour is kept for the calendar.
-                return SkyHour {
-                    apparent_zenith_deg: sun.apparent_zenith_deg,
-                    azimuth_deg: sun.azimuth_deg,
-                    dni_extra,
-                    airmass_relative: None,
-                    components: Components { ghi: w.ghi, dni: 0.0, dhi: w.ghi },
-                    temp_air_c: w.temp_air_c,
-                    wind_speed_m_s: w.wind_speed_m_s,
-                    shared: SharedSky::default(),
-                };
-            }
+            let sun = match geocentric.sky_from_terms(&terms) {
+                Sun::Up(sun) => sun,
+                Sun::Down { apparent_zenith_deg, azimuth_deg } => {
+                    // Night: nothing reaches a panel; the hour is kept for the calendar.
+                    return SkyHour {
+                        apparent_zenith_deg,
+                        azimuth_deg,
+                        dni_extra,
+                        airmass_relative: None,
+                        components: Components { ghi: w.ghi, dni: 0.0, dhi: w.ghi },
+                        temp_air_c: w.temp_air_c,
+                        wind_speed_m_s: w.wind_speed_m_s,
+                        shared: SharedSky::default(),
+                    };
+                }
+            };
             let components = match (w.dni, w.dhi) {
                 (Some(dni), Some(dhi)) => Components { ghi: w.ghi, dni, dhi },
-                _ => irradiance::erbs(w.ghi, sun.apparent_zenith_deg, dni_extra),
+                _ => irradiance::erbs_cos(w.ghi, sun.apparent_zenith_deg, sun.cos_zenith, dni_extra),
             };
-            let airmass_relative = irradiance::relative_airmass(sun.apparent_zenith_deg);
+            let airmass_relative = irradiance::relative_airmass_cos(sun.apparent_zenith_deg, sun.cos_zenith);
             SkyHour {
                 apparent_zenith_deg: sun.apparent_zenith_deg,
                 azimuth_deg: sun.azimuth_deg,
@@ -283,13 +290,7 @@ pub fn sky_hours_sharing(observer: &Observer, weather: &[WeatherHour], suns: &[G
                 components,
                 temp_air_c: w.temp_air_c,
                 wind_speed_m_s: w.wind_speed_m_s,
-                shared: SharedSky::of(
-                    sun.apparent_zenith_deg,
-                    sun.azimuth_deg,
-                    components,
-                    dni_extra,
-                    airmass_relative,
-                ),
+                shared: SharedSky::of(&sun, components, dni_extra, airmass_relative),
             }
         })
         .collect()
@@ -414,16 +415,21 @@ pub fn estimate(design: &PlantDesign, sky: &[SkyHour], weather: &[WeatherHour], 
     let mut monthly = [KilowattHours(0.0); 12];
     let mut monthly_jalali = [KilowattHours(0.0); 12];
     let plant = PlantGeometry::of(design);
+    // The local day's Gregorian and Jalali months, found once a day.
+    let mut months_of_day = (i64::MIN, 0usize, 0usize);
     for (s, w) in sky.iter().zip(weather) {
         if s.apparent_zenith_deg >= 90.0 {
             continue; // night: nothing to add
         }
         let energy = hour_with(design, &plant, s).ac.over_hours(1.0);
-        let local_days = (w.unix_s + utc_offset_s).div_euclid(86_400);
-        let (year, month, day) = civil_from_days(local_days);
-        monthly[(month - 1) as usize] = monthly[(month - 1) as usize] + energy;
-        let jalali_month = jalali_month_of(year, month, day);
-        monthly_jalali[(jalali_month - 1) as usize] = monthly_jalali[(jalali_month - 1) as usize] + energy;
+        let local_day = (w.unix_s + utc_offset_s).div_euclid(86_400);
+        if local_day != months_of_day.0 {
+            let (year, month, day) = civil_from_days(local_day);
+            months_of_day = (local_day, (month - 1) as usize, (jalali_month_of(year, month, day) - 1) as usize);
+        }
+        let (_, month, jalali_month) = months_of_day;
+        monthly[month] = monthly[month] + energy;
+        monthly_jalali[jalali_month] = monthly_jalali[jalali_month] + energy;
     }
     let annual: KilowattHours = monthly.iter().copied().sum();
     let hours = weather.len();
