@@ -372,7 +372,7 @@ impl GeocentricSun {
     pub fn seen_from_terms(&self, o: &ObserverTerms) -> SunPosition {
         let (geometric, refraction) = self.topocentric(o);
         let e0 = geometric.sin_elevation.asin().to_degrees();
-        let refraction_deg = refraction.then(|| o.refraction_deg(e0)).unwrap_or(0.0);
+        let refraction_deg = if refraction { o.refraction_deg(e0) } else { 0.0 };
         let e = e0 + refraction_deg;
         SunPosition {
             apparent_zenith_deg: 90.0 - e,
