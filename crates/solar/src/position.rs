@@ -287,8 +287,8 @@ fn mean_sidereal_unreduced_deg(unix_s: f64) -> f64 {
     280.46061837 + 360.98564736629 * (jd - 2451545.0) + 0.000387933 * jc.powi(2) - jc.powi(3) / 38710000.0
 }
 
-/// Days between the nodes of `geocentric_series`.
-const NODE_STEP_DAYS: i64 = 3;
+/// Seconds between the nodes of `geocentric_series`: three days.
+const NODE_STEP_S: i64 = 3 * 86_400;
 
 /// The geocentric sun for many instants: the full SPA at nodes three days apart and six-point
 /// Lagrange interpolation between them for what moves smoothly (right ascension, declination and its
@@ -297,70 +297,102 @@ const NODE_STEP_DAYS: i64 = 3;
 /// take nine days or more, so the interpolation stays within a hundred-thousandth of a degree of the
 /// full algorithm (tested) — a thousand times inside the engine's 0.01° — at a small part of its cost.
 pub fn geocentric_series(unix_s: &[i64]) -> Vec<GeocentricSun> {
-    const DAY: i64 = 86_400;
-    const STEP: i64 = NODE_STEP_DAYS * DAY;
-    let (Some(first), Some(last)) = (unix_s.iter().min(), unix_s.iter().max()) else { return Vec::new() };
-    let start = first.div_euclid(DAY) * DAY - 2 * STEP;
-    let count = usize::try_from((last - start) / STEP + 4).unwrap_or(0);
-    // Each node as the values to blend; the right ascension made continuous from node to node, so no
-    // hour has to unwrap it.
-    let mut previous_alpha: Option<f64> = None;
-    let nodes: Vec<[f64; 7]> = geocentric_nodes(start, STEP, count)
-        .into_iter()
-        .map(|n| {
-            let alpha = match previous_alpha {
-                Some(p) => n.right_ascension_deg + 360.0 * ((p - n.right_ascension_deg) / 360.0).round(),
-                None => n.right_ascension_deg,
-            };
-            previous_alpha = Some(alpha);
-            [
-                alpha,
-                n.nutation_deg,
-                n.declination_deg,
-                n.sin_declination,
-                n.cos_declination,
-                n.earth_sun_distance_au,
-                n.equation_of_time_min,
-            ]
-        })
-        .collect();
-    let last_base = nodes.len().saturating_sub(4).max(2);
-    unix_s
-        .iter()
-        .map(|&t| {
-            let i = usize::try_from((t - start) / STEP).unwrap_or(2).clamp(2, last_base);
-            let x = (t - (start + i as i64 * STEP)) as f64 / STEP as f64;
-            // Lagrange weights of the nodes at −2 … 3 steps, at x steps from node i.
-            let (a, b, c, d, e, f) = (x + 2.0, x + 1.0, x, x - 1.0, x - 2.0, x - 3.0);
-            let w = [
-                -b * c * d * e * f / 120.0,
-                a * c * d * e * f / 24.0,
-                -a * b * d * e * f / 12.0,
-                a * b * c * e * f / 12.0,
-                -a * b * c * d * f / 24.0,
-                a * b * c * d * e / 120.0,
-            ];
-            let mut v = [0.0; 7];
-            for (node, weight) in nodes[i - 2..i + 4].iter().zip(w) {
+    let series = SunSeries::covering(unix_s);
+    unix_s.iter().map(|&t| series.at(t)).collect()
+}
+
+/// The nodes of `geocentric_series`, to interpolate at any instant they cover.
+pub struct SunSeries {
+    start: i64,
+    /// Per node: right ascension (continuous from node to node), nutation, declination and its sine
+    /// and cosine, distance, equation of time.
+    nodes: Vec<[f64; 7]>,
+}
+
+impl SunSeries {
+    /// Nodes covering every instant of `unix_s`.
+    pub fn covering(unix_s: &[i64]) -> SunSeries {
+        const DAY: i64 = 86_400;
+        let (Some(first), Some(last)) = (unix_s.iter().min(), unix_s.iter().max()) else {
+            return SunSeries { start: 0, nodes: Vec::new() };
+        };
+        let start = first.div_euclid(DAY) * DAY - 2 * NODE_STEP_S;
+        let count = usize::try_from((last - start) / NODE_STEP_S + 4).unwrap_or(0);
+        let mut previous_alpha: Option<f64> = None;
+        let nodes = geocentric_nodes(start, NODE_STEP_S, count)
+            .into_iter()
+            .map(|n| {
+                let alpha = match previous_alpha {
+                    Some(p) => n.right_ascension_deg + 360.0 * ((p - n.right_ascension_deg) / 360.0).round(),
+                    None => n.right_ascension_deg,
+                };
+                previous_alpha = Some(alpha);
+                [
+                    alpha,
+                    n.nutation_deg,
+                    n.declination_deg,
+                    n.sin_declination,
+                    n.cos_declination,
+                    n.earth_sun_distance_au,
+                    n.equation_of_time_min,
+                ]
+            })
+            .collect();
+        SunSeries { start, nodes }
+    }
+
+    /// The geocentric sun at `t` (within the instants the series was made for).
+    pub fn at(&self, t: i64) -> GeocentricSun {
+        let last_base = self.nodes.len().saturating_sub(4).max(2);
+        let i = usize::try_from((t - self.start) / NODE_STEP_S).unwrap_or(2).clamp(2, last_base);
+        let x = (t - (self.start + i as i64 * NODE_STEP_S)) as f64 / NODE_STEP_S as f64;
+        // Lagrange weights of the nodes at −2 … 3 steps, at x steps from node i.
+        let (a, b, c, d, e, f) = (x + 2.0, x + 1.0, x, x - 1.0, x - 2.0, x - 3.0);
+        let (ab, de) = (a * b, d * e);
+        let w = [
+            -b * c * de * f * (1.0 / 120.0),
+            a * c * de * f * (1.0 / 24.0),
+            -ab * de * f * (1.0 / 12.0),
+            ab * c * e * f * (1.0 / 12.0),
+            -ab * c * d * f * (1.0 / 24.0),
+            ab * c * de * (1.0 / 120.0),
+        ];
+        let mut v = [0.0; 7];
+        if let Some(around) = self.nodes.get(i - 2..i + 4) {
+            for (node, weight) in around.iter().zip(w) {
                 for (slot, value) in v.iter_mut().zip(node) {
                     *slot += weight * value;
                 }
             }
-            let [alpha, nutation, declination, sin_declination, cos_declination, distance, eot] = v;
-            GeocentricSun {
-                // Neither is reduced to 0–360°: only their difference's sine and cosine are taken.
-                sidereal_deg: mean_sidereal_unreduced_deg(t as f64) + nutation,
-                nutation_deg: nutation,
-                right_ascension_deg: alpha,
-                declination_deg: declination,
-                sin_declination,
-                cos_declination,
-                earth_sun_distance_au: distance,
-                equation_of_time_min: eot,
-            }
-        })
-        .collect()
+        }
+        let [alpha, nutation, declination, sin_declination, cos_declination, distance, eot] = v;
+        GeocentricSun {
+            // Neither is reduced to 0–360°: only their difference's sine and cosine are taken.
+            sidereal_deg: mean_sidereal_unreduced_deg(t as f64) + nutation,
+            nutation_deg: nutation,
+            right_ascension_deg: alpha,
+            declination_deg: declination,
+            sin_declination,
+            cos_declination,
+            earth_sun_distance_au: distance,
+            equation_of_time_min: eot,
+        }
+    }
+
+    /// True only when the sun is surely below the horizon at `t`, refraction included: judged from
+    /// the nearest node without interpolating (within 1.5 days the sun's declination moves under 0.7°
+    /// and its right ascension under 1.7°, so a sun less than 4° below the horizon is not judged).
+    pub fn surely_night(&self, t: i64, o: &ObserverTerms) -> bool {
+        let k = usize::try_from((t - self.start + NODE_STEP_S / 2) / NODE_STEP_S).unwrap_or(0);
+        let Some(node) = self.nodes.get(k) else { return false };
+        let h = (mean_sidereal_unreduced_deg(t as f64) + node[1] + o.longitude_deg - node[0]).to_radians();
+        let sin_elevation = o.sin_lat * node[3] + o.cos_lat * node[4] * h.cos();
+        sin_elevation < SIN_SURELY_NIGHT
+    }
 }
+
+/// sin(−4°): below it the nearest node's sun is surely below the horizon.
+const SIN_SURELY_NIGHT: f64 = -0.069_756_473_744_125_3;
 
 impl GeocentricSun {
     /// The sun as `observer` sees it: hour angle, parallax, refraction.
@@ -371,7 +403,8 @@ impl GeocentricSun {
     /// `seen_from` with the observer's own terms computed once (a place's every hour shares them).
     pub fn seen_from_terms(&self, o: &ObserverTerms) -> SunPosition {
         let (geometric, refraction) = self.topocentric(o);
-        let e0 = geometric.sin_elevation.asin().to_degrees();
+        let sin_e0 = geometric.sin_elevation;
+        let e0 = sin_e0.asin().to_degrees();
         let refraction_deg = if refraction { o.refraction_deg(e0) } else { 0.0 };
         let e = e0 + refraction_deg;
         SunPosition {
@@ -384,28 +417,33 @@ impl GeocentricSun {
         }
     }
 
-    /// The sun seen from a place, for the yield chain: below the horizon even with refraction (night:
-    /// its zenith and azimuth only), or above it with the sines and cosines the chain needs. The same
-    /// arithmetic as `seen_from_terms`, by the identities of angle sums rather than angles and back:
-    /// one sine-cosine, two square roots, an arcsine and an arctangent an hour, and by day a tangent
-    /// and one more sine-cosine.
-    pub fn sky_from_terms(&self, o: &ObserverTerms) -> Sun {
+    /// The sun seen from a place, for the yield chain: `None` below the horizon even with refraction
+    /// (night), otherwise its apparent zenith with the sines and cosines of the zenith and the azimuth.
+    /// The same arithmetic as `seen_from_terms`, by the identities of angle sums rather than angles
+    /// and back: one sine-cosine, three square roots and an arcsine an hour, and by day a tangent.
+    pub fn daylight_from_terms(&self, o: &ObserverTerms) -> Option<Daylight> {
         let (geometric, refraction) = self.topocentric(o);
-        let e0 = geometric.sin_elevation.asin().to_degrees();
-        let azimuth_deg = geometric.azimuth_deg();
-        let e = if refraction { e0 + o.refraction_deg(e0) } else { e0 };
-        if e <= 0.0 {
-            return Sun::Down { apparent_zenith_deg: 90.0 - e, azimuth_deg };
+        if !refraction {
+            return None;
         }
-        let (sin_e, cos_e) = e.to_radians().sin_cos();
+        let sin_e0 = geometric.sin_elevation;
+        let e0 = sin_e0.asin().to_degrees();
+        let r = o.refraction_deg(e0).to_radians();
+        if e0 + r.to_degrees() <= 0.0 {
+            return None;
+        }
+        // sin(e0 + r) and cos(e0 + r) with r under a hundredth of a radian: its series to r⁵ are
+        // exact to the last digit.
+        let (r2, cos_e0) = (r * r, (1.0 - sin_e0 * sin_e0).max(0.0).sqrt());
+        let cos_r = 1.0 - r2 / 2.0 + r2 * r2 / 24.0;
+        let sin_r = r * (1.0 - r2 / 6.0 + r2 * r2 / 120.0);
         let horizontal = (geometric.east * geometric.east + geometric.north * geometric.north).sqrt();
         let (sin_azimuth, cos_azimuth) =
             if horizontal > 0.0 { (-geometric.east / horizontal, -geometric.north / horizontal) } else { (0.0, 1.0) };
-        Sun::Up(Daylight {
-            apparent_zenith_deg: 90.0 - e,
-            azimuth_deg,
-            cos_zenith: sin_e,
-            sin_zenith: cos_e,
+        Some(Daylight {
+            apparent_zenith_deg: 90.0 - e0 - r.to_degrees(),
+            cos_zenith: sin_e0 * cos_r + cos_e0 * sin_r,
+            sin_zenith: cos_e0 * cos_r - sin_e0 * sin_r,
             cos_azimuth,
             sin_azimuth,
         })
@@ -456,18 +494,10 @@ impl Topocentric {
     }
 }
 
-/// The sun at a place in an hour, as the yield chain sees it.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Sun {
-    Up(Daylight),
-    Down { apparent_zenith_deg: f64, azimuth_deg: f64 },
-}
-
 /// The sun above a place's horizon: what the yield chain needs of it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Daylight {
     pub apparent_zenith_deg: f64,
-    pub azimuth_deg: f64,
     pub cos_zenith: f64,
     pub sin_zenith: f64,
     pub cos_azimuth: f64,
@@ -526,6 +556,33 @@ mod tests {
             worst = worst.max((exact.apparent_zenith_deg - fast.apparent_zenith_deg).abs()).max(azimuth);
         }
         assert!(worst < 1e-5, "worst {worst}");
+    }
+
+    #[test]
+    fn a_glance_at_the_nearest_node_never_calls_a_lit_hour_night() {
+        let times: Vec<i64> = (0..24 * 365).map(|h| 1_735_689_600 + h * 3600 + 1800 + (h % 7) * 300).collect();
+        let series = SunSeries::covering(&times);
+        for latitude in [-60.0, -30.0, 0.0, 27.2, 36.3, 60.0, 66.0, 70.0] {
+            let observer = Observer::at(latitude, 50.0, 1000.0);
+            let terms = ObserverTerms::of(&observer);
+            let (mut nights, mut told) = (0, 0);
+            for &t in &times {
+                let exact = sun_position(t as f64, &observer);
+                let night = exact.apparent_zenith_deg >= 90.0;
+                let glance = series.surely_night(t, &terms);
+                assert!(!glance || exact.apparent_zenith_deg > 91.0, "{latitude} {t}: {exact:?}");
+                nights += usize::from(night);
+                told += usize::from(glance);
+                // And where the glance leaves it open, the full computation agrees with SPA.
+                let day = series.at(t).daylight_from_terms(&terms);
+                let zenith = exact.apparent_zenith_deg;
+                assert!(zenith > 89.999 || day.is_some(), "{latitude} {t}: lit, {exact:?}");
+                assert!(zenith < 90.001 || day.is_none(), "{latitude} {t}: dark, {exact:?}");
+            }
+            if latitude.abs() < 61.0 {
+                assert!(told * 10 > nights * 8, "{latitude}: {told} of {nights} nights told at a glance");
+            }
+        }
     }
 
     #[test]

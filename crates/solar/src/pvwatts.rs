@@ -4,7 +4,7 @@
 //! (kWh) are separate types: capacity times hours is energy, nothing else is.
 
 use crate::irradiance::{self, Components, SkyModel, Surface};
-use crate::position::{Daylight, GeocentricSun, Observer, Sun, geocentric_series};
+use crate::position::{Daylight, GeocentricSun, Observer, ObserverTerms, SunSeries, geocentric_series};
 
 /// Power, in kilowatts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
@@ -170,11 +170,13 @@ pub struct HourResult {
     pub ac: Kilowatts,
 }
 
-/// What the sun does at a place in an hour, shared by every plant there.
+/// What the sun does at a place in a daylight hour, shared by every plant there. Night hours have
+/// none: nothing reaches a panel.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SkyHour {
+    /// The hour's position in the weather it was made from.
+    pub index: usize,
     pub apparent_zenith_deg: f64,
-    pub azimuth_deg: f64,
     pub dni_extra: f64,
     pub airmass_relative: Option<f64>,
     pub components: Components,
@@ -182,6 +184,13 @@ pub struct SkyHour {
     pub wind_speed_m_s: f64,
     /// What every plant under this sky shares: the sun's direction cosines and Perez's F1 and F2.
     pub shared: SharedSky,
+}
+
+impl SkyHour {
+    /// The sun's azimuth, degrees clockwise from north.
+    pub fn azimuth_deg(&self) -> f64 {
+        self.shared.sin_azimuth.atan2(self.shared.cos_azimuth).to_degrees().rem_euclid(360.0)
+    }
 }
 
 /// The parts of the chain that depend on the sky alone, computed once per place and hour.
@@ -240,60 +249,79 @@ impl PlantGeometry {
     }
 }
 
-/// The sun and the sky of each weather hour at a place (shared by all its plants).
+/// The sun and the sky of each daylight hour of the weather at a place (shared by all its plants).
+/// Night hours are passed over without interpolating the sun: a glance at the nearest node tells most
+/// of them.
 pub fn sky_hours(observer: &Observer, weather: &[WeatherHour]) -> Vec<SkyHour> {
     let times: Vec<i64> = weather.iter().map(|w| w.unix_s).collect();
-    sky_hours_sharing(observer, weather, &geocentric_series(&times))
+    let series = SunSeries::covering(&times);
+    let terms = ObserverTerms::of(observer);
+    let mut extraterrestrial = DailyExtraterrestrial::default();
+    weather
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| !series.surely_night(w.unix_s, &terms))
+        .filter_map(|(index, w)| {
+            let sun = series.at(w.unix_s).daylight_from_terms(&terms)?;
+            Some(sky_hour(index, w, &sun, extraterrestrial.on(w.unix_s)))
+        })
+        .collect()
 }
 
 /// As `sky_hours`, with the observer-independent part of the sun's position already computed for each
-/// hour (`geocentric_sun`), as a fleet shares it between its places.
+/// hour (`suns`, from `geocentric_series`), as a fleet shares it between its places.
 pub fn sky_hours_sharing(observer: &Observer, weather: &[WeatherHour], suns: &[GeocentricSun]) -> Vec<SkyHour> {
-    let terms = crate::position::ObserverTerms::of(observer);
-    let mut day = (i64::MIN, 0.0);
+    let terms = ObserverTerms::of(observer);
+    let mut extraterrestrial = DailyExtraterrestrial::default();
     weather
         .iter()
         .zip(suns)
-        .map(|(w, geocentric)| {
-            // The extraterrestrial irradiance changes once a day.
-            let today = w.unix_s.div_euclid(86_400);
-            if today != day.0 {
-                day = (today, irradiance::extraterrestrial_w_m2(day_of_year_utc(w.unix_s)));
-            }
-            let dni_extra = day.1;
-            let sun = match geocentric.sky_from_terms(&terms) {
-                Sun::Up(sun) => sun,
-                Sun::Down { apparent_zenith_deg, azimuth_deg } => {
-                    // Night: nothing reaches a panel; the hour is kept for the calendar.
-                    return SkyHour {
-                        apparent_zenith_deg,
-                        azimuth_deg,
-                        dni_extra,
-                        airmass_relative: None,
-                        components: Components { ghi: w.ghi, dni: 0.0, dhi: w.ghi },
-                        temp_air_c: w.temp_air_c,
-                        wind_speed_m_s: w.wind_speed_m_s,
-                        shared: SharedSky::default(),
-                    };
-                }
-            };
-            let components = match (w.dni, w.dhi) {
-                (Some(dni), Some(dhi)) => Components { ghi: w.ghi, dni, dhi },
-                _ => irradiance::erbs_cos(w.ghi, sun.apparent_zenith_deg, sun.cos_zenith, dni_extra),
-            };
-            let airmass_relative = irradiance::relative_airmass_cos(sun.apparent_zenith_deg, sun.cos_zenith);
-            SkyHour {
-                apparent_zenith_deg: sun.apparent_zenith_deg,
-                azimuth_deg: sun.azimuth_deg,
-                dni_extra,
-                airmass_relative,
-                components,
-                temp_air_c: w.temp_air_c,
-                wind_speed_m_s: w.wind_speed_m_s,
-                shared: SharedSky::of(&sun, components, dni_extra, airmass_relative),
-            }
+        .enumerate()
+        .filter_map(|(index, (w, geocentric))| {
+            let sun = geocentric.daylight_from_terms(&terms)?;
+            Some(sky_hour(index, w, &sun, extraterrestrial.on(w.unix_s)))
         })
         .collect()
+}
+
+/// The extraterrestrial irradiance, which changes once a (UTC) day.
+#[derive(Default)]
+struct DailyExtraterrestrial {
+    day: Option<(i64, f64)>,
+}
+
+impl DailyExtraterrestrial {
+    fn on(&mut self, unix_s: i64) -> f64 {
+        let today = unix_s.div_euclid(86_400);
+        match self.day {
+            Some((day, value)) if day == today => value,
+            _ => {
+                let value = irradiance::extraterrestrial_w_m2(day_of_year_utc(unix_s));
+                self.day = Some((today, value));
+                value
+            }
+        }
+    }
+}
+
+/// One daylight hour's sky: direct and diffuse (measured, or split from GHI by Erbs), air mass and
+/// what every plant shares.
+fn sky_hour(index: usize, w: &WeatherHour, sun: &Daylight, dni_extra: f64) -> SkyHour {
+    let components = match (w.dni, w.dhi) {
+        (Some(dni), Some(dhi)) => Components { ghi: w.ghi, dni, dhi },
+        _ => irradiance::erbs_cos(w.ghi, sun.apparent_zenith_deg, sun.cos_zenith, dni_extra),
+    };
+    let airmass_relative = irradiance::relative_airmass_cos(sun.apparent_zenith_deg, sun.cos_zenith);
+    SkyHour {
+        index,
+        apparent_zenith_deg: sun.apparent_zenith_deg,
+        dni_extra,
+        airmass_relative,
+        components,
+        temp_air_c: w.temp_air_c,
+        wind_speed_m_s: w.wind_speed_m_s,
+        shared: SharedSky::of(sun, components, dni_extra, airmass_relative),
+    }
 }
 
 /// The day of the year (1–366) of an instant, in UTC.
@@ -359,7 +387,7 @@ fn hour_with(design: &PlantDesign, plant: &PlantGeometry, sky: &SkyHour) -> Hour
             model,
             design.surface,
             sky.apparent_zenith_deg,
-            sky.azimuth_deg,
+            sky.azimuth_deg(),
             c,
             sky.dni_extra,
             sky.airmass_relative,
@@ -409,18 +437,16 @@ pub struct Estimate {
     pub hours: usize,
 }
 
-/// The plant's output over the weather's hours, each hour's energy credited to its local month
-/// (`utc_offset_s` is the weather's local time).
+/// The plant's output over the weather's hours (`sky`: their daylight hours, from `sky_hours`), each
+/// hour's energy credited to its local month (`utc_offset_s` is the weather's local time).
 pub fn estimate(design: &PlantDesign, sky: &[SkyHour], weather: &[WeatherHour], utc_offset_s: i64) -> Estimate {
     let mut monthly = [KilowattHours(0.0); 12];
     let mut monthly_jalali = [KilowattHours(0.0); 12];
     let plant = PlantGeometry::of(design);
     // The local day's Gregorian and Jalali months, found once a day.
     let mut months_of_day = (i64::MIN, 0usize, 0usize);
-    for (s, w) in sky.iter().zip(weather) {
-        if s.apparent_zenith_deg >= 90.0 {
-            continue; // night: nothing to add
-        }
+    for s in sky {
+        let Some(w) = weather.get(s.index) else { continue };
         let energy = hour_with(design, &plant, s).ac.over_hours(1.0);
         let local_day = (w.unix_s + utc_offset_s).div_euclid(86_400);
         if local_day != months_of_day.0 {
@@ -604,7 +630,7 @@ pub fn fleet_annual(
     let suns = geocentric_series(&times);
     let skies: Vec<Vec<SkyHour>> = places
         .iter()
-        .map(|p| sky_hours_sharing(p, weather, &suns).into_iter().filter(|s| s.apparent_zenith_deg < 90.0).collect())
+        .map(|p| sky_hours_sharing(p, weather, &suns))
         .collect();
     plants
         .iter()
