@@ -307,6 +307,13 @@ pub struct SunSeries {
     /// Per node: right ascension (continuous from node to node), nutation, declination and its sine
     /// and cosine, distance, equation of time.
     nodes: Vec<[f64; 7]>,
+    /// Per node, what a place's daylight needs alone: right ascension less nutation, the declination's
+    /// sine and cosine, the parallax (radians).
+    light: Vec<[f64; 4]>,
+    /// The interpolation weights of each whole hour after a node (the instants' seconds past the hour
+    /// are `phase_s`): hourly weather asks for the same 72 sets again and again.
+    hourly_weights: Vec<[f64; 6]>,
+    phase_s: i64,
 }
 
 impl SunSeries {
@@ -314,7 +321,7 @@ impl SunSeries {
     pub fn covering(unix_s: &[i64]) -> SunSeries {
         const DAY: i64 = 86_400;
         let (Some(first), Some(last)) = (unix_s.iter().min(), unix_s.iter().max()) else {
-            return SunSeries { start: 0, nodes: Vec::new() };
+            return SunSeries { start: 0, nodes: Vec::new(), light: Vec::new(), hourly_weights: Vec::new(), phase_s: 0 };
         };
         let start = first.div_euclid(DAY) * DAY - 2 * NODE_STEP_S;
         let count = usize::try_from((last - start) / NODE_STEP_S + 4).unwrap_or(0);
@@ -337,26 +344,47 @@ impl SunSeries {
                     n.equation_of_time_min,
                 ]
             })
+            .collect::<Vec<[f64; 7]>>();
+        let light = nodes
+            .iter()
+            .map(|n| [n[0] - n[1], n[3], n[4], (8.794 / (3600.0 * n[5])).to_radians()])
             .collect();
-        SunSeries { start, nodes }
+        let phase_s = first.rem_euclid(3600);
+        let hourly_weights =
+            (0..NODE_STEP_S / 3600).map(|k| lagrange_weights((k * 3600 + phase_s) as f64 / NODE_STEP_S as f64)).collect();
+        SunSeries { start, nodes, light, hourly_weights, phase_s }
+    }
+
+    /// The node before `t` and the weights of the six around it.
+    fn weights(&self, t: i64) -> (usize, [f64; 6]) {
+        let last_base = self.nodes.len().saturating_sub(4).max(2);
+        let i = usize::try_from((t - self.start) / NODE_STEP_S).unwrap_or(2).clamp(2, last_base);
+        let offset = t - (self.start + i as i64 * NODE_STEP_S);
+        let cached = (offset.rem_euclid(3600) == self.phase_s)
+            .then(|| self.hourly_weights.get(usize::try_from(offset / 3600).ok()?))
+            .flatten();
+        (i, cached.copied().unwrap_or_else(|| lagrange_weights(offset as f64 / NODE_STEP_S as f64)))
+    }
+
+    /// The sun at `t` above a place's horizon, or `None` at night: `at(t).daylight_from_terms(o)`
+    /// with only what daylight needs interpolated.
+    pub fn daylight(&self, t: i64, o: &ObserverTerms) -> Option<Daylight> {
+        let (i, w) = self.weights(t);
+        let mut v = [0.0; 4];
+        for (node, weight) in self.light.get(i - 2..i + 4)?.iter().zip(w) {
+            for (slot, value) in v.iter_mut().zip(node) {
+                *slot += weight * value;
+            }
+        }
+        let [alpha_less_nutation, sin_d, cos_d, xi] = v;
+        let h = (mean_sidereal_unreduced_deg(t as f64) + o.longitude_deg - alpha_less_nutation).to_radians();
+        let (geometric, refraction) = topocentric(h, sin_d, cos_d, xi, o);
+        daylight(&geometric, refraction, o)
     }
 
     /// The geocentric sun at `t` (within the instants the series was made for).
     pub fn at(&self, t: i64) -> GeocentricSun {
-        let last_base = self.nodes.len().saturating_sub(4).max(2);
-        let i = usize::try_from((t - self.start) / NODE_STEP_S).unwrap_or(2).clamp(2, last_base);
-        let x = (t - (self.start + i as i64 * NODE_STEP_S)) as f64 / NODE_STEP_S as f64;
-        // Lagrange weights of the nodes at −2 … 3 steps, at x steps from node i.
-        let (a, b, c, d, e, f) = (x + 2.0, x + 1.0, x, x - 1.0, x - 2.0, x - 3.0);
-        let (ab, de) = (a * b, d * e);
-        let w = [
-            -b * c * de * f * (1.0 / 120.0),
-            a * c * de * f * (1.0 / 24.0),
-            -ab * de * f * (1.0 / 12.0),
-            ab * c * e * f * (1.0 / 12.0),
-            -ab * c * d * f * (1.0 / 24.0),
-            ab * c * de * (1.0 / 120.0),
-        ];
+        let (i, w) = self.weights(t);
         let mut v = [0.0; 7];
         if let Some(around) = self.nodes.get(i - 2..i + 4) {
             for (node, weight) in around.iter().zip(w) {
@@ -391,6 +419,20 @@ impl SunSeries {
     }
 }
 
+/// Lagrange weights of the nodes at −2 … 3 steps, at x steps after the third.
+fn lagrange_weights(x: f64) -> [f64; 6] {
+    let (a, b, c, d, e, f) = (x + 2.0, x + 1.0, x, x - 1.0, x - 2.0, x - 3.0);
+    let (ab, de) = (a * b, d * e);
+    [
+        -b * c * de * f * (1.0 / 120.0),
+        a * c * de * f * (1.0 / 24.0),
+        -ab * de * f * (1.0 / 12.0),
+        ab * c * e * f * (1.0 / 12.0),
+        -ab * c * d * f * (1.0 / 24.0),
+        ab * c * de * (1.0 / 120.0),
+    ]
+}
+
 /// sin(−4°): below it the nearest node's sun is surely below the horizon.
 const SIN_SURELY_NIGHT: f64 = -0.069_756_473_744_125_3;
 
@@ -423,56 +465,65 @@ impl GeocentricSun {
     /// and back: one sine-cosine, three square roots and an arcsine an hour, and by day a tangent.
     pub fn daylight_from_terms(&self, o: &ObserverTerms) -> Option<Daylight> {
         let (geometric, refraction) = self.topocentric(o);
-        if !refraction {
-            return None;
-        }
-        let sin_e0 = geometric.sin_elevation;
-        let e0 = sin_e0.asin().to_degrees();
-        let r = o.refraction_deg(e0).to_radians();
-        if e0 + r.to_degrees() <= 0.0 {
-            return None;
-        }
-        // sin(e0 + r) and cos(e0 + r) with r under a hundredth of a radian: its series to r⁵ are
-        // exact to the last digit.
-        let (r2, cos_e0) = (r * r, (1.0 - sin_e0 * sin_e0).max(0.0).sqrt());
-        let cos_r = 1.0 - r2 / 2.0 + r2 * r2 / 24.0;
-        let sin_r = r * (1.0 - r2 / 6.0 + r2 * r2 / 120.0);
-        let horizontal = (geometric.east * geometric.east + geometric.north * geometric.north).sqrt();
-        let (sin_azimuth, cos_azimuth) =
-            if horizontal > 0.0 { (-geometric.east / horizontal, -geometric.north / horizontal) } else { (0.0, 1.0) };
-        Some(Daylight {
-            apparent_zenith_deg: 90.0 - e0 - r.to_degrees(),
-            cos_zenith: sin_e0 * cos_r + cos_e0 * sin_r,
-            sin_zenith: cos_e0 * cos_r - sin_e0 * sin_r,
-            cos_azimuth,
-            sin_azimuth,
-        })
+        daylight(&geometric, refraction, o)
     }
 
-    /// The topocentric sun (SPA's parallax): sine of the geometric elevation and the two terms whose
-    /// arctangent is the azimuth; and whether the sun is high enough for refraction to apply.
+    /// The topocentric sun (SPA's parallax) and whether refraction applies: see `topocentric`.
     fn topocentric(&self, o: &ObserverTerms) -> (Topocentric, bool) {
         let h = (self.sidereal_deg + o.longitude_deg - self.right_ascension_deg).to_radians();
-        // The parallax angle is under 9 arcseconds: its sine is the angle itself to 1e-14.
         let xi = (8.794 / (3600.0 * self.earth_sun_distance_au)).to_radians();
-        let (sin_h, cos_h) = h.sin_cos();
-        let (sin_d, cos_d) = (self.sin_declination, self.cos_declination);
-        // Δα = atan2(a, b); δ' = atan2((sin δ − y ξ) cos Δα, b); H' = H − Δα.
-        let a = -o.x * xi * sin_h;
-        let b = cos_d - o.x * xi * cos_h;
-        let r = (a * a + b * b).sqrt();
-        let (sin_da, cos_da) = (a / r, b / r);
-        let numerator = (sin_d - o.y * xi) * cos_da;
-        let r2 = (numerator * numerator + b * b).sqrt();
-        let (sin_dp, cos_dp) = (numerator / r2, b / r2);
-        let sin_hp = sin_h * cos_da - cos_h * sin_da;
-        let cos_hp = cos_h * cos_da + sin_h * sin_da;
-        let sin_elevation = (o.sin_lat * sin_dp + o.cos_lat * cos_dp * cos_hp).clamp(-1.0, 1.0);
-        let refraction = sin_elevation >= SIN_REFRACTION_LIMIT;
-        // Γ = atan2(sin H', cos H' sin φ − tan δ' cos φ), the azimuth from south; from north it is Γ + 180°.
-        let north_of_south = cos_hp * o.sin_lat - (sin_dp / cos_dp) * o.cos_lat;
-        (Topocentric { sin_elevation, east: sin_hp, north: north_of_south }, refraction)
+        topocentric(h, self.sin_declination, self.cos_declination, xi, o)
     }
+}
+
+/// The topocentric sun (SPA's parallax) from the hour angle `h` (radians), the declination's sine and
+/// cosine and the parallax `xi` (radians): sine of the geometric elevation and the two terms whose
+/// arctangent is the azimuth; and whether the sun is high enough for refraction to apply. SPA's
+/// Δα = atan2(a, b), δ' = atan2((sin δ − y ξ) cos Δα, b) and H' = H − Δα, by their sines and cosines.
+/// The parallax is under 9 arcseconds: its sine is the angle itself to 1e-14.
+fn topocentric(h: f64, sin_d: f64, cos_d: f64, xi: f64, o: &ObserverTerms) -> (Topocentric, bool) {
+    let (sin_h, cos_h) = h.sin_cos();
+    let a = -o.x * xi * sin_h;
+    let b = cos_d - o.x * xi * cos_h;
+    let inverse_r = 1.0 / (a * a + b * b).sqrt();
+    let numerator = (sin_d - o.y * xi) * b * inverse_r; // (sin δ − y ξ) cos Δα
+    let sin_hp = (sin_h * b - cos_h * a) * inverse_r;
+    let cos_hp = (cos_h * b + sin_h * a) * inverse_r;
+    // sin δ' = numerator / r₂ and cos δ' = b / r₂; tan δ' = numerator / b.
+    let sin_elevation =
+        ((o.sin_lat * numerator + o.cos_lat * b * cos_hp) / (numerator * numerator + b * b).sqrt()).clamp(-1.0, 1.0);
+    let refraction = sin_elevation >= SIN_REFRACTION_LIMIT;
+    // Γ = atan2(sin H', cos H' sin φ − tan δ' cos φ), the azimuth from south; from north it is Γ + 180°.
+    let north_of_south = cos_hp * o.sin_lat - numerator / b * o.cos_lat;
+    (Topocentric { sin_elevation, east: sin_hp, north: north_of_south }, refraction)
+}
+
+/// The sun above the horizon, refraction included, from its topocentric place; `None` below it.
+fn daylight(geometric: &Topocentric, refraction: bool, o: &ObserverTerms) -> Option<Daylight> {
+    if !refraction {
+        return None;
+    }
+    let sin_e0 = geometric.sin_elevation;
+    let e0 = sin_e0.asin().to_degrees();
+    let r = o.refraction_deg(e0).to_radians();
+    if e0 + r.to_degrees() <= 0.0 {
+        return None;
+    }
+    // sin(e0 + r) and cos(e0 + r) with r under a hundredth of a radian: its series to r⁵ are exact to
+    // the last digit.
+    let (r2, cos_e0) = (r * r, (1.0 - sin_e0 * sin_e0).max(0.0).sqrt());
+    let cos_r = 1.0 - r2 / 2.0 + r2 * r2 / 24.0;
+    let sin_r = r * (1.0 - r2 / 6.0 + r2 * r2 / 120.0);
+    let horizontal = (geometric.east * geometric.east + geometric.north * geometric.north).sqrt();
+    let (sin_azimuth, cos_azimuth) =
+        if horizontal > 0.0 { (-geometric.east / horizontal, -geometric.north / horizontal) } else { (0.0, 1.0) };
+    Some(Daylight {
+        apparent_zenith_deg: 90.0 - e0 - r.to_degrees(),
+        cos_zenith: sin_e0 * cos_r + cos_e0 * sin_r,
+        sin_zenith: cos_e0 * cos_r - sin_e0 * sin_r,
+        cos_azimuth,
+        sin_azimuth,
+    })
 }
 
 /// The sine of the lowest geometric elevation SPA refracts: −(0.26667° + 0.5667°), the sun's radius
@@ -573,8 +624,19 @@ mod tests {
                 assert!(!glance || exact.apparent_zenith_deg > 91.0, "{latitude} {t}: {exact:?}");
                 nights += usize::from(night);
                 told += usize::from(glance);
-                // And where the glance leaves it open, the full computation agrees with SPA.
+                // And where the glance leaves it open, the full computation agrees with SPA, and so
+                // does daylight's own interpolation of what it needs alone.
                 let day = series.at(t).daylight_from_terms(&terms);
+                let light = series.daylight(t, &terms);
+                assert_eq!(day.is_some(), light.is_some(), "{latitude} {t}");
+                if let (Some(day), Some(light)) = (day, light) {
+                    assert!((day.apparent_zenith_deg - light.apparent_zenith_deg).abs() < 1e-9);
+                    assert!((day.apparent_zenith_deg - exact.apparent_zenith_deg).abs() < 1e-5);
+                    assert!((day.cos_zenith - exact.apparent_zenith_deg.to_radians().cos()).abs() < 1e-7);
+                    let azimuth = exact.azimuth_deg.to_radians();
+                    assert!((light.sin_azimuth - azimuth.sin()).abs() < 1e-6, "{latitude} {t}");
+                    assert!((light.cos_azimuth - azimuth.cos()).abs() < 1e-6, "{latitude} {t}");
+                }
                 let zenith = exact.apparent_zenith_deg;
                 assert!(zenith > 89.999 || day.is_some(), "{latitude} {t}: lit, {exact:?}");
                 assert!(zenith < 90.001 || day.is_none(), "{latitude} {t}: dark, {exact:?}");

@@ -262,7 +262,7 @@ pub fn sky_hours(observer: &Observer, weather: &[WeatherHour]) -> Vec<SkyHour> {
         .enumerate()
         .filter(|(_, w)| !series.surely_night(w.unix_s, &terms))
         .filter_map(|(index, w)| {
-            let sun = series.at(w.unix_s).daylight_from_terms(&terms)?;
+            let sun = series.daylight(w.unix_s, &terms)?;
             Some(sky_hour(index, w, &sun, extraterrestrial.on(w.unix_s)))
         })
         .collect()
