@@ -411,11 +411,60 @@ impl SunSeries {
     /// the nearest node without interpolating (within 1.5 days the sun's declination moves under 0.7°
     /// and its right ascension under 1.7°, so a sun less than 4° below the horizon is not judged).
     pub fn surely_night(&self, t: i64, o: &ObserverTerms) -> bool {
+        self.nights(o).surely_night(t)
+    }
+
+    /// `surely_night` for many instants at one place: each node's half-day worked out once.
+    pub fn nights(&self, o: &ObserverTerms) -> Nights {
+        let nodes = self
+            .nodes
+            .iter()
+            .map(|n| {
+                // The hour angle beyond which the node's sun is more than 4° down:
+                // cos H < (sin(−4°) − sin φ sin δ) / (cos φ cos δ).
+                let limit = (SIN_SURELY_NIGHT - o.sin_lat * n[3]) / (o.cos_lat * n[4]);
+                let half_day_deg = if limit >= 1.0 {
+                    0.0
+                } else if limit <= -1.0 {
+                    f64::INFINITY
+                } else {
+                    limit.acos().to_degrees()
+                };
+                (n[0] - n[1] - o.longitude_deg, half_day_deg)
+            })
+            .collect();
+        Nights { start: self.start, nodes }
+    }
+}
+
+/// Which instants are surely night at a place (`SunSeries::nights`).
+pub struct Nights {
+    start: i64,
+    /// Per node: right ascension less nutation less the place's longitude, and the hour angle
+    /// (degrees) beyond which it is surely night.
+    nodes: Vec<(f64, f64)>,
+}
+
+impl Nights {
+    pub fn surely_night(&self, t: i64) -> bool {
         let k = usize::try_from((t - self.start + NODE_STEP_S / 2) / NODE_STEP_S).unwrap_or(0);
-        let Some(node) = self.nodes.get(k) else { return false };
-        let h = (mean_sidereal_unreduced_deg(t as f64) + node[1] + o.longitude_deg - node[0]).to_radians();
-        let sin_elevation = o.sin_lat * node[3] + o.cos_lat * node[4] * h.cos();
-        sin_elevation < SIN_SURELY_NIGHT
+        let Some((offset_deg, half_day_deg)) = self.nodes.get(k) else { return false };
+        let h = mean_sidereal_unreduced_deg(t as f64) - offset_deg;
+        // Brought to (−180°, 180°] without a call to the library.
+        let turns = (h / 360.0 + 0.5).floor_toward_zero_positive();
+        (h - 360.0 * turns).abs() > *half_day_deg
+    }
+}
+
+/// `floor` for the hour angles here, which are always positive (sidereal degrees since 2000), as a
+/// conversion rather than a library call.
+trait FloorPositive {
+    fn floor_toward_zero_positive(self) -> f64;
+}
+
+impl FloorPositive for f64 {
+    fn floor_toward_zero_positive(self) -> f64 {
+        if self >= 0.0 { (self as i64) as f64 } else { self.floor() }
     }
 }
 

@@ -256,16 +256,18 @@ pub fn sky_hours(observer: &Observer, weather: &[WeatherHour]) -> Vec<SkyHour> {
     let times: Vec<i64> = weather.iter().map(|w| w.unix_s).collect();
     let series = SunSeries::covering(&times);
     let terms = ObserverTerms::of(observer);
+    let nights = series.nights(&terms);
     let mut extraterrestrial = DailyExtraterrestrial::default();
-    weather
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| !series.surely_night(w.unix_s, &terms))
-        .filter_map(|(index, w)| {
-            let sun = series.daylight(w.unix_s, &terms)?;
-            Some(sky_hour(index, w, &sun, extraterrestrial.on(w.unix_s)))
-        })
-        .collect()
+    let mut sky = Vec::with_capacity(weather.len() / 2 + 24);
+    for (index, w) in weather.iter().enumerate() {
+        if nights.surely_night(w.unix_s) {
+            continue;
+        }
+        if let Some(sun) = series.daylight(w.unix_s, &terms) {
+            sky.push(sky_hour(index, w, &sun, extraterrestrial.on(w.unix_s)));
+        }
+    }
+    sky
 }
 
 /// As `sky_hours`, with the observer-independent part of the sun's position already computed for each
