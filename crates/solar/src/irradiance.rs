@@ -261,13 +261,51 @@ pub fn plane_of_array(
 /// `tau_0` already computed: one square root and one exponential fewer, for the hot loop.
 pub fn iam_physical_cos(cos_aoi: f64, n: f64, k: f64, l: f64, tau_0: f64) -> f64 {
     let cos1 = cos_aoi.max(0.0);
-    let sin2 = (1.0 - cos1 * cos1).sqrt() / n;
-    let cos2 = (1.0 - sin2 * sin2).sqrt();
-    let rho_s = ((cos1 - n * cos2) / (cos1 + n * cos2)).powi(2);
-    let rho_p = ((cos2 - n * cos1) / (cos2 + n * cos1)).powi(2);
-    let absorbed = (-k * l / cos2).exp();
-    let iam = ((1.0 - rho_s) + (1.0 - rho_p)) * absorbed / 2.0 / tau_0;
+    // Snell: sin θ₂ = sin θ₁ / n, so cos θ₂ = √(1 − (1 − cos²θ₁) / n²).
+    let cos2 = (1.0 - (1.0 - cos1 * cos1) / (n * n)).sqrt();
+    // Fresnel: 1 − ρ = 4·a·b / (a + b)² for each polarisation, (a, b) = (cos θ₁, n cos θ₂) and
+    // (cos θ₂, n cos θ₁); both over one division with the absorption's 1 / cos θ₂.
+    let s_sum = cos1 + n * cos2;
+    let p_sum = cos2 + n * cos1;
+    let (s2, p2) = (s_sum * s_sum, p_sum * p_sum);
+    let inverse = 1.0 / (s2 * p2 * cos2);
+    let transmitted = 4.0 * n * cos1 * cos2 * cos2 * (s2 + p2) * inverse; // (1 − ρs) + (1 − ρp)
+    let absorbed = (-k * l * s2 * p2 * inverse).exp();
+    let iam = transmitted * absorbed / (2.0 * tau_0);
     if iam.is_finite() { iam.max(0.0) } else { 0.0 }
+}
+
+/// The physical IAM of one glass tabulated by the cosine of the angle of incidence, linear between
+/// 2,048 steps: within 2e-6 of `iam_physical_cos` (tested; the worst near grazing incidence), for chains that run it millions of times.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IamTable {
+    pub glass: (f64, f64, f64),
+    values: Vec<f64>,
+}
+
+const IAM_STEPS: usize = 2048;
+
+impl IamTable {
+    pub fn of(n: f64, k: f64, l: f64) -> IamTable {
+        let tau_0 = iam_normal_transmittance(n, k, l);
+        let values = (0..=IAM_STEPS).map(|i| iam_physical_cos(i as f64 / IAM_STEPS as f64, n, k, l, tau_0)).collect();
+        IamTable { glass: (n, k, l), values }
+    }
+
+    pub fn at(&self, cos_aoi: f64) -> f64 {
+        let x = cos_aoi.clamp(0.0, 1.0) * IAM_STEPS as f64;
+        let i = (x as usize).min(IAM_STEPS - 1);
+        let f = x - i as f64;
+        match (self.values.get(i), self.values.get(i + 1)) {
+            (Some(a), Some(b)) => a + (b - a) * f,
+            _ => 1.0,
+        }
+    }
+}
+
+/// The physical model's transmittance at normal incidence (`iam_physical_cos` divides by it).
+pub fn iam_normal_transmittance(n: f64, k: f64, l: f64) -> f64 {
+    (1.0 - ((1.0 - n) / (1.0 + n)).powi(2)) * (-k * l).exp()
 }
 
 /// The share of the direct beam that passes the module's glass (De Soto's "physical" model:
@@ -289,6 +327,25 @@ pub fn iam_physical(aoi_deg: f64, n: f64, k: f64, l: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_iam_table_keeps_to_the_formula() {
+        let (n, k, l) = (1.526, 4.0, 0.002);
+        let table = IamTable::of(n, k, l);
+        let tau_0 = iam_normal_transmittance(n, k, l);
+        let mut worst = 0.0_f64;
+        for i in 0..=100_000 {
+            let c = f64::from(i) / 100_000.0;
+            worst = worst.max((table.at(c) - iam_physical_cos(c, n, k, l, tau_0)).abs());
+            // And the formula is pvlib's (De Soto's) model, written another way.
+            let aoi = c.acos().to_degrees();
+            assert!((iam_physical_cos(c, n, k, l, tau_0) - iam_physical(aoi, n, k, l)).abs() < 1e-12, "{c}");
+        }
+        assert!(worst < 2e-6, "{worst}");
+        assert_eq!(table.at(-0.5), 0.0);
+        assert!((table.at(1.0) - 1.0).abs() < 1e-12);
+    }
+
     use super::*;
 
     #[test]

@@ -282,9 +282,9 @@ fn geocentric_nodes(start_s: i64, step_s: i64, count: usize) -> Vec<GeocentricSu
 
 /// Greenwich mean sidereal time, degrees, not reduced to 0–360°: exact and cheap (no periodic terms).
 fn mean_sidereal_unreduced_deg(unix_s: f64) -> f64 {
-    let jd = unix_s / 86400.0 + 2440587.5;
-    let jc = (jd - 2451545.0) / 36525.0;
-    280.46061837 + 360.98564736629 * (jd - 2451545.0) + 0.000387933 * jc.powi(2) - jc.powi(3) / 38710000.0
+    let days = unix_s * (1.0 / 86400.0) + (2440587.5 - 2451545.0);
+    let jc = days * (1.0 / 36525.0);
+    280.46061837 + 360.98564736629 * days + jc * jc * (0.000387933 - jc * (1.0 / 38710000.0))
 }
 
 /// Seconds between the nodes of `geocentric_series`: three days.
@@ -321,7 +321,13 @@ impl SunSeries {
     pub fn covering(unix_s: &[i64]) -> SunSeries {
         const DAY: i64 = 86_400;
         let (Some(first), Some(last)) = (unix_s.iter().min(), unix_s.iter().max()) else {
-            return SunSeries { start: 0, nodes: Vec::new(), light: Vec::new(), hourly_weights: Vec::new(), phase_s: 0 };
+            return SunSeries {
+                start: 0,
+                nodes: Vec::new(),
+                light: Vec::new(),
+                hourly_weights: Vec::new(),
+                phase_s: 0,
+            };
         };
         let start = first.div_euclid(DAY) * DAY - 2 * NODE_STEP_S;
         let count = usize::try_from((last - start) / NODE_STEP_S + 4).unwrap_or(0);
@@ -345,13 +351,11 @@ impl SunSeries {
                 ]
             })
             .collect::<Vec<[f64; 7]>>();
-        let light = nodes
-            .iter()
-            .map(|n| [n[0] - n[1], n[3], n[4], (8.794 / (3600.0 * n[5])).to_radians()])
-            .collect();
+        let light = nodes.iter().map(|n| [n[0] - n[1], n[3], n[4], (8.794 / (3600.0 * n[5])).to_radians()]).collect();
         let phase_s = first.rem_euclid(3600);
-        let hourly_weights =
-            (0..NODE_STEP_S / 3600).map(|k| lagrange_weights((k * 3600 + phase_s) as f64 / NODE_STEP_S as f64)).collect();
+        let hourly_weights = (0..NODE_STEP_S / 3600)
+            .map(|k| lagrange_weights((k * 3600 + phase_s) as f64 / NODE_STEP_S as f64))
+            .collect();
         SunSeries { start, nodes, light, hourly_weights, phase_s }
     }
 

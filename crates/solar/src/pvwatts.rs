@@ -182,6 +182,8 @@ pub struct SkyHour {
     pub components: Components,
     pub temp_air_c: f64,
     pub wind_speed_m_s: f64,
+    /// SAPM's exp(a + b·wind) for close-mount glass/glass modules (the usual rooftop), once an hour.
+    pub close_mount_heating: f64,
     /// What every plant under this sky shares: the sun's direction cosines and Perez's F1 and F2.
     pub shared: SharedSky,
 }
@@ -203,6 +205,8 @@ pub struct SharedSky {
     /// Perez's circumsolar and horizon brightening coefficients (0 when undefined).
     pub perez_f1: f64,
     pub perez_f2: f64,
+    /// F1 over the floored cosine of the zenith (Perez's circumsolar term per unit of cos AOI).
+    pub perez_f1_over_b: f64,
 }
 
 impl SharedSky {
@@ -210,6 +214,7 @@ impl SharedSky {
         let (perez_f1, perez_f2) =
             irradiance::perez_coefficients(sun.apparent_zenith_deg, c, dni_extra, airmass).unwrap_or((0.0, 0.0));
         SharedSky {
+            perez_f1_over_b: perez_f1 / sun.cos_zenith.max(irradiance::COS_85_DEG),
             cos_zenith: sun.cos_zenith,
             sin_zenith: sun.sin_zenith,
             cos_azimuth: sun.cos_azimuth,
@@ -221,20 +226,57 @@ impl SharedSky {
 }
 
 /// What a plant's chain needs of its own geometry, computed once per plant.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 struct PlantGeometry {
     cos_tilt: f64,
     sin_tilt: f64,
     cos_azimuth: f64,
     sin_azimuth: f64,
-    /// The IAM's normal-incidence transmittance (physical model), if the IAM applies.
-    iam_tau_0: Option<f64>,
-    pdc0_w: f64,
+    iam: Iam,
+    /// W of DC per W/m² of effective irradiance at 25 °C, after the losses.
+    dc_w_per_w_m2: f64,
     inverter_pdc0_w: f64,
+}
+
+/// How the direct beam's angle of incidence is charged.
+#[derive(Clone, Debug, PartialEq)]
+enum Iam {
+    None,
+    /// The physical model's formula (glass n, K, L, and its normal-incidence transmittance).
+    Formula(f64, f64, f64, f64),
+    /// The same, tabulated once for a run over many hours.
+    Table(std::sync::Arc<irradiance::IamTable>),
 }
 
 impl PlantGeometry {
     fn of(design: &PlantDesign) -> PlantGeometry {
+        let iam = match design.iam {
+            Some((n, k, l)) => Iam::Formula(n, k, l, irradiance::iam_normal_transmittance(n, k, l)),
+            None => Iam::None,
+        };
+        PlantGeometry::with_iam(design, iam)
+    }
+
+    /// For a run over many hours: the IAM from a table (one per glass, shared through `tables`).
+    fn tabulated(design: &PlantDesign, tables: &mut Vec<std::sync::Arc<irradiance::IamTable>>) -> PlantGeometry {
+        let iam = match design.iam {
+            Some(glass) => {
+                let table = match tables.iter().find(|t| t.glass == glass) {
+                    Some(table) => table.clone(),
+                    None => {
+                        let table = std::sync::Arc::new(irradiance::IamTable::of(glass.0, glass.1, glass.2));
+                        tables.push(table.clone());
+                        table
+                    }
+                };
+                Iam::Table(table)
+            }
+            None => Iam::None,
+        };
+        PlantGeometry::with_iam(design, iam)
+    }
+
+    fn with_iam(design: &PlantDesign, iam: Iam) -> PlantGeometry {
         let (sin_tilt, cos_tilt) = design.surface.tilt_deg.to_radians().sin_cos();
         let (sin_azimuth, cos_azimuth) = design.surface.azimuth_deg.to_radians().sin_cos();
         PlantGeometry {
@@ -242,8 +284,8 @@ impl PlantGeometry {
             sin_tilt,
             cos_azimuth,
             sin_azimuth,
-            iam_tau_0: design.iam.map(|(n, k, l)| (1.0 - ((1.0 - n) / (1.0 + n)).powi(2)) * (-k * l).exp()),
-            pdc0_w: design.dc_capacity.0 * 1000.0,
+            iam,
+            dc_w_per_w_m2: design.dc_capacity.0 * (1.0 - design.losses_percent / 100.0),
             inverter_pdc0_w: design.ac_rating().0 * 1000.0 / design.inverter_efficiency,
         }
     }
@@ -322,6 +364,9 @@ fn sky_hour(index: usize, w: &WeatherHour, sun: &Daylight, dni_extra: f64) -> Sk
         components,
         temp_air_c: w.temp_air_c,
         wind_speed_m_s: w.wind_speed_m_s,
+        close_mount_heating: (SapmTemperature::CLOSE_MOUNT_GLASS_GLASS.a
+            + SapmTemperature::CLOSE_MOUNT_GLASS_GLASS.b * w.wind_speed_m_s)
+            .exp(),
         shared: SharedSky::of(sun, components, dni_extra, airmass_relative),
     }
 }
@@ -378,9 +423,8 @@ fn hour_with(design: &PlantDesign, plant: &PlantGeometry, sky: &SkyHour) -> Hour
             if sky.airmass_relative.is_none() || c.dhi <= 0.0 {
                 0.0
             } else {
-                let b = sh.cos_zenith.max(irradiance::COS_85_DEG);
                 let term1 = 0.5 * (1.0 - sh.perez_f1) * (1.0 + plant.cos_tilt);
-                let term2 = sh.perez_f1 * cos_aoi.max(0.0) / b;
+                let term2 = sh.perez_f1_over_b * cos_aoi.max(0.0);
                 let term3 = sh.perez_f2 * plant.sin_tilt;
                 (c.dhi * (term1 + term2 + term3)).max(0.0)
             }
@@ -396,15 +440,23 @@ fn hour_with(design: &PlantDesign, plant: &PlantGeometry, sky: &SkyHour) -> Hour
         ),
     };
     let ground = c.ghi * design.albedo * (1.0 - plant.cos_tilt) * 0.5;
-    let iam = match (design.iam, plant.iam_tau_0) {
-        (Some((n, k, l)), Some(tau_0)) => irradiance::iam_physical_cos(cos_aoi, n, k, l, tau_0),
-        _ => 1.0,
+    let iam = match &plant.iam {
+        Iam::None => 1.0,
+        Iam::Formula(n, k, l, tau_0) => irradiance::iam_physical_cos(cos_aoi, *n, *k, *l, *tau_0),
+        Iam::Table(table) => table.at(cos_aoi),
     };
     let global = direct + sky_diffuse + ground;
     let effective = direct * iam + sky_diffuse + ground;
-    let cell = design.temperature.cell_c(global, sky.temp_air_c, sky.wind_speed_m_s);
-    let dc_w = effective * 0.001 * plant.pdc0_w * (1.0 + design.gamma_per_c * (cell - 25.0));
-    let dc_w = dc_w * (1.0 - design.losses_percent / 100.0);
+    // The wind's share of the module's heating, kept by the sky for the usual mounting.
+    let heating = if design.temperature.a == SapmTemperature::CLOSE_MOUNT_GLASS_GLASS.a
+        && design.temperature.b == SapmTemperature::CLOSE_MOUNT_GLASS_GLASS.b
+    {
+        sky.close_mount_heating
+    } else {
+        (design.temperature.a + design.temperature.b * sky.wind_speed_m_s).exp()
+    };
+    let cell = global * heating + sky.temp_air_c + global / 1000.0 * design.temperature.delta_t;
+    let dc_w = effective * plant.dc_w_per_w_m2 * (1.0 + design.gamma_per_c * (cell - 25.0));
     let ac_w = pvwatts_inverter(dc_w, plant.inverter_pdc0_w, design.inverter_efficiency);
     HourResult {
         poa_global_w_m2: global,
@@ -444,7 +496,7 @@ pub struct Estimate {
 pub fn estimate(design: &PlantDesign, sky: &[SkyHour], weather: &[WeatherHour], utc_offset_s: i64) -> Estimate {
     let mut monthly = [KilowattHours(0.0); 12];
     let mut monthly_jalali = [KilowattHours(0.0); 12];
-    let plant = PlantGeometry::of(design);
+    let plant = PlantGeometry::tabulated(design, &mut Vec::new());
     // The local day's Gregorian and Jalali months, found once a day.
     let mut months_of_day = (i64::MIN, 0usize, 0usize);
     for s in sky {
@@ -630,14 +682,12 @@ pub fn fleet_annual(
 ) -> Vec<KilowattHours> {
     let times: Vec<i64> = weather.iter().map(|w| w.unix_s).collect();
     let suns = geocentric_series(&times);
-    let skies: Vec<Vec<SkyHour>> = places
-        .iter()
-        .map(|p| sky_hours_sharing(p, weather, &suns))
-        .collect();
+    let skies: Vec<Vec<SkyHour>> = places.iter().map(|p| sky_hours_sharing(p, weather, &suns)).collect();
+    let mut iam_tables = Vec::new();
     plants
         .iter()
         .map(|(place, design)| {
-            let plant = PlantGeometry::of(design);
+            let plant = PlantGeometry::tabulated(design, &mut iam_tables);
             skies.get(*place).map_or(KilowattHours(0.0), |sky| {
                 sky.iter().map(|s| hour_with(design, &plant, s).ac.over_hours(1.0)).sum()
             })
