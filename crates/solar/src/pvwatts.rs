@@ -4,7 +4,7 @@
 //! (kWh) are separate types: capacity times hours is energy, nothing else is.
 
 use crate::irradiance::{self, Components, SkyModel, Surface};
-use crate::position::{Daylight, GeocentricSun, Observer, ObserverTerms, SunSeries, geocentric_series};
+use crate::position::{Daylight, GeocentricSun, Observer, ObserverTerms, SunSeries};
 
 /// Power, in kilowatts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
@@ -312,20 +312,43 @@ pub fn sky_hours(observer: &Observer, weather: &[WeatherHour]) -> Vec<SkyHour> {
     sky
 }
 
-/// As `sky_hours`, with the observer-independent part of the sun's position already computed for each
-/// hour (`suns`, from `geocentric_series`), as a fleet shares it between its places.
-pub fn sky_hours_sharing(observer: &Observer, weather: &[WeatherHour], suns: &[GeocentricSun]) -> Vec<SkyHour> {
+/// The sun over a span of hours, computed once for every place: the nodes and each hour's geocentric
+/// sun (a fleet's villages share them).
+pub struct SharedSun {
+    series: SunSeries,
+    suns: Vec<GeocentricSun>,
+}
+
+impl SharedSun {
+    pub fn over(weather: &[WeatherHour]) -> SharedSun {
+        let times: Vec<i64> = weather.iter().map(|w| w.unix_s).collect();
+        let series = SunSeries::covering(&times);
+        let suns = times.iter().map(|&t| series.at(t)).collect();
+        SharedSun { series, suns }
+    }
+
+    /// How many hours it holds.
+    pub fn suns_len(&self) -> usize {
+        self.suns.len()
+    }
+}
+
+/// As `sky_hours`, with the sun already computed for the hours (`SharedSun::over` the same weather),
+/// as a fleet shares it between its places.
+pub fn sky_hours_sharing(observer: &Observer, weather: &[WeatherHour], sun: &SharedSun) -> Vec<SkyHour> {
     let terms = ObserverTerms::of(observer);
+    let nights = sun.series.nights(&terms);
     let mut extraterrestrial = DailyExtraterrestrial::default();
-    weather
-        .iter()
-        .zip(suns)
-        .enumerate()
-        .filter_map(|(index, (w, geocentric))| {
-            let sun = geocentric.daylight_from_terms(&terms)?;
-            Some(sky_hour(index, w, &sun, extraterrestrial.on(w.unix_s)))
-        })
-        .collect()
+    let mut sky = Vec::with_capacity(weather.len() / 2 + 24);
+    for (index, (w, geocentric)) in weather.iter().zip(&sun.suns).enumerate() {
+        if nights.surely_night(w.unix_s) {
+            continue;
+        }
+        if let Some(daylight) = geocentric.daylight_from_terms(&terms) {
+            sky.push(sky_hour(index, w, &daylight, extraterrestrial.on(w.unix_s)));
+        }
+    }
+    sky
 }
 
 /// The extraterrestrial irradiance, which changes once a (UTC) day.
@@ -680,9 +703,8 @@ pub fn fleet_annual(
     plants: &[(usize, PlantDesign)],
     weather: &[WeatherHour],
 ) -> Vec<KilowattHours> {
-    let times: Vec<i64> = weather.iter().map(|w| w.unix_s).collect();
-    let suns = geocentric_series(&times);
-    let skies: Vec<Vec<SkyHour>> = places.iter().map(|p| sky_hours_sharing(p, weather, &suns)).collect();
+    let sun = SharedSun::over(weather);
+    let skies: Vec<Vec<SkyHour>> = places.iter().map(|p| sky_hours_sharing(p, weather, &sun)).collect();
     let mut iam_tables = Vec::new();
     plants
         .iter()
