@@ -120,8 +120,62 @@ def poa_and_energy(name, loc, df, sp):
     print("written", path)
 
 
+def models_reference(name, loc, df, sp):
+    """Erbs on GHI alone, and the isotropic and Hay-Davies skies, on a sample of the year's hours."""
+    sample = df.assign(zenith=sp.zenith, apparent_zenith=sp.apparent_zenith, azimuth=sp.azimuth)
+    sample = sample[sample.apparent_zenith < 89].iloc[::11]
+    erbs = pvlib.irradiance.erbs(sample.ghi, sample.zenith, sample.index)
+    dni_extra = pvlib.irradiance.get_extra_radiation(sample.index)
+    rows = []
+    for t, r in sample.iterrows():
+        rows.append((int(t.timestamp()), r.ghi, r.zenith, erbs.dni[t], erbs.dhi[t]))
+    path = os.path.join(OUT, f"erbs_{name}.csv")
+    with open(path, "w") as f:
+        f.write(f"# pvlib {pvlib.__version__} irradiance.erbs(ghi, zenith (geometric), time), weather_{name}.csv\n")
+        pd.DataFrame(rows, columns=["unix", "ghi", "zenith", "dni", "dhi"]).to_csv(f, index=False, float_format="%.9f")
+    print("written", path)
+    rows = []
+    sample = sample[sample.apparent_zenith < 85]
+    for model in ["isotropic", "haydavies"]:
+        for tilt, azimuth in [(30, 180), (45, 135), (20, 270)]:
+            poa = pvlib.irradiance.get_total_irradiance(tilt, azimuth, sample.apparent_zenith, sample.azimuth, sample.dni,
+                                                        sample.ghi, sample.dhi, dni_extra=dni_extra[sample.index],
+                                                        albedo=0.2, model=model)
+            for t, g in poa.poa_global.items():
+                rows.append((model, tilt, azimuth, int(t.timestamp()), g))
+    path = os.path.join(OUT, f"poa_models_{name}.csv")
+    with open(path, "w") as f:
+        f.write(f"# pvlib {pvlib.__version__} get_total_irradiance(model=isotropic|haydavies, albedo=0.2), weather_{name}.csv\n")
+        pd.DataFrame(rows, columns=["model", "tilt", "azimuth", "unix", "poa_global"]).to_csv(f, index=False, float_format="%.6f")
+    print("written", path)
+
+
+def typical_year_energy():
+    """The whole default chain on the built-in typical year for Qazvin (typical_qazvin.csv, written by
+    `abadi solar weather --lat 36.27 --lon 50.0 --altitude 1300`): GHI alone, so Erbs first."""
+    df = pd.read_csv(os.path.join(OUT, "typical_qazvin.csv"), comment="#", index_col=0)
+    df.index = pd.DatetimeIndex(pd.to_datetime(df.index))
+    lat, lon, alt = 36.27, 50.0, 1300.0
+    sp = pvlib.solarposition.get_solarposition(df.index, lat, lon, altitude=alt, method="nrel_numpy")
+    erbs = pvlib.irradiance.erbs(df.ghi, sp.zenith, df.index)
+    df = df.assign(dni=erbs.dni, dhi=erbs.dhi)
+    rows = []
+    for tilt, azimuth in [(30, 180), (20, 160), (35, 220)]:
+        _, ac = chain(lat, lon, alt, df, sp, tilt, azimuth)
+        monthly = ac.groupby(ac.index.month).sum() / 1000
+        rows.append((tilt, azimuth, ac.sum() / 1000, *monthly.values))
+    path = os.path.join(OUT, "energy_typical_qazvin.csv")
+    with open(path, "w") as f:
+        f.write(f"# pvlib {pvlib.__version__}: the default chain as energy_qazvin.csv, on typical_qazvin.csv with Erbs (geometric zenith); kWh\n")
+        pd.DataFrame(rows, columns=["tilt", "azimuth", "annual_kwh"] + [f"m{m}" for m in range(1, 13)]).to_csv(f, index=False, float_format="%.6f")
+    print("written", path)
+
+
 if __name__ == "__main__":
+    typical_year_energy()
     for name, lat, lon, alt, seed in [("qazvin", 36.27, 50.00, 1300.0, 1), ("bandar_abbas", 27.18, 56.27, 10.0, 2)]:
         loc, df, sp, cs = weather_year(name, lat, lon, alt, seed)
         clearsky_reference(name, loc, sp, cs)
         poa_and_energy(name, loc, df, sp)
+        if name == "qazvin":
+            models_reference(name, loc, df, sp)

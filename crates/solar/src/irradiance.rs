@@ -84,7 +84,8 @@ fn clearness_index_cos(ghi: f64, cos_zenith: f64, dni_extra: f64) -> f64 {
 }
 
 /// Splits global horizontal irradiance into direct normal and diffuse (Erbs, Klein & Duffie, 1982),
-/// as pvlib does: nothing direct with the sun above 87° zenith.
+/// as pvlib does: `zenith_deg` is the geometric (not refracted) zenith, and nothing is direct with the
+/// sun beyond 87°.
 pub fn erbs(ghi: f64, zenith_deg: f64, dni_extra: f64) -> Components {
     erbs_cos(ghi, zenith_deg, cosd(zenith_deg), dni_extra)
 }

@@ -571,6 +571,8 @@ fn daylight(geometric: &Topocentric, refraction: bool, o: &ObserverTerms) -> Opt
     let (sin_azimuth, cos_azimuth) =
         if horizontal > 0.0 { (-geometric.east / horizontal, -geometric.north / horizontal) } else { (0.0, 1.0) };
     Some(Daylight {
+        zenith_deg: 90.0 - e0,
+        cos_zenith_geometric: sin_e0,
         apparent_zenith_deg: 90.0 - e0 - r.to_degrees(),
         cos_zenith: sin_e0 * cos_r + cos_e0 * sin_r,
         sin_zenith: cos_e0 * cos_r - sin_e0 * sin_r,
@@ -601,6 +603,9 @@ impl Topocentric {
 /// The sun above a place's horizon: what the yield chain needs of it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Daylight {
+    /// The geometric zenith (without refraction), as decomposition models take it, and its cosine.
+    pub zenith_deg: f64,
+    pub cos_zenith_geometric: f64,
     pub apparent_zenith_deg: f64,
     pub cos_zenith: f64,
     pub sin_zenith: f64,

@@ -376,7 +376,8 @@ impl DailyExtraterrestrial {
 fn sky_hour(index: usize, w: &WeatherHour, sun: &Daylight, dni_extra: f64) -> SkyHour {
     let components = match (w.dni, w.dhi) {
         (Some(dni), Some(dhi)) => Components { ghi: w.ghi, dni, dhi },
-        _ => irradiance::erbs_cos(w.ghi, sun.apparent_zenith_deg, sun.cos_zenith, dni_extra),
+        // Erbs, as pvlib defines it, on the geometric (not refracted) zenith.
+        _ => irradiance::erbs_cos(w.ghi, sun.zenith_deg, sun.cos_zenith_geometric, dni_extra),
     };
     let airmass_relative = irradiance::relative_airmass_cos(sun.apparent_zenith_deg, sun.cos_zenith);
     SkyHour {

@@ -210,3 +210,89 @@ fn a_fleet_shares_the_sun_and_gives_each_plant_its_own_estimate() {
         assert!((fleet[i].0 - alone).abs() < 1e-6, "{} vs {alone}", fleet[i].0);
     }
 }
+
+/// Erbs on GHI alone equals pvlib's `irradiance.erbs` (geometric zenith, local day of the year).
+#[test]
+fn erbs_decomposition_agrees_with_pvlib() {
+    let mut worst = 0.0_f64;
+    for row in reference("erbs_qazvin.csv") {
+        let f = |i: usize| row[i].parse::<f64>().unwrap();
+        let local_day = pvwatts::day_of_year_utc(f(0) as i64 + 12_600);
+        let ours = irradiance::erbs(f(1), f(2), irradiance::extraterrestrial_w_m2(local_day));
+        for (a, b) in [(ours.dni, f(3)), (ours.dhi, f(4))] {
+            let r = relative(a, b);
+            assert!(r < 1e-6, "{row:?}: {ours:?}");
+            worst = worst.max(r);
+        }
+    }
+    eprintln!("erbs: worst relative difference {worst:.2e}");
+}
+
+/// The isotropic and Hay–Davies skies on the tilted plane within 0.5 % of pvlib, three orientations.
+#[test]
+fn isotropic_and_hay_davies_skies_agree_with_pvlib() {
+    let weather = weather("qazvin");
+    let observer = Observer::at(36.27, 50.0, 1300.0);
+    let by_time: std::collections::HashMap<i64, &solar::WeatherHour> =
+        weather.hours.iter().map(|h| (h.unix_s, h)).collect();
+    let mut worst = 0.0_f64;
+    let mut compared = 0;
+    for row in reference("poa_models_qazvin.csv") {
+        let f = |i: usize| row[i].parse::<f64>().unwrap();
+        let model = if row[0] == "isotropic" { SkyModel::Isotropic } else { SkyModel::HayDavies };
+        let unix = f(3) as i64;
+        let hour = by_time[&unix];
+        let sun = sun_position(unix as f64, &observer);
+        let components = Components { ghi: hour.ghi, dni: hour.dni.unwrap(), dhi: hour.dhi.unwrap() };
+        let dni_extra = irradiance::extraterrestrial_w_m2(pvwatts::day_of_year_utc(unix + 12_600));
+        let poa = irradiance::plane_of_array(
+            model,
+            Surface { tilt_deg: f(1), azimuth_deg: f(2) },
+            sun.apparent_zenith_deg,
+            sun.azimuth_deg,
+            components,
+            dni_extra,
+            irradiance::relative_airmass(sun.apparent_zenith_deg),
+            0.2,
+        );
+        let r = relative(poa.global(), f(4));
+        assert!(r < 0.005, "{row:?}: {poa:?}");
+        worst = worst.max(r);
+        compared += 1;
+    }
+    assert!(compared > 500, "{compared}");
+    eprintln!("isotropic and Hay–Davies: worst relative difference {worst:.2e} over {compared} hours");
+}
+
+/// The built-in typical year for Qazvin is the one pvlib was given (`typical_qazvin.csv`), and the
+/// whole default chain on it — GHI alone, so Erbs first — gives pvlib's year and months within 0.5 %.
+#[test]
+fn the_built_in_typical_year_gives_pvlibs_energy() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/typical_qazvin.csv");
+    let committed = solar::weather::parse_csv(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let built = solar::climate::typical_year(36.27, 50.0, Some(1300.0)).unwrap().weather;
+    assert_eq!(committed.hours.len(), built.hours.len());
+    for (a, b) in committed.hours.iter().zip(&built.hours) {
+        assert_eq!(a.unix_s, b.unix_s);
+        assert!((a.ghi - b.ghi).abs() <= 0.005 + 1e-9 && (a.temp_air_c - b.temp_air_c).abs() <= 0.005 + 1e-9);
+    }
+    let observer = Observer::at(36.27, 50.0, 1300.0);
+    let sky = sky_hours(&observer, &committed.hours);
+    for row in reference("energy_typical_qazvin.csv") {
+        let f = |i: usize| row[i].parse::<f64>().unwrap();
+        let design = PlantDesign { surface: Surface { tilt_deg: f(0), azimuth_deg: f(1) }, ..PlantDesign::default() };
+        let estimate = pvwatts::estimate(&design, &sky, &committed.hours, committed.utc_offset_s);
+        assert!(relative(estimate.annual.0, f(2)) < 0.005, "{row:?}: {}", estimate.annual.0);
+        for m in 0..12 {
+            assert!(relative(estimate.monthly[m].0, f(3 + m)) < 0.005, "month {}: {row:?}", m + 1);
+        }
+        eprintln!(
+            "typical year, tilt {} azimuth {}: {:.1} kWh vs pvlib {:.1} ({:+.3} %)",
+            f(0),
+            f(1),
+            estimate.annual.0,
+            f(2),
+            (estimate.annual.0 / f(2) - 1.0) * 100.0
+        );
+    }
+}
