@@ -8,6 +8,7 @@ pub mod export;
 pub mod funds;
 pub mod import;
 pub mod report;
+pub mod solar;
 pub mod workload;
 
 pub use store::{Store, StoreError};

@@ -41,9 +41,6 @@ pub struct EstimateArgs {
     json: bool,
 }
 
-const JALALI_MONTHS: [&str; 12] =
-    ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"];
-
 pub fn estimate(args: &EstimateArgs) -> Result<ExitCode, Failure> {
     let bilingual = |e: &dyn std::fmt::Display, fa: String| fail(format!("{e} / {fa}"));
     // The place is checked before anything is read or built.
@@ -67,21 +64,8 @@ pub fn estimate(args: &EstimateArgs) -> Result<ExitCode, Failure> {
     let observer = pvwatts::observer(args.lat, args.lon, altitude_m).map_err(|e| bilingual(&e, e.message_fa()))?;
     let sky = pvwatts::sky_hours(&observer, &weather.hours);
     let result = pvwatts::estimate(&design, &sky, &weather.hours, weather.utc_offset_s);
-    let round = |v: f64| (v * 10.0).round() / 10.0;
     if args.json {
-        let out = serde_json::json!({
-            "monthly_kwh": result.monthly.iter().map(|e| round(e.0)).collect::<Vec<_>>(),
-            "monthly_kwh_jalali": result.monthly_jalali.iter().map(|e| round(e.0)).collect::<Vec<_>>(),
-            "annual_kwh": round(result.annual.0),
-            "specific_yield_kwh_per_kwp": round(result.specific_yield_kwh_per_kwp),
-            "capacity_factor": (result.capacity_factor * 10_000.0).round() / 10_000.0,
-            "hours": result.hours,
-            "dc_capacity_kw": design.dc_capacity.0,
-            "ac_rating_kw": design.ac_rating().0,
-            "losses_percent": design.losses_percent,
-            "altitude_m": altitude_m,
-            "weather_source": source,
-        });
+        let out = web::json::solar_estimate_json(&design, &result, altitude_m, &source);
         println!("{}", serde_json::to_string_pretty(&out).map_err(|e| fail(e.to_string()))?);
         return Ok(ExitCode::SUCCESS);
     }
@@ -97,7 +81,7 @@ pub fn estimate(args: &EstimateArgs) -> Result<ExitCode, Failure> {
         result.hours
     );
     println!("weather: {source}; altitude {altitude_m:.0} m");
-    for (name, energy) in JALALI_MONTHS.iter().zip(result.monthly_jalali) {
+    for (name, energy) in domain::date::JALALI_MONTH_NAMES_FA.iter().zip(result.monthly_jalali) {
         println!("{name:<10} {:>9.1} kWh", energy.0);
     }
     println!("year       {:>9.1} kWh", result.annual.0);

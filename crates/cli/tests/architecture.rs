@@ -32,7 +32,7 @@ const BANNED: &[&str] = &[
 ];
 
 /// The crates that make up the pure core.
-const CORE: &[&str] = &["domain"];
+const CORE: &[&str] = &["domain", "solar"];
 
 fn dependencies_of(package: &str) -> Vec<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());

@@ -167,3 +167,30 @@ pub fn report_json(report: &app::report::ProgrammeReport) -> Value {
     }
     out
 }
+
+/// A plant's year as the API and `abadi solar estimate --json` show it: monthly kWh (Gregorian months
+/// of the weather's local time, January first; and Jalali, Farvardin first), the year, kWh per kWp,
+/// the capacity factor, and what it was computed from.
+pub fn solar_estimate_json(
+    design: &solar::PlantDesign,
+    estimate: &solar::Estimate,
+    altitude_m: f64,
+    weather_source: &str,
+) -> Value {
+    let round = |v: f64| (v * 10.0).round() / 10.0;
+    json!({
+        "monthly_kwh": estimate.monthly.iter().map(|e| round(e.0)).collect::<Vec<_>>(),
+        "monthly_kwh_jalali": estimate.monthly_jalali.iter().map(|e| round(e.0)).collect::<Vec<_>>(),
+        "annual_kwh": round(estimate.annual.0),
+        "specific_yield_kwh_per_kwp": round(estimate.specific_yield_kwh_per_kwp),
+        "capacity_factor": (estimate.capacity_factor * 10_000.0).round() / 10_000.0,
+        "hours": estimate.hours,
+        "dc_capacity_kw": design.dc_capacity.0,
+        "ac_rating_kw": design.ac_rating().0,
+        "tilt_deg": design.surface.tilt_deg,
+        "azimuth_deg": design.surface.azimuth_deg,
+        "losses_percent": design.losses_percent,
+        "altitude_m": altitude_m,
+        "weather_source": weather_source,
+    })
+}

@@ -26,6 +26,7 @@ mod loans;
 mod lottery;
 mod oversight;
 mod reports;
+mod solar;
 
 pub const SESSION_COOKIE: &str = "abadi_session";
 
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(oversight::router())
         .merge(lottery::router())
         .merge(reports::router())
+        .merge(solar::router())
         .route("/sign-in", get(sign_in_page).post(sign_in))
         .route("/sign-out", axum::routing::post(sign_out))
         .route("/funds", get(funds_page))
@@ -227,6 +229,7 @@ pub fn layout(lang: Lang, user: Option<&User>, title: &str, body: &str) -> Html<
         if matches!(user.grant.role, Role::Administrator | Role::Auditor) {
             nav.push_str(&format!(r#"<a href="/audit">{}</a>"#, lang.t("audit_trail")));
         }
+        nav.push_str(&format!(r#"<a href="/solar">{}</a>"#, lang.t("solar")));
         who = format!(
             r#"<span class="who"><a href="/settings">{}</a><form method="post" action="/sign-out"><button type="submit">{}</button></form></span>"#,
             esc(&user.display_name),

@@ -304,6 +304,7 @@ fn route_rows(
             Some(json!({ "on": "1403/03/01", "purpose": "confirmation", "outcome": "working" })),
         ),
         ("GET", "/api/v1/reports/programme", "/api/v1/reports/programme".into(), None),
+        ("GET", "/api/v1/solar/estimate", "/api/v1/solar/estimate?lat=36.27&lon=50".into(), None),
         (
             "POST",
             "/api/v1/jobs/{id}/description",
@@ -372,7 +373,15 @@ async fn every_route_refuses_the_anonymous_and_anyone_outside_its_scope() {
     let tabled: BTreeSet<(String, String)> = rows.iter().map(|(m, p, ..)| (m.to_string(), p.to_string())).collect();
     assert_eq!(served, tabled, "every API route needs its row in this table");
 
-    let personal = ["/api/v1/sign-in", "/api/v1/sign-out", "/api/v1/me", "/api/v1/me/password", "/api/v1/funds"];
+    // Routes for anyone signed in that name no one's records (the solar calculator reads none).
+    let personal = [
+        "/api/v1/sign-in",
+        "/api/v1/sign-out",
+        "/api/v1/me",
+        "/api/v1/me/password",
+        "/api/v1/funds",
+        "/api/v1/solar/estimate",
+    ];
     for (method, template, path, body) in &rows {
         // Anonymous: 401 everywhere but the sign-in itself (which answers wrong credentials).
         let anonymous = raw(
@@ -497,4 +506,32 @@ async fn the_openapi_document_lists_every_route_and_is_browsable_from_the_binary
     assert_eq!(page.status, 200);
     assert!(page.body.contains("/api/v1/funds/{id}/repayment-sheet"));
     assert!(!page.body.contains("cdn"), "nothing from a CDN");
+}
+
+#[tokio::test]
+async fn the_solar_calculator_answers_anyone_signed_in_and_names_a_wrong_field() {
+    let w = world().await;
+    // Persian digits and the programme's defaults (5 kW, 30°, south).
+    let answer = w
+        .call(
+            "treasurer_b",
+            "GET",
+            "/api/v1/solar/estimate?lat=%DB%B3%DB%B6%D9%AB%DB%B2%DB%B7&lon=50&altitude=1300",
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.json);
+    assert!((answer.json["annual_kwh"].as_f64().unwrap() - 8723.0).abs() < 0.2, "{}", answer.json);
+    assert_eq!(answer.json["monthly_kwh_jalali"].as_array().unwrap().len(), 12);
+    assert_eq!(answer.json["dc_capacity_kw"], 5.0);
+    assert!(answer.json["weather_source"].as_str().unwrap().contains("MERRA-2"));
+    let wrong = w.call("liaison", "GET", "/api/v1/solar/estimate?lat=36&lon=50&tilt=95", None).await;
+    assert_eq!(wrong.status, 422, "{}", wrong.json);
+    assert_eq!(wrong.json["error"]["fields"][0]["field"], "tilt");
+    assert!(wrong.json["error"]["fields"][0]["message_fa"].as_str().unwrap().contains("۹۵"));
+    let paris = w.call("auditor_a", "GET", "/api/v1/solar/estimate?lat=48.85&lon=2.35", None).await;
+    assert_eq!(paris.status, 422);
+    assert!(paris.json["error"]["fields"][0]["message_fa"].as_str().unwrap().contains("ایران"));
+    let missing = w.call("admin", "GET", "/api/v1/solar/estimate?lon=50", None).await;
+    assert_eq!(missing.json["error"]["fields"][0]["field"], "latitude");
 }

@@ -800,3 +800,31 @@ async fn jobs_are_expected_at_approval_and_confirmed_once_by_an_officers_visit()
     let trail = w.store.audit_log(&store::AuditFilter::default()).await.unwrap();
     assert!(trail.iter().any(|r| r.action == "job.visit") && trail.iter().any(|r| r.action == "jobs.expect"));
 }
+
+#[tokio::test]
+async fn the_solar_calculator_gives_a_plants_jalali_months_in_the_readers_digits() {
+    let w = world().await;
+    let cookie = sign_in(&w, "treasurer_a").await;
+    // Without a question: the form, linked from every page's header.
+    let empty = page(&w, &cookie, "/solar").await;
+    assert_eq!(empty.status, 200);
+    assert!(empty.body.contains(r#"name="lat""#) && empty.body.contains(r#"href="/solar""#), "{}", empty.body);
+    assert!(!empty.body.contains("⟦missing⟧"));
+    // Typed in Persian digits: the programme's 5 kW plant facing south at 30° in Qazvin.
+    let query = format!("/solar?lat={}&lon={}&altitude={}", urlencode("۳۶٫۲۷"), urlencode("۵۰"), urlencode("۱۳۰۰"));
+    let answer = page(&w, &cookie, &query).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    for expected in ["فروردین", "اسفند", "۸٬۷۲۳", "MERRA-2", "ITU-R"] {
+        assert!(answer.body.contains(expected), "{expected}: {}", answer.body);
+    }
+    assert!(!answer.body.contains("⟦missing⟧"));
+    // A mistake is named by its field, in Persian, with what was typed kept.
+    let wrong = page(&w, &cookie, &format!("/solar?lat=36&lon=50&tilt={}", urlencode("۹۵"))).await;
+    assert!(wrong.body.contains("notice error") && wrong.body.contains("شیب"), "{}", wrong.body);
+    assert!(wrong.body.contains(r#"value="۹۵""#), "{}", wrong.body);
+    let paris = page(&w, &cookie, "/solar?lat=48.85&lon=2.35").await;
+    assert!(paris.body.contains("فقط برای ایران"), "{}", paris.body);
+    // Signed out: the sign-in page.
+    let anonymous = request(w.addr, "GET", "/solar?lat=36&lon=50", &[], b"").await;
+    assert_eq!(anonymous.status, 303);
+}
