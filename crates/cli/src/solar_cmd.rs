@@ -4,17 +4,24 @@ use crate::{Failure, fail};
 use solar::pvwatts::{self, PlantDesign};
 use std::process::ExitCode;
 
+/// A place: where a plant stands, or whose typical year is asked for.
 #[derive(clap::Args, Debug)]
-pub struct EstimateArgs {
+pub struct PlaceArgs {
     /// Latitude in degrees (north positive).
     #[arg(long, allow_hyphen_values = true)]
     lat: f64,
     /// Longitude in degrees (east positive).
     #[arg(long, allow_hyphen_values = true)]
     lon: f64,
-    /// Altitude in metres (default: with --weather 0, as pvlib; without it the surface height there).
+    /// Altitude in metres (default: the surface height there; with --weather, 0 as pvlib).
     #[arg(long, allow_hyphen_values = true)]
     altitude: Option<f64>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EstimateArgs {
+    #[command(flatten)]
+    place: PlaceArgs,
     /// The panels' (DC) capacity in kW.
     #[arg(long, allow_hyphen_values = true)]
     kwp: f64,
@@ -44,7 +51,8 @@ pub struct EstimateArgs {
 pub fn estimate(args: &EstimateArgs) -> Result<ExitCode, Failure> {
     let bilingual = |e: &dyn std::fmt::Display, fa: String| fail(format!("{e} / {fa}"));
     // The place is checked before anything is read or built.
-    pvwatts::observer(args.lat, args.lon, args.altitude.unwrap_or(0.0)).map_err(|e| bilingual(&e, e.message_fa()))?;
+    pvwatts::observer(args.place.lat, args.place.lon, args.place.altitude.unwrap_or(0.0))
+        .map_err(|e| bilingual(&e, e.message_fa()))?;
     let losses = args.losses.unwrap_or_else(|| pvwatts::Losses::default().total_percent());
     let design = PlantDesign::checked(args.kwp, args.tilt, args.azimuth, losses, args.dc_ac_ratio)
         .map_err(|e| bilingual(&e, e.message_fa()))?;
@@ -53,15 +61,16 @@ pub fn estimate(args: &EstimateArgs) -> Result<ExitCode, Failure> {
             let text =
                 std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
             let weather = solar::weather::parse_any(&text).map_err(|e| bilingual(&e, e.message_fa()))?;
-            (weather, args.altitude.unwrap_or(0.0), path.display().to_string())
+            (weather, args.place.altitude.unwrap_or(0.0), path.display().to_string())
         }
         None => {
-            let year = solar::climate::typical_year(args.lat, args.lon, args.altitude)
+            let year = solar::climate::typical_year(args.place.lat, args.place.lon, args.place.altitude)
                 .map_err(|e| bilingual(&e, e.message_fa()))?;
             (year.weather, year.altitude_m, solar::climate::SOURCE.to_string())
         }
     };
-    let observer = pvwatts::observer(args.lat, args.lon, altitude_m).map_err(|e| bilingual(&e, e.message_fa()))?;
+    let observer =
+        pvwatts::observer(args.place.lat, args.place.lon, altitude_m).map_err(|e| bilingual(&e, e.message_fa()))?;
     let sky = pvwatts::sky_hours(&observer, &weather.hours);
     let result = pvwatts::estimate(&design, &sky, &weather.hours, weather.utc_offset_s);
     if args.json {
@@ -73,8 +82,8 @@ pub fn estimate(args: &EstimateArgs) -> Result<ExitCode, Failure> {
         "{:.1} kW plant (inverter {:.2} kW AC) at {}, {}, tilt {}°, azimuth {}°, losses {:.2} %, {} hours of weather",
         design.dc_capacity.0,
         design.ac_rating().0,
-        args.lat,
-        args.lon,
+        args.place.lat,
+        args.place.lon,
         args.tilt,
         args.azimuth,
         design.losses_percent,
@@ -184,23 +193,16 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode, Failure> {
 
 #[derive(clap::Args, Debug)]
 pub struct WeatherArgs {
-    /// Latitude in degrees (north positive).
-    #[arg(long, allow_hyphen_values = true)]
-    lat: f64,
-    /// Longitude in degrees (east positive).
-    #[arg(long, allow_hyphen_values = true)]
-    lon: f64,
-    /// Altitude in metres (default: the surface height there).
-    #[arg(long, allow_hyphen_values = true)]
-    altitude: Option<f64>,
+    #[command(flatten)]
+    place: PlaceArgs,
 }
 
 /// The built-in typical year as the CSV `estimate --weather` reads: to see what the engine assumed, or
 /// to give the same hours to another tool.
 pub fn weather(args: &WeatherArgs) -> Result<ExitCode, Failure> {
-    pvwatts::observer(args.lat, args.lon, args.altitude.unwrap_or(0.0))
+    pvwatts::observer(args.place.lat, args.place.lon, args.place.altitude.unwrap_or(0.0))
         .map_err(|e| fail(format!("{e} / {}", e.message_fa())))?;
-    let year = solar::climate::typical_year(args.lat, args.lon, args.altitude)
+    let year = solar::climate::typical_year(args.place.lat, args.place.lon, args.place.altitude)
         .map_err(|e| fail(format!("{e} / {}", e.message_fa())))?;
     print!(
         "# {}; altitude {:.0} m; wind assumed {} m/s\n{}",

@@ -123,23 +123,7 @@ fn annual_energy_agrees_with_pvlib_within_half_a_percent() {
         let observer = solar::Observer::at(lat, lon, alt);
         let sky = sky_hours(&observer, &weather.hours);
         for row in reference(&format!("energy_{place}.csv")) {
-            let f = |i: usize| row[i].parse::<f64>().unwrap();
-            let design =
-                PlantDesign { surface: Surface { tilt_deg: f(0), azimuth_deg: f(1) }, ..PlantDesign::default() };
-            let estimate = pvwatts::estimate(&design, &sky, &weather.hours, weather.utc_offset_s);
-            let r = relative(estimate.annual.0, f(2));
-            assert!(r < 0.005, "{place} {row:?}: {} kWh", estimate.annual.0);
-            for m in 0..12 {
-                assert!(relative(estimate.monthly[m].0, f(3 + m)) < 0.005, "{place} month {}: {row:?}", m + 1);
-            }
-            eprintln!(
-                "{place} tilt {} azimuth {}: {:.1} kWh vs pvlib {:.1} ({:+.3} %)",
-                f(0),
-                f(1),
-                estimate.annual.0,
-                f(2),
-                (estimate.annual.0 / f(2) - 1.0) * 100.0
-            );
+            agrees_with_pvlib_energy(place, &row, &sky, &weather);
         }
     }
 }
@@ -279,20 +263,26 @@ fn the_built_in_typical_year_gives_pvlibs_energy() {
     let observer = Observer::at(36.27, 50.0, 1300.0);
     let sky = sky_hours(&observer, &committed.hours);
     for row in reference("energy_typical_qazvin.csv") {
-        let f = |i: usize| row[i].parse::<f64>().unwrap();
-        let design = PlantDesign { surface: Surface { tilt_deg: f(0), azimuth_deg: f(1) }, ..PlantDesign::default() };
-        let estimate = pvwatts::estimate(&design, &sky, &committed.hours, committed.utc_offset_s);
-        assert!(relative(estimate.annual.0, f(2)) < 0.005, "{row:?}: {}", estimate.annual.0);
-        for m in 0..12 {
-            assert!(relative(estimate.monthly[m].0, f(3 + m)) < 0.005, "month {}: {row:?}", m + 1);
-        }
-        eprintln!(
-            "typical year, tilt {} azimuth {}: {:.1} kWh vs pvlib {:.1} ({:+.3} %)",
-            f(0),
-            f(1),
-            estimate.annual.0,
-            f(2),
-            (estimate.annual.0 / f(2) - 1.0) * 100.0
-        );
+        agrees_with_pvlib_energy("typical year", &row, &sky, &committed);
     }
+}
+
+/// A reference row `tilt,azimuth,annual_kwh,m1..m12`: the default chain's year and each month within
+/// 0.5 % of pvlib's.
+fn agrees_with_pvlib_energy(label: &str, row: &[String], sky: &[pvwatts::SkyHour], weather: &solar::weather::Weather) {
+    let f = |i: usize| row[i].parse::<f64>().unwrap();
+    let design = PlantDesign { surface: Surface { tilt_deg: f(0), azimuth_deg: f(1) }, ..PlantDesign::default() };
+    let estimate = pvwatts::estimate(&design, sky, &weather.hours, weather.utc_offset_s);
+    assert!(relative(estimate.annual.0, f(2)) < 0.005, "{label} {row:?}: {} kWh", estimate.annual.0);
+    for m in 0..12 {
+        assert!(relative(estimate.monthly[m].0, f(3 + m)) < 0.005, "{label} month {}: {row:?}", m + 1);
+    }
+    eprintln!(
+        "{label} tilt {} azimuth {}: {:.1} kWh vs pvlib {:.1} ({:+.3} %)",
+        f(0),
+        f(1),
+        estimate.annual.0,
+        f(2),
+        (estimate.annual.0 / f(2) - 1.0) * 100.0
+    );
 }
