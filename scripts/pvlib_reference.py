@@ -82,7 +82,7 @@ def clearsky_reference(name, loc, sp, cs):
 ORIENTATIONS = [(0, 180), (15, 180), (30, 180), (45, 135), (30, 90), (30, 270), (60, 225), (90, 180)]
 
 
-def chain(lat, lon, alt, df, sp, tilt, azimuth, kwp=5.0, dc_ac=1.2):
+def chain(lat, lon, alt, df, sp, tilt, azimuth, kwp=5.0, dc_ac=1.2, temperature="sapm"):
     dni_extra = pvlib.irradiance.get_extra_radiation(df.index)
     am_rel = pvlib.atmosphere.get_relative_airmass(sp.apparent_zenith)
     poa = pvlib.irradiance.get_total_irradiance(tilt, azimuth, sp.apparent_zenith, sp.azimuth, df.dni, df.ghi, df.dhi,
@@ -90,8 +90,11 @@ def chain(lat, lon, alt, df, sp, tilt, azimuth, kwp=5.0, dc_ac=1.2):
     aoi = pvlib.irradiance.aoi(tilt, azimuth, sp.apparent_zenith, sp.azimuth)
     iam = pvlib.iam.physical(aoi, n=1.526, K=4.0, L=0.002)
     effective = poa.poa_direct * iam + poa.poa_diffuse
-    p = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]["close_mount_glass_glass"]
-    cell = pvlib.temperature.sapm_cell(poa.poa_global, df.temp_air, df.wind_speed, **p)
+    if temperature == "faiman":
+        cell = pvlib.temperature.faiman(poa.poa_global, df.temp_air, df.wind_speed)
+    else:
+        p = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]["close_mount_glass_glass"]
+        cell = pvlib.temperature.sapm_cell(poa.poa_global, df.temp_air, df.wind_speed, **p)
     pdc0 = kwp * 1000
     dc = pvlib.pvsystem.pvwatts_dc(effective, cell, pdc0, -0.0037)
     dc = dc * (1 - pvlib.pvsystem.pvwatts_losses() / 100)
@@ -150,6 +153,31 @@ def models_reference(name, loc, df, sp):
     print("written", path)
 
 
+def temperature_models(name, loc, df, sp):
+    """Cell temperature by SAPM (close-mount and open-rack glass/glass) and Faiman on a grid of
+    irradiance, air temperature and wind; and a year of energy with Faiman in the chain."""
+    rows = []
+    for poa in [0, 200, 500, 800, 1000, 1200]:
+        for temp_air in [-10, 0, 25, 45]:
+            for wind in [0, 1, 3, 8]:
+                close = pvlib.temperature.sapm_cell(poa, temp_air, wind, **pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]["close_mount_glass_glass"])
+                rack = pvlib.temperature.sapm_cell(poa, temp_air, wind, **pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]["open_rack_glass_glass"])
+                faiman = pvlib.temperature.faiman(poa, temp_air, wind)
+                rows.append((poa, temp_air, wind, close, rack, faiman))
+    path = os.path.join(OUT, "cell_temperature.csv")
+    with open(path, "w") as f:
+        f.write(f"# pvlib {pvlib.__version__} temperature.sapm_cell (close_mount_glass_glass, open_rack_glass_glass) and temperature.faiman (defaults)\n")
+        pd.DataFrame(rows, columns=["poa", "temp_air", "wind", "sapm_close_mount", "sapm_open_rack", "faiman"]).to_csv(f, index=False, float_format="%.9f")
+    print("written", path)
+    _, ac = chain(loc.latitude, loc.longitude, loc.altitude, df, sp, 30, 180, temperature="faiman")
+    monthly = ac.groupby(ac.index.month).sum() / 1000
+    path = os.path.join(OUT, f"energy_faiman_{name}.csv")
+    with open(path, "w") as f:
+        f.write(f"# pvlib {pvlib.__version__}: as energy_{name}.csv with temperature.faiman (U0 25, U1 6.84); kWh\n")
+        pd.DataFrame([(30, 180, ac.sum() / 1000, *monthly.values)], columns=["tilt", "azimuth", "annual_kwh"] + [f"m{m}" for m in range(1, 13)]).to_csv(f, index=False, float_format="%.6f")
+    print("written", path)
+
+
 def typical_year_energy():
     """The whole default chain on the built-in typical year for Qazvin (typical_qazvin.csv, written by
     `abadi solar weather --lat 36.27 --lon 50.0 --altitude 1300`): GHI alone, so Erbs first."""
@@ -179,3 +207,4 @@ if __name__ == "__main__":
         poa_and_energy(name, loc, df, sp)
         if name == "qazvin":
             models_reference(name, loc, df, sp)
+            temperature_models(name, loc, df, sp)

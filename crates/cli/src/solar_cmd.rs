@@ -4,6 +4,20 @@ use crate::{Failure, fail};
 use solar::pvwatts::{self, PlantDesign};
 use std::process::ExitCode;
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum CellModel {
+    CloseMount,
+    OpenRack,
+    Faiman,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum SkyArg {
+    Perez,
+    HayDavies,
+    Isotropic,
+}
+
 /// A place: where a plant stands, or whose typical year is asked for.
 #[derive(clap::Args, Debug)]
 pub struct PlaceArgs {
@@ -34,6 +48,12 @@ pub struct EstimateArgs {
     /// PVWatts system losses in percent (default: PVWatts' 14.08).
     #[arg(long, allow_hyphen_values = true)]
     losses: Option<f64>,
+    /// Cell temperature model: close-mount (SAPM, glass/glass on a roof), open-rack (SAPM) or faiman.
+    #[arg(long, value_enum, default_value_t = CellModel::CloseMount)]
+    cell_temperature: CellModel,
+    /// How the sky's diffuse light reaches the tilted panel.
+    #[arg(long, value_enum, default_value_t = SkyArg::Perez)]
+    sky: SkyArg,
     /// The panels' capacity over the inverter's AC rating.
     #[arg(long, default_value_t = 1.2, allow_hyphen_values = true)]
     dc_ac_ratio: f64,
@@ -54,8 +74,18 @@ pub fn estimate(args: &EstimateArgs) -> Result<ExitCode, Failure> {
     pvwatts::observer(args.place.lat, args.place.lon, args.place.altitude.unwrap_or(0.0))
         .map_err(|e| bilingual(&e, e.message_fa()))?;
     let losses = args.losses.unwrap_or_else(|| pvwatts::Losses::default().total_percent());
-    let design = PlantDesign::checked(args.kwp, args.tilt, args.azimuth, losses, args.dc_ac_ratio)
+    let mut design = PlantDesign::checked(args.kwp, args.tilt, args.azimuth, losses, args.dc_ac_ratio)
         .map_err(|e| bilingual(&e, e.message_fa()))?;
+    design.temperature = match args.cell_temperature {
+        CellModel::CloseMount => pvwatts::CellTemperature::Sapm(pvwatts::SapmTemperature::CLOSE_MOUNT_GLASS_GLASS),
+        CellModel::OpenRack => pvwatts::CellTemperature::Sapm(pvwatts::SapmTemperature::OPEN_RACK_GLASS_GLASS),
+        CellModel::Faiman => pvwatts::CellTemperature::FAIMAN,
+    };
+    design.sky_model = match args.sky {
+        SkyArg::Perez => solar::irradiance::SkyModel::Perez,
+        SkyArg::HayDavies => solar::irradiance::SkyModel::HayDavies,
+        SkyArg::Isotropic => solar::irradiance::SkyModel::Isotropic,
+    };
     let (weather, altitude_m, source) = match &args.weather {
         Some(path) => {
             let text =

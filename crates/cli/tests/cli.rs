@@ -459,6 +459,13 @@ fn solar_estimate_gives_monthly_energy_and_refuses_impossible_plants() {
     assert!((json["specific_yield_kwh_per_kwp"].as_f64().unwrap() - annual / 5.0).abs() < 0.2);
     let text = run(&[&base[..], &["--weather", weather]].concat());
     assert!(String::from_utf8_lossy(&text.stdout).contains("فروردین"));
+    // The chain's models are options: Faiman's cell temperature gives pvlib's figure for it too.
+    let faiman = run(&[&base[..], &["--weather", weather, "--cell-temperature", "faiman", "--json"]].concat());
+    let faiman: serde_json::Value = serde_json::from_slice(&faiman.stdout).unwrap();
+    assert!((faiman["annual_kwh"].as_f64().unwrap() - 9394.9).abs() < 0.2, "{faiman}");
+    let isotropic = run(&[&base[..], &["--weather", weather, "--sky", "isotropic", "--json"]].concat());
+    let isotropic: serde_json::Value = serde_json::from_slice(&isotropic.stdout).unwrap();
+    assert!(isotropic["annual_kwh"].as_f64().unwrap() < annual, "the isotropic sky misses the circumsolar light");
     for (bad, says) in [
         (vec!["--tilt", "95"], "tilt 95"),
         (vec!["--losses", "120"], "losses of 120"),

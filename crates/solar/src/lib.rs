@@ -10,4 +10,4 @@ mod spa_tables;
 pub mod weather;
 
 pub use position::{Observer, SunPosition, sun_position};
-pub use pvwatts::{Estimate, KilowattHours, Kilowatts, PlantDesign, WeatherHour};
+pub use pvwatts::{CellTemperature, Estimate, KilowattHours, Kilowatts, PlantDesign, WeatherHour};

@@ -105,6 +105,31 @@ impl SapmTemperature {
     }
 }
 
+/// How hot the cells run: SAPM (King et al., with a mounting's a, b, ΔT) or Faiman (U₀, U₁), as pvlib's
+/// `temperature.sapm_cell` and `temperature.faiman`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CellTemperature {
+    Sapm(SapmTemperature),
+    /// Faiman (2008): T_cell = T_air + E / (U₀ + U₁·wind), W/m²K and W·s/m³K.
+    Faiman {
+        u0: f64,
+        u1: f64,
+    },
+}
+
+impl CellTemperature {
+    /// Faiman with pvlib's defaults (U₀ = 25, U₁ = 6.84).
+    pub const FAIMAN: CellTemperature = CellTemperature::Faiman { u0: 25.0, u1: 6.84 };
+
+    /// Cell temperature, °C, from plane-of-array irradiance, air temperature and wind speed.
+    pub fn cell_c(&self, poa_w_m2: f64, temp_air_c: f64, wind_m_s: f64) -> f64 {
+        match self {
+            CellTemperature::Sapm(sapm) => sapm.cell_c(poa_w_m2, temp_air_c, wind_m_s),
+            CellTemperature::Faiman { u0, u1 } => temp_air_c + poa_w_m2 / (u0 + u1 * wind_m_s),
+        }
+    }
+}
+
 /// A plant and the chain that models it. `Default` is the chain the issue names (and PVWatts uses).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PlantDesign {
@@ -117,7 +142,7 @@ pub struct PlantDesign {
     pub gamma_per_c: f64,
     pub sky_model: SkyModel,
     pub albedo: f64,
-    pub temperature: SapmTemperature,
+    pub temperature: CellTemperature,
     /// Physical IAM parameters (n, K per metre, L metres); `None` applies no angle-of-incidence loss.
     pub iam: Option<(f64, f64, f64)>,
     pub inverter_efficiency: f64,
@@ -133,7 +158,7 @@ impl Default for PlantDesign {
             gamma_per_c: -0.0037,
             sky_model: SkyModel::Perez,
             albedo: 0.2,
-            temperature: SapmTemperature::CLOSE_MOUNT_GLASS_GLASS,
+            temperature: CellTemperature::Sapm(SapmTemperature::CLOSE_MOUNT_GLASS_GLASS),
             iam: Some((1.526, 4.0, 0.002)),
             inverter_efficiency: 0.96,
         }
@@ -471,15 +496,13 @@ fn hour_with(design: &PlantDesign, plant: &PlantGeometry, sky: &SkyHour) -> Hour
     };
     let global = direct + sky_diffuse + ground;
     let effective = direct * iam + sky_diffuse + ground;
-    // The wind's share of the module's heating, kept by the sky for the usual mounting.
-    let heating = if design.temperature.a == SapmTemperature::CLOSE_MOUNT_GLASS_GLASS.a
-        && design.temperature.b == SapmTemperature::CLOSE_MOUNT_GLASS_GLASS.b
-    {
-        sky.close_mount_heating
-    } else {
-        (design.temperature.a + design.temperature.b * sky.wind_speed_m_s).exp()
+    let cell = match design.temperature {
+        // The wind's share of the module's heating, kept by the sky for the usual mounting.
+        CellTemperature::Sapm(sapm) if sapm == SapmTemperature::CLOSE_MOUNT_GLASS_GLASS => {
+            global * sky.close_mount_heating + sky.temp_air_c + global / 1000.0 * sapm.delta_t
+        }
+        model => model.cell_c(global, sky.temp_air_c, sky.wind_speed_m_s),
     };
-    let cell = global * heating + sky.temp_air_c + global / 1000.0 * design.temperature.delta_t;
     let dc_w = effective * plant.dc_w_per_w_m2 * (1.0 + design.gamma_per_c * (cell - 25.0));
     let ac_w = pvwatts_inverter(dc_w, plant.inverter_pdc0_w, design.inverter_efficiency);
     HourResult {

@@ -286,3 +286,31 @@ fn agrees_with_pvlib_energy(label: &str, row: &[String], sky: &[pvwatts::SkyHour
         (estimate.annual.0 / f(2) - 1.0) * 100.0
     );
 }
+
+/// Cell temperature by SAPM (two mountings) and Faiman equals pvlib's on a grid of irradiance, air
+/// temperature and wind; and a year with Faiman in the chain gives pvlib's energy.
+#[test]
+fn cell_temperature_models_agree_with_pvlib() {
+    use solar::pvwatts::{CellTemperature, SapmTemperature};
+    for row in reference("cell_temperature.csv") {
+        let f = |i: usize| row[i].parse::<f64>().unwrap();
+        let (poa, air, wind) = (f(0), f(1), f(2));
+        let close = CellTemperature::Sapm(SapmTemperature::CLOSE_MOUNT_GLASS_GLASS).cell_c(poa, air, wind);
+        let rack = CellTemperature::Sapm(SapmTemperature::OPEN_RACK_GLASS_GLASS).cell_c(poa, air, wind);
+        let faiman = CellTemperature::FAIMAN.cell_c(poa, air, wind);
+        for (ours, theirs) in [(close, f(3)), (rack, f(4)), (faiman, f(5))] {
+            assert!((ours - theirs).abs() < 1e-9, "{row:?}: {close} {rack} {faiman}");
+        }
+    }
+    let weather = weather("qazvin");
+    let sky = sky_hours(&Observer::at(36.27, 50.0, 1300.0), &weather.hours);
+    let faiman = PlantDesign { temperature: CellTemperature::FAIMAN, ..PlantDesign::default() };
+    let sapm = pvwatts::estimate(&PlantDesign::default(), &sky, &weather.hours, weather.utc_offset_s).annual.0;
+    for row in reference("energy_faiman_qazvin.csv") {
+        let f = |i: usize| row[i].parse::<f64>().unwrap();
+        let estimate = pvwatts::estimate(&faiman, &sky, &weather.hours, weather.utc_offset_s);
+        assert!(relative(estimate.annual.0, f(2)) < 0.005, "{row:?}: {}", estimate.annual.0);
+        assert!((estimate.annual.0 - sapm).abs() > 1.0, "the model matters");
+        eprintln!("faiman: {:.1} kWh vs pvlib {:.1} (SAPM close-mount: {sapm:.1})", estimate.annual.0, f(2));
+    }
+}
