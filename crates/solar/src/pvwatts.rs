@@ -1,5 +1,6 @@
 //! A plant's output, the PVWatts way: plane-of-array irradiance (Perez by default), the beam through
-//! the glass (physical IAM), cell temperature (SAPM, close-mount glass/glass), PVWatts DC with its
+//! the glass (physical IAM), cell temperature (SAPM close-mount glass/glass by default; open-rack or
+//! Faiman as options), PVWatts DC with its
 //! temperature coefficient, PVWatts system losses, and the PVWatts inverter. Power (kW) and energy
 //! (kWh) are separate types: capacity times hours is energy, nothing else is.
 
