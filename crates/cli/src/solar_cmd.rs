@@ -218,6 +218,27 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode, Failure> {
         runs[1],
         total / 1000.0
     );
+    // The same province with each village under its own built-in typical year.
+    let started = Instant::now();
+    let years: Vec<solar::climate::TypicalYear> = places
+        .iter()
+        .filter_map(|p| solar::climate::typical_year(p.latitude_deg, p.longitude_deg, Some(p.altitude_m)).ok())
+        .collect();
+    let built = started.elapsed();
+    let fleet_places: Vec<pvwatts::FleetPlace> = places
+        .iter()
+        .zip(&years)
+        .map(|(observer, year)| pvwatts::FleetPlace { observer: *observer, weather: &year.weather.hours })
+        .collect();
+    let started = Instant::now();
+    let fleet = pvwatts::fleet_annual_each(&fleet_places, &plants);
+    println!(
+        "the same fleet, each village under its own built-in year: {:.2} s to build {} years, {:.2} s for the fleet ({:.0} MWh in all)",
+        built.as_secs_f64(),
+        years.len(),
+        started.elapsed().as_secs_f64(),
+        fleet.iter().map(|e| e.0).sum::<f64>() / 1000.0
+    );
     Ok(ExitCode::SUCCESS)
 }
 

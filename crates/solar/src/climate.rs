@@ -18,7 +18,7 @@
 //! temperature as the day's mean. Pure: the data are text compiled into the crate.
 
 use crate::irradiance;
-use crate::position::{Observer, ObserverTerms, geocentric_series};
+use crate::position::{Observer, ObserverTerms, SunSeries};
 use crate::pvwatts::{WeatherHour, days_from_civil};
 use crate::weather::Weather;
 use std::sync::OnceLock;
@@ -238,7 +238,8 @@ pub fn typical_year(
     let first_day = days_from_civil(TYPICAL_YEAR, 1, 1);
     let days = days_from_civil(TYPICAL_YEAR + 1, 1, 1) - first_day;
     let times: Vec<i64> = (0..days * 24).map(|h| (first_day * 24 + h) * 3600 + 1800 - IRAN_UTC_OFFSET_S).collect();
-    let suns = geocentric_series(&times);
+    let series = SunSeries::covering(&times);
+    let nights = series.nights(&terms);
     let mut hours = Vec::with_capacity(times.len());
     let mut day_start = 0usize;
     for month in 1..=12u32 {
@@ -252,9 +253,12 @@ pub fn typical_year(
             // The clear sky's hours give the day its shape; MERRA-2 gives its energy.
             let shape: Vec<(f64, f64)> = (day_start..day_start + 24)
                 .map(|h| {
-                    let sun = suns[h].seen_from_terms(&terms);
+                    let t = times[h];
+                    let Some(sun) = (!nights.surely_night(t)).then(|| series.daylight(t, &terms)).flatten() else {
+                        return (0.0, 90.0); // night
+                    };
                     let zenith = sun.apparent_zenith_deg;
-                    let clear = irradiance::relative_airmass(zenith).map_or(0.0, |am| {
+                    let clear = irradiance::relative_airmass_cos(zenith, sun.cos_zenith).map_or(0.0, |am| {
                         let absolute = irradiance::absolute_airmass(am, observer.pressure_pa);
                         irradiance::clear_sky_ineichen(zenith, absolute, SHAPE_LINKE_TURBIDITY, altitude_m, dni_extra)
                             .ghi

@@ -314,3 +314,32 @@ fn cell_temperature_models_agree_with_pvlib() {
         eprintln!("faiman: {:.1} kWh vs pvlib {:.1} (SAPM close-mount: {sapm:.1})", estimate.annual.0, f(2));
     }
 }
+
+/// A fleet whose villages each have their own built-in typical year gives each plant what it gets
+/// alone under its village's year.
+#[test]
+fn a_fleet_of_villages_with_their_own_years_gives_each_plant_its_own_estimate() {
+    let villages = [(36.27, 50.0), (35.6, 49.2), (29.5, 60.86)];
+    let years: Vec<solar::climate::TypicalYear> =
+        villages.iter().map(|(lat, lon)| solar::climate::typical_year(*lat, *lon, None).unwrap()).collect();
+    let places: Vec<pvwatts::FleetPlace> = villages
+        .iter()
+        .zip(&years)
+        .map(|((lat, lon), year)| pvwatts::FleetPlace {
+            observer: Observer::at(*lat, *lon, year.altitude_m),
+            weather: &year.weather.hours,
+        })
+        .collect();
+    let designs: Vec<(usize, PlantDesign)> = (0..6)
+        .map(|i| {
+            let surface = Surface { tilt_deg: 20.0 + 3.0 * i as f64, azimuth_deg: 150.0 + 10.0 * i as f64 };
+            (i % 3, PlantDesign { surface, ..PlantDesign::default() })
+        })
+        .collect();
+    let fleet = pvwatts::fleet_annual_each(&places, &designs);
+    for (i, (p, design)) in designs.iter().enumerate() {
+        let sky = sky_hours(&places[*p].observer, places[*p].weather);
+        let alone = pvwatts::estimate(design, &sky, places[*p].weather, years[*p].weather.utc_offset_s).annual.0;
+        assert!((fleet[i].0 - alone).abs() < 1e-6 * alone, "{} vs {alone}", fleet[i].0);
+    }
+}
