@@ -261,7 +261,9 @@ struct PlantGeometry {
     iam: Iam,
     /// W of DC per W/m² of effective irradiance at 25 °C, after the losses.
     dc_w_per_w_m2: f64,
-    inverter_pdc0_w: f64,
+    inverter: Inverter,
+    /// The usual rooftop mounting, whose wind heating the sky keeps for every plant.
+    close_mount: bool,
 }
 
 /// How the direct beam's angle of incidence is charged.
@@ -312,7 +314,11 @@ impl PlantGeometry {
             sin_azimuth,
             iam,
             dc_w_per_w_m2: design.dc_capacity.0 * (1.0 - design.losses_percent / 100.0),
-            inverter_pdc0_w: design.ac_rating().0 * 1000.0 / design.inverter_efficiency,
+            inverter: Inverter::of(
+                design.ac_rating().0 * 1000.0 / design.inverter_efficiency,
+                design.inverter_efficiency,
+            ),
+            close_mount: design.temperature == CellTemperature::Sapm(SapmTemperature::CLOSE_MOUNT_GLASS_GLASS),
         }
     }
 }
@@ -497,33 +503,52 @@ fn hour_with(design: &PlantDesign, plant: &PlantGeometry, sky: &SkyHour) -> Hour
     };
     let global = direct + sky_diffuse + ground;
     let effective = direct * iam + sky_diffuse + ground;
-    let cell = match design.temperature {
+    let cell = if plant.close_mount {
         // The wind's share of the module's heating, kept by the sky for the usual mounting.
-        CellTemperature::Sapm(sapm) if sapm == SapmTemperature::CLOSE_MOUNT_GLASS_GLASS => {
-            global * sky.close_mount_heating + sky.temp_air_c + global / 1000.0 * sapm.delta_t
-        }
-        model => model.cell_c(global, sky.temp_air_c, sky.wind_speed_m_s),
+        global * sky.close_mount_heating
+            + sky.temp_air_c
+            + global * (SapmTemperature::CLOSE_MOUNT_GLASS_GLASS.delta_t / 1000.0)
+    } else {
+        design.temperature.cell_c(global, sky.temp_air_c, sky.wind_speed_m_s)
     };
     let dc_w = effective * plant.dc_w_per_w_m2 * (1.0 + design.gamma_per_c * (cell - 25.0));
-    let ac_w = pvwatts_inverter(dc_w, plant.inverter_pdc0_w, design.inverter_efficiency);
+    let ac_w = plant.inverter.ac_w(dc_w);
     HourResult {
         poa_global_w_m2: global,
         effective_w_m2: effective,
         cell_c: cell,
-        dc: Kilowatts(dc_w / 1000.0),
-        ac: Kilowatts(ac_w / 1000.0),
+        dc: Kilowatts(dc_w * 0.001),
+        ac: Kilowatts(ac_w * 0.001),
     }
 }
 
 /// The PVWatts inverter (pvlib `inverter.pvwatts`): efficiency by load, capped at its AC rating.
 pub fn pvwatts_inverter(pdc_w: f64, pdc0_w: f64, eta_nominal: f64) -> f64 {
-    if pdc_w <= 0.0 {
-        return 0.0;
+    Inverter::of(pdc0_w, eta_nominal).ac_w(pdc_w)
+}
+
+/// The PVWatts inverter with its constants worked out once: η(ζ)·P_dc with ζ = P_dc / P_dc0 is
+/// k·(0.9858·P − 0.0162·P²/P_dc0 − 0.0059·P_dc0), k = η_nom / 0.9637 — no division an hour.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Inverter {
+    pdc0_w: f64,
+    inverse_pdc0: f64,
+    k: f64,
+    pac0_w: f64,
+}
+
+impl Inverter {
+    fn of(pdc0_w: f64, eta_nominal: f64) -> Inverter {
+        Inverter { pdc0_w, inverse_pdc0: 1.0 / pdc0_w, k: eta_nominal / 0.9637, pac0_w: eta_nominal * pdc0_w }
     }
-    let pac0 = eta_nominal * pdc0_w;
-    let zeta = pdc_w / pdc0_w;
-    let eta = eta_nominal / 0.9637 * (-0.0162 * zeta - 0.0059 / zeta + 0.9858);
-    (eta * pdc_w).min(pac0).max(0.0)
+
+    fn ac_w(&self, pdc_w: f64) -> f64 {
+        if pdc_w <= 0.0 {
+            return 0.0;
+        }
+        let ac = self.k * (0.9858 * pdc_w - 0.0162 * pdc_w * pdc_w * self.inverse_pdc0 - 0.0059 * self.pdc0_w);
+        ac.min(self.pac0_w).max(0.0)
+    }
 }
 
 /// A year (or any span) of a plant's output.
