@@ -59,26 +59,10 @@ pub fn estimate_plant(question: &PlantQuestion) -> Result<PlantAnswer, FieldProb
     let kwp = field("kwp", &question.kwp, Some(5.0))?;
     let tilt = field("tilt", &question.tilt, Some(30.0))?;
     let azimuth = field("azimuth", &question.azimuth, Some(180.0))?;
-    let refuse =
-        |field: &'static str| move |e: pvwatts::InputError| FieldProblem::new(field, e.to_string(), e.message_fa());
-    let place_field = |e: &pvwatts::InputError| match e {
-        pvwatts::InputError::Longitude(_) => "longitude",
-        pvwatts::InputError::Altitude(_) => "altitude",
-        _ => "latitude",
-    };
-    pvwatts::observer(latitude_deg, longitude_deg, altitude.unwrap_or(0.0)).map_err(|e| {
-        let name = place_field(&e);
-        refuse(name)(e)
-    })?;
+    let refuse = |e: pvwatts::InputError| FieldProblem::new(e.field(), e.to_string(), e.message_fa());
+    pvwatts::observer(latitude_deg, longitude_deg, altitude.unwrap_or(0.0)).map_err(refuse)?;
     let design =
-        PlantDesign::checked(kwp, tilt, azimuth, pvwatts::Losses::default().total_percent(), 1.2).map_err(|e| {
-            let name = match e {
-                pvwatts::InputError::Tilt(_) => "tilt",
-                pvwatts::InputError::Azimuth(_) => "azimuth",
-                _ => "kwp",
-            };
-            refuse(name)(e)
-        })?;
+        PlantDesign::checked(kwp, tilt, azimuth, pvwatts::Losses::default().total_percent(), 1.2).map_err(refuse)?;
     let year = solar::climate::typical_year(latitude_deg, longitude_deg, altitude)
         .map_err(|e| FieldProblem::new("latitude", e.to_string(), e.message_fa()))?;
     let observer = solar::Observer::at(latitude_deg, longitude_deg, year.altitude_m);

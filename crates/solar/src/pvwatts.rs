@@ -664,6 +664,20 @@ pub enum InputError {
 }
 
 impl InputError {
+    /// The input it is about, as a form or the API names it.
+    pub fn field(&self) -> &'static str {
+        match self {
+            InputError::Latitude(_) => "latitude",
+            InputError::Longitude(_) => "longitude",
+            InputError::Tilt(_) => "tilt",
+            InputError::Azimuth(_) => "azimuth",
+            InputError::Capacity(_) => "kwp",
+            InputError::Losses(_) => "losses",
+            InputError::DcAcRatio(_) => "dc_ac_ratio",
+            InputError::Altitude(_) => "altitude",
+        }
+    }
+
     pub fn message_fa(&self) -> String {
         let n = |v: &f64| domain::text::to_persian_digits(&v.to_string());
         match self {
