@@ -154,26 +154,19 @@ fn energy_is_zero_at_night_never_negative_and_symmetric_east_west() {
     assert!(nights > 4000, "{nights}");
     // Under a clear sky at the equinox, panels facing east and west see the same at noon.
     let noon = Components { ghi: 900.0, dni: 850.0, dhi: 100.0 };
-    let east = irradiance::plane_of_array(
-        SkyModel::Perez,
-        Surface { tilt_deg: 30.0, azimuth_deg: 90.0 },
-        30.0,
-        180.0,
-        noon,
-        1366.0,
-        irradiance::relative_airmass(30.0),
-        0.2,
-    );
-    let west = irradiance::plane_of_array(
-        SkyModel::Perez,
-        Surface { tilt_deg: 30.0, azimuth_deg: 270.0 },
-        30.0,
-        180.0,
-        noon,
-        1366.0,
-        irradiance::relative_airmass(30.0),
-        0.2,
-    );
+    let facing = |azimuth_deg: f64| {
+        irradiance::plane_of_array(
+            SkyModel::Perez,
+            Surface { tilt_deg: 30.0, azimuth_deg },
+            30.0,
+            180.0,
+            noon,
+            1366.0,
+            irradiance::relative_airmass(30.0),
+            0.2,
+        )
+    };
+    let (east, west) = (facing(90.0), facing(270.0));
     assert!((east.global() - west.global()).abs() < 1e-9);
 }
 
