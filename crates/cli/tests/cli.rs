@@ -523,4 +523,12 @@ fn solar_estimate_without_weather_uses_the_built_in_typical_year_of_the_place() 
     assert_eq!(paris.status.code(), Some(1));
     let message = String::from_utf8_lossy(&paris.stderr);
     assert!(message.contains("--weather") && message.contains("ایران"), "{message}");
+    // The same for the year printed as CSV, and an impossible latitude is named first; nothing printed.
+    for (lat, says) in [("48.85", "only for Iran"), ("91", "latitude 91")] {
+        let out = run(&["solar", "weather", "--lat", lat, "--lon", "2.35"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(out.stdout.is_empty());
+        let message = String::from_utf8_lossy(&out.stderr);
+        assert!(message.contains(says) && message.contains(" / "), "{message}");
+    }
 }
