@@ -1,4 +1,5 @@
 //! The exported journals are read by hledger and beancount, and hledger's balances equal Abadi's.
+//! Without hledger or bean-check a check is skipped loudly; `ABADI_REQUIRE_ALL=1` (CI) makes it fail.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
@@ -28,7 +29,7 @@ fn hledger_balances(journal: &std::path::Path) -> BTreeMap<String, i64> {
 
 #[tokio::test]
 async fn hledger_balance_equals_abadi_trial_balance() {
-    if !require_tool("hledger", "apt-get install hledger") {
+    if !peer_tool("hledger's balances of the export equal Abadi's", "hledger", "apt-get install hledger") {
         return;
     }
     let db = TestDatabase::new().await;
@@ -59,7 +60,7 @@ async fn hledger_balance_equals_abadi_trial_balance() {
 
 #[tokio::test]
 async fn beancount_reads_the_export_without_error() {
-    if !require_tool("bean-check", "pip install beancount") {
+    if !peer_tool("beancount reads the export", "bean-check", "pip install beancount") {
         return;
     }
     let db = TestDatabase::new().await;
@@ -78,7 +79,7 @@ async fn beancount_reads_the_export_without_error() {
 /// balances, the report's jobs are the job records counted directly, and a seed builds the same province.
 #[tokio::test]
 async fn the_demo_province_balances_in_hledger_and_its_report_counts_its_jobs() {
-    if !require_tool("hledger", "apt-get install hledger") {
+    if !peer_tool("the demo province balances in hledger", "hledger", "apt-get install hledger") {
         return;
     }
     let db = TestDatabase::new().await;

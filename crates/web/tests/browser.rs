@@ -2,8 +2,8 @@
 //! `chromium-driver`, which `.ci/run` installs). A treasurer's day in Persian — sign in, add a member,
 //! record the meeting sheet, request, approve and pay out a loan, record a repayment, read the
 //! statement — and one flow in English. Screenshots at 360 px and 1280 px go to
-//! `target/screenshots/` (or `$ABADI_SCREENSHOTS`). Without Chromium the tests fail with how to
-//! install it, unless `ABADI_SKIP_BROWSER=1` (then they say loudly that they did not run).
+//! `target/screenshots/` (or `$ABADI_SCREENSHOTS`). Without Chromium the tests are skipped and say so
+//! loudly, with how to install it; with `ABADI_REQUIRE_ALL=1` (CI) they fail instead.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
@@ -30,34 +30,15 @@ impl Drop for Browser {
     }
 }
 
-fn find_program(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    for dir in std::env::split_paths(&path) {
-        for name in names {
-            let candidate = dir.join(name);
-            if candidate.is_file() {
-                return Some(candidate);
-            }
-        }
-    }
-    None
-}
-
 impl Browser {
-    /// Starts chromedriver and a headless Chromium session; `None` only when told to skip.
-    async fn start(w: &World) -> Option<Browser> {
-        let driver_program = find_program(&["chromedriver"]);
-        let chromium = find_program(&["chromium", "chromium-browser", "google-chrome"]);
-        let (Some(driver_program), Some(chromium)) = (driver_program, chromium) else {
-            if std::env::var("ABADI_SKIP_BROWSER").is_ok_and(|v| v == "1") {
-                eprintln!("\n*** ABADI_SKIP_BROWSER=1: the real-browser tests did NOT run ***\n");
-                return None;
-            }
-            panic!(
-                "chromium and chromedriver are needed: apt-get install chromium chromium-driver \
-                 (or set ABADI_SKIP_BROWSER=1 to skip loudly)"
-            );
-        };
+    /// Starts chromedriver and a headless Chromium session for `check`; `None` when they are not
+    /// installed (the check is skipped, loudly; under `ABADI_REQUIRE_ALL=1` it fails instead).
+    async fn start(w: &World, check: &str) -> Option<Browser> {
+        let [driver_program, chromium] = store::testing::outside_tools(
+            check,
+            [&["chromedriver"], &["chromium", "chromium-browser", "google-chrome"]],
+            "apt-get install chromium chromium-driver",
+        )?;
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = std::process::Command::new(driver_program)
             .arg(format!("--port={port}"))
@@ -223,7 +204,7 @@ async fn a_treasurers_day_in_persian_in_a_real_browser() {
 
 async fn a_treasurers_day() {
     let w = world().await;
-    let Some(b) = Browser::start(&w).await else { return };
+    let Some(b) = Browser::start(&w, "a treasurer's day in Persian in a real browser").await else { return };
     let fund = w.fund_a;
 
     b.sign_in("treasurer_a").await;
@@ -302,7 +283,7 @@ async fn an_officer_in_english() {
         language: "en".into(),
     };
     app::auth::add_user(&w.store, &clock, &anna).await.unwrap();
-    let Some(b) = Browser::start(&w).await else { return };
+    let Some(b) = Browser::start(&w, "an officer works in English in a real browser").await else { return };
     b.sign_in("anna").await;
     b.wait_for_text("Funds").await;
     let page = b.source().await;

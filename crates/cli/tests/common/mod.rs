@@ -26,18 +26,10 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// A peer tool (hledger, bean-check) must be installed; CI installs them. Say so loudly if not.
-pub fn require_tool(name: &str, install: &str) -> bool {
-    if Command::new(name).arg("--version").output().is_ok() {
-        return true;
-    }
-    if std::env::var("ABADI_SKIP_PEER_TOOLS").is_ok_and(|v| v == "1") {
-        eprintln!(
-            "\n*** {name} is not installed: this check is SKIPPED (ABADI_SKIP_PEER_TOOLS=1). Install: {install} ***\n"
-        );
-        return false;
-    }
-    panic!("{name} is not installed; install it with `{install}` (or set ABADI_SKIP_PEER_TOOLS=1 to skip loudly)");
+/// A peer tool (hledger, bean-check) that `check` needs: `false` means skip the check (it has said so
+/// loudly); with `ABADI_REQUIRE_ALL=1`, as in CI, a missing tool fails the test instead.
+pub fn peer_tool(check: &str, program: &str, install: &str) -> bool {
+    store::testing::outside_tools(check, [&[program]], install).is_some()
 }
 
 /// Two small fund books with deposits, a loan, a fee, Persian memos and a reversal.
