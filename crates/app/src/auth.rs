@@ -4,7 +4,7 @@
 use crate::Clock;
 use domain::access::Role;
 use sha2::{Digest, Sha256};
-use store::{NewUser, SessionKind, Store, StoreError, User};
+use store::{NewUser, SessionKind, Store, StoreError, StoreTx, User};
 
 /// Failed sign-ins counted over this window.
 pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
@@ -77,6 +77,14 @@ pub struct UserRequest {
 }
 
 pub async fn add_user(store: &Store, clock: &dyn Clock, request: &UserRequest) -> Result<User, AuthError> {
+    let mut tx = store.begin().await?;
+    let user = add_user_in(&mut tx, clock, request).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// [`add_user`] inside a command's transaction (the password is hashed before anything is written).
+pub async fn add_user_in(tx: &mut StoreTx, clock: &dyn Clock, request: &UserRequest) -> Result<User, AuthError> {
     if request.password.chars().count() < PASSWORD_CHARS_MIN {
         return Err(AuthError::WeakPassword);
     }
@@ -90,7 +98,7 @@ pub async fn add_user(store: &Store, clock: &dyn Clock, request: &UserRequest) -
         bank_id: request.bank_id,
         language: request.language.clone(),
     };
-    Ok(store.add_user(&new, clock.now_ms()).await?)
+    Ok(tx.add_user(&new, clock.now_ms()).await?)
 }
 
 /// A signed-in session: the secret goes to the client once; the database keeps its hash.
@@ -135,8 +143,31 @@ pub async fn sign_in(
         SessionKind::Browser => ("browser", Some(now + SESSION_LIFETIME_MS)),
         SessionKind::ApiToken => ("api token", None),
     };
-    store.add_session(&secret_hash(&secret), user.id, kind, label, now, expires).await?;
+    // The session and its audit record in one transaction.
+    let mut tx = store.begin().await?;
+    tx.add_session(&secret_hash(&secret), user.id, kind, label, now, expires).await?;
+    tx.audit(&store::AuditRecord {
+        at_ms: now,
+        user_id: Some(user.id),
+        username: user.username.clone(),
+        address: address.to_string(),
+        action: "user.sign_in".into(),
+        object_ref: format!("user:{}", user.id),
+        place_path: scope_path(&user),
+        before_state: "null".into(),
+        after_state: format!("{{\"kind\": \"{}\"}}", if kind == SessionKind::Browser { "browser" } else { "api" }),
+    })
+    .await?;
+    tx.commit().await?;
     Ok(SignedIn { user, secret })
+}
+
+/// The place a user's audit records lie at: their scope's place, or the root.
+pub fn scope_path(user: &User) -> String {
+    match &user.grant.scope {
+        domain::access::Scope::Place(p) | domain::access::Scope::Fund { place: p, .. } => p.as_str().to_string(),
+        _ => "/".into(),
+    }
 }
 
 /// An API token for a user, without a password (the administrator's `abadi user token`).
@@ -222,15 +253,30 @@ pub async fn change_password(
     new_password: &str,
     keep_secret: &str,
 ) -> Result<(), AuthError> {
-    let (_, hash) = store.user_for_sign_in(&user.username).await?.ok_or(AuthError::WrongCredentials)?;
+    let mut tx = store.begin().await?;
+    change_password_in(&mut tx, clock, user, current, new_password, keep_secret).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`change_password`] inside a command's transaction.
+pub async fn change_password_in(
+    tx: &mut StoreTx,
+    clock: &dyn Clock,
+    user: &User,
+    current: &str,
+    new_password: &str,
+    keep_secret: &str,
+) -> Result<(), AuthError> {
+    let (_, hash) = tx.user_for_sign_in(&user.username).await?.ok_or(AuthError::WrongCredentials)?;
     if !password_matches(current, &hash) {
         return Err(AuthError::WrongCredentials);
     }
     if new_password.chars().count() < PASSWORD_CHARS_MIN {
         return Err(AuthError::WeakPassword);
     }
-    store.set_password_hash(user.id, &hash_password(new_password)?).await?;
-    store.revoke_other_sessions(user.id, &secret_hash(keep_secret), clock.now_ms()).await?;
+    tx.set_password_hash(user.id, &hash_password(new_password)?).await?;
+    tx.revoke_other_sessions(user.id, &secret_hash(keep_secret), clock.now_ms()).await?;
     Ok(())
 }
 

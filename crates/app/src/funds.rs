@@ -3,7 +3,7 @@
 use crate::Clock;
 use domain::fund::codes;
 use domain::{EntryCode, EntryDraft, IdempotencyKey, IsoDate, PostingDraft, Rials};
-use store::{NewMember, PostOutcome, Store, StoreError, StoreResult};
+use store::{NewMember, PostOutcome, Store, StoreError, StoreResult, StoreTx};
 
 /// A membership form as a person typed it (any digits, a Jalali date).
 #[derive(Clone, Copy, Debug, Default)]
@@ -94,21 +94,37 @@ pub async fn move_savings(
     on: IsoDate,
     idempotency_key: &str,
 ) -> StoreResult<PostOutcome> {
+    let mut tx = store.begin().await?;
+    let outcome = move_savings_in(&mut tx, clock, member_id, direction, amount, on, idempotency_key).await?;
+    tx.commit_as_system("savings.move", &format!("member:{member_id}"), clock.now_ms()).await?;
+    Ok(outcome)
+}
+
+/// [`move_savings`] inside a command's transaction.
+pub async fn move_savings_in(
+    tx: &mut StoreTx,
+    clock: &dyn Clock,
+    member_id: i64,
+    direction: SavingsMove,
+    amount: Rials,
+    on: IsoDate,
+    idempotency_key: &str,
+) -> StoreResult<PostOutcome> {
     if !amount.is_positive() {
         return Err(invalid("the amount must be more than zero"));
     }
-    let member = store.member(member_id).await?;
+    let member = tx.member(member_id).await?;
     if on < member.joined_on {
         return Err(invalid(format!("the member joined on {}; nothing can be recorded before", member.joined_on)));
     }
     if let Some(left) = member.left_on {
         return Err(invalid(format!("the member left the fund on {left}")));
     }
-    let fund = store.fund(member.fund_id).await?;
-    let cash = store.fund_account(&fund, codes::CASH).await?;
+    let fund = tx.fund(member.fund_id).await?;
+    let cash = tx.fund_account(&fund, codes::CASH).await?;
     let (code, postings) = match direction {
         SavingsMove::Deposit => (
-            "savings.deposit",
+            codes::entries::SAVINGS_DEPOSIT,
             vec![PostingDraft::debit(cash, amount), PostingDraft::credit(member.savings_account, amount)],
         ),
         SavingsMove::Withdrawal => (
@@ -125,7 +141,7 @@ pub async fn move_savings(
         reverses: None,
         postings,
     };
-    store.post_entry(fund.book_id, &draft, clock.now_ms()).await
+    first_outcome(tx.post_entries(fund.book_id, std::slice::from_ref(&draft), clock.now_ms()).await?)
 }
 
 /// A member's savings balance, read from the books.
@@ -162,7 +178,26 @@ pub async fn inject_capital(
     injection: &CapitalMove<'_>,
     idempotency_key: &str,
 ) -> StoreResult<PostOutcome> {
-    capital_entry(store, clock, injection, idempotency_key, false).await
+    let mut tx = store.begin().await?;
+    let outcome = capital_entry(&mut tx, clock, injection, idempotency_key, false).await?;
+    tx.commit_as_system("capital.move", &format!("fund:{}", injection.fund_id), clock.now_ms()).await?;
+    Ok(outcome)
+}
+
+/// [`inject_capital`] (or with `repayment`, [`repay_capital`]) inside a command's transaction.
+pub async fn move_capital_in(
+    tx: &mut StoreTx,
+    clock: &dyn Clock,
+    movement: &CapitalMove<'_>,
+    idempotency_key: &str,
+    repayment: bool,
+) -> StoreResult<PostOutcome> {
+    if repayment {
+        let repayment = CapitalMove { kind: InjectionKind::Loan, ..movement.clone() };
+        capital_entry(tx, clock, &repayment, idempotency_key, true).await
+    } else {
+        capital_entry(tx, clock, movement, idempotency_key, false).await
+    }
 }
 
 /// Records the fund paying back part of a capital loan. Refused by the books beyond what is owed.
@@ -172,12 +207,14 @@ pub async fn repay_capital(
     repayment: &CapitalMove<'_>,
     idempotency_key: &str,
 ) -> StoreResult<PostOutcome> {
-    let repayment = CapitalMove { kind: InjectionKind::Loan, ..repayment.clone() };
-    capital_entry(store, clock, &repayment, idempotency_key, true).await
+    let mut tx = store.begin().await?;
+    let outcome = move_capital_in(&mut tx, clock, repayment, idempotency_key, true).await?;
+    tx.commit_as_system("capital.move", &format!("fund:{}", repayment.fund_id), clock.now_ms()).await?;
+    Ok(outcome)
 }
 
 async fn capital_entry(
-    store: &Store,
+    tx: &mut StoreTx,
     clock: &dyn Clock,
     movement: &CapitalMove<'_>,
     idempotency_key: &str,
@@ -191,18 +228,18 @@ async fn capital_entry(
     if source.is_empty() {
         return Err(invalid("say where the money comes from (the source), such as the programme and year"));
     }
-    let fund = store.fund(fund_id).await?;
+    let fund = tx.fund(fund_id).await?;
     if on < fund.opened_on {
         return Err(invalid(format!("the fund opened on {}", fund.opened_on)));
     }
-    let cash = store.fund_account(&fund, codes::CASH).await?;
+    let cash = tx.fund_account(&fund, codes::CASH).await?;
     let (code, object, other) = match kind {
-        InjectionKind::Loan => ("capital.loan", "injection:loan", codes::CAPITAL),
-        InjectionKind::Grant => ("capital.grant", "injection:grant", codes::GRANTS),
+        InjectionKind::Loan => (codes::entries::CAPITAL_LOAN, "injection:loan", codes::CAPITAL),
+        InjectionKind::Grant => (codes::entries::CAPITAL_GRANT, "injection:grant", codes::GRANTS),
     };
-    let other = store.fund_account(&fund, other).await?;
+    let other = tx.fund_account(&fund, other).await?;
     let (code, postings) = if repayment {
-        ("capital.repay", vec![PostingDraft::debit(other, amount), PostingDraft::credit(cash, amount)])
+        (codes::entries::CAPITAL_REPAY, vec![PostingDraft::debit(other, amount), PostingDraft::credit(cash, amount)])
     } else {
         (code, vec![PostingDraft::debit(cash, amount), PostingDraft::credit(other, amount)])
     };
@@ -215,7 +252,7 @@ async fn capital_entry(
         reverses: None,
         postings,
     };
-    store.post_entry(fund.book_id, &draft, clock.now_ms()).await
+    first_outcome(tx.post_entries(fund.book_id, std::slice::from_ref(&draft), clock.now_ms()).await?)
 }
 
 /// Records a month's savings for many members of one fund in one database transaction — what the
@@ -229,9 +266,29 @@ pub async fn record_savings_sheet(
     on: IsoDate,
     key_prefix: &str,
 ) -> StoreResult<Vec<PostOutcome>> {
-    let fund = store.fund(fund_id).await?;
-    let drafts = store.savings_deposit_drafts(&fund, deposits, on, key_prefix).await?;
-    store.post_entries(fund.book_id, &drafts, clock.now_ms()).await
+    let mut tx = store.begin().await?;
+    let outcomes = record_savings_sheet_in(&mut tx, clock, fund_id, deposits, on, key_prefix).await?;
+    tx.commit_as_system("savings.sheet", &format!("fund:{fund_id}"), clock.now_ms()).await?;
+    Ok(outcomes)
+}
+
+/// [`record_savings_sheet`] inside a command's transaction.
+pub async fn record_savings_sheet_in(
+    tx: &mut StoreTx,
+    clock: &dyn Clock,
+    fund_id: i64,
+    deposits: &[(i64, Rials)],
+    on: IsoDate,
+    key_prefix: &str,
+) -> StoreResult<Vec<PostOutcome>> {
+    let fund = tx.fund(fund_id).await?;
+    let drafts = tx.savings_deposit_drafts(&fund, deposits, on, key_prefix).await?;
+    tx.post_entries(fund.book_id, &drafts, clock.now_ms()).await
+}
+
+/// The one outcome of posting one entry.
+fn first_outcome(mut outcomes: Vec<PostOutcome>) -> StoreResult<PostOutcome> {
+    outcomes.pop().ok_or_else(|| store::StoreError::Unexpected("posting returned no outcome".into()))
 }
 
 /// A fund's balance sheet at the end of a Jalali period and its income statement for the period, both

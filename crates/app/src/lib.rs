@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod books;
 pub mod demo;
+pub mod door;
 pub mod export;
 pub mod funds;
 pub mod import;
@@ -11,7 +12,8 @@ pub mod report;
 pub mod solar;
 pub mod workload;
 
-pub use store::{Store, StoreError};
+pub use door::{Actor, Audited, command};
+pub use store::{Store, StoreError, StoreTx};
 
 /// Where "now" comes from. The core never reads the clock; the shells pass one in.
 pub trait Clock: Send + Sync {

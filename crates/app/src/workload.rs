@@ -42,7 +42,7 @@ pub async fn open_fund_book(store: &Store, place_id: i64, name: &str, now_ms: i6
 pub fn synthetic_entry(fund: &FundAccounts, key_prefix: &str, index: u64) -> StoreResult<EntryDraft> {
     let (code, postings) = if index % 4 == 3 {
         (
-            "loan.disburse",
+            domain::fund::codes::entries::LOAN_DISBURSE,
             vec![
                 PostingDraft::debit(fund.loans, Rials::new(1_500_000)),
                 PostingDraft::credit(fund.cash, Rials::new(1_500_000)),

@@ -509,7 +509,16 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 bank_id: None,
                 language,
             };
-            let user = app::auth::add_user(&store, &SystemClock, &request).await.map_err(auth_failure)?;
+            let operator = app::Actor::operator(&std::env::var("USER").unwrap_or_default());
+            let user = app::command(&store, &SystemClock, &operator, "user.add", async |tx| {
+                let user = app::auth::add_user_in(tx, &SystemClock, &request).await?;
+                let after = serde_json::json!({ "username": user.username, "role": user.grant.role.code() });
+                let place = domain::PlacePath::from_stored(app::auth::scope_path(&user));
+                let audited = app::Audited::new(format!("user:{}", user.id), &place, "null", after);
+                Ok::<_, app::auth::AuthError>((user, Some(audited)))
+            })
+            .await
+            .map_err(auth_failure)?;
             println!("user {} ({}) created: {}", user.username, user.id, user.grant.role.code());
             Ok(ExitCode::SUCCESS)
         }
@@ -517,6 +526,13 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let (user, _) =
                 store.user_for_sign_in(&username).await?.ok_or_else(|| fail(format!("no user named {username}")))?;
             let token = app::auth::issue_token(&store, &SystemClock, user.id, &label).await.map_err(auth_failure)?;
+            let operator = app::Actor::operator(&std::env::var("USER").unwrap_or_default());
+            let place = domain::PlacePath::from_stored(app::auth::scope_path(&user));
+            app::command(&store, &SystemClock, &operator, "user.token", async |_tx| {
+                let after = serde_json::json!({ "label": label });
+                Ok::<_, store::StoreError>(((), Some(app::Audited::new(format!("user:{}", user.id), &place, "null", after))))
+            })
+            .await?;
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
@@ -577,7 +593,15 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Lottery(LotteryCommand::Draw { fund, seed, cycle, on }) => {
             let on = on.unwrap_or_else(|| app::today_in_iran(&SystemClock));
             let cycle = cycle.unwrap_or_else(|| on.year().to_string());
-            let record = store.draw_lottery(fund, on.to_iso(), &cycle, &seed, SystemClock.now_ms()).await?;
+            let operator = app::Actor::operator(&std::env::var("USER").unwrap_or_default());
+            let place = store.fund_place_path(fund).await?;
+            let record = app::command(&store, &SystemClock, &operator, "lottery.draw", async |tx| {
+                let record = tx.draw_lottery(fund, on.to_iso(), &cycle, &seed, SystemClock.now_ms()).await?;
+                let after = serde_json::json!({ "draw": record.id, "winner_member_id": record.draw.winner, "seed": record.draw.seed });
+                let audited = app::Audited::new(format!("draw:{}", record.id), &place, "null", after);
+                Ok::<_, store::StoreError>((record, Some(audited)))
+            })
+            .await?;
             print_draw(&record);
             Ok(ExitCode::SUCCESS)
         }

@@ -21,6 +21,21 @@ pub mod codes {
     pub const EXPENSES: &str = "5010";
     pub const WRITE_OFFS: &str = "5020";
 
+    /// Entry codes: what each entry of a fund's book records.
+    pub mod entries {
+        pub const SAVINGS_DEPOSIT: &str = "savings.deposit";
+        pub const SAVINGS_OPENING: &str = "savings.opening";
+        pub const SAVINGS_SETTLE: &str = "savings.settle";
+        pub const LOAN_DISBURSE: &str = "loan.disburse";
+        pub const LOAN_REPAY: &str = "loan.repay";
+        pub const LOAN_OPENING: &str = "loan.opening";
+        pub const LOAN_WRITE_OFF: &str = "loan.write_off";
+        pub const REVERSAL: &str = "reversal";
+        pub const CAPITAL_LOAN: &str = "capital.loan";
+        pub const CAPITAL_GRANT: &str = "capital.grant";
+        pub const CAPITAL_REPAY: &str = "capital.repay";
+    }
+
     /// The code of a member's savings sub-account.
     pub fn member_savings(member_id: i64) -> String {
         format!("{SAVINGS}-M{member_id}")

@@ -7,6 +7,7 @@ pub mod access;
 pub mod books;
 pub mod date;
 pub mod fund;
+pub mod funds;
 pub mod jobs;
 pub mod loan;
 pub mod money;

@@ -1,6 +1,7 @@
 //! Places, books, accounts and entries: the storage half of the double-entry books.
 
-use crate::{Backend, Store, StoreError, StoreResult};
+use crate::tx::{read_on_both, write_on_both};
+use crate::{Backend, Store, StoreError, StoreResult, StoreTx};
 use domain::books::{
     AccountState, AppliedEntry, BookState, ReversalTarget, TrialBalance, TrialBalanceLine, chain_hash, check_reversal,
 };
@@ -105,6 +106,8 @@ pub struct VerifyReport {
     pub accounts: u64,
     pub entries: u64,
     pub postings: u64,
+    /// Links from entries to the audit records of the commands that posted them.
+    pub audit_links: u64,
     pub problems: Vec<VerifyProblem>,
 }
 
@@ -341,17 +344,16 @@ fn path_upper_bound(path: &PlacePath) -> String {
 
 impl Store {
     /// Adds a place under `parent_id` (or a country at the root).
-    pub async fn add_place(&self, parent_id: Option<i64>, kind: PlaceKind, name: &str) -> StoreResult<Place> {
+    pub(crate) async fn add_place_in(&self, tx: &mut StoreTx, parent_id: Option<i64>, kind: PlaceKind, name: &str) -> StoreResult<Place> {
         let name = domain::text::normalize_text(name);
         if name.is_empty() {
             return Err(StoreError::Invalid("a place needs a name".into()));
         }
         let parent = match parent_id {
-            Some(id) => Some(self.place(id).await?),
+            Some(id) => Some(tx.place(id).await?),
             None => None,
         };
         kind.check_parent(parent.as_ref().map(|p| p.kind)).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO places (parent_id, kind, name, search_key, path) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -360,25 +362,17 @@ impl Store {
         .bind(name.as_str())
         .bind(domain::text::search_key(&name))
         .bind("") // the path holds the new id: set just below, in the same transaction
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.conn())
         .await?;
         let path = match &parent {
             Some(p) => p.path.child(id),
             None => PlacePath::root(id),
         };
-        sqlx::query("UPDATE places SET path = $1 WHERE id = $2").bind(path.as_str()).bind(id).execute(&mut *tx).await?;
-        tx.commit().await?;
+        sqlx::query("UPDATE places SET path = $1 WHERE id = $2").bind(path.as_str()).bind(id).execute(tx.conn()).await?;
         Ok(Place { id, parent_id, kind, name, path })
     }
 
-    pub async fn place(&self, id: i64) -> StoreResult<Place> {
-        let row = sqlx::query("SELECT id, parent_id, kind, name, path FROM places WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound { what: "place", id })?;
-        place_from_row(&row)
-    }
+
 
     /// A place and every place under it (every place with `None`), by path: parents before children.
     pub async fn places_under(&self, under: Option<&PlacePath>) -> StoreResult<Vec<Place>> {
@@ -392,8 +386,8 @@ impl Store {
     }
 
     /// Opens a new, empty book for an accounting entity at a place.
-    pub async fn add_book(&self, place_id: i64, kind: &str, name: &str, now_ms: i64) -> StoreResult<Book> {
-        self.place(place_id).await?;
+    pub(crate) async fn add_book_in(&self, tx: &mut StoreTx, place_id: i64, kind: &str, name: &str, now_ms: i64) -> StoreResult<Book> {
+        tx.place(place_id).await?;
         let name = domain::text::normalize_text(name);
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO books (place_id, kind, name, head_seq, head_hash, created_at_ms) VALUES ($1, $2, $3, 0, $4, $5) RETURNING id",
@@ -403,19 +397,12 @@ impl Store {
         .bind(name.as_str())
         .bind(domain::books::GENESIS_HASH)
         .bind(now_ms)
-        .fetch_one(&self.pool)
+        .fetch_one(tx.conn())
         .await?;
-        self.book(BookId(id)).await
+        tx.book(BookId(id)).await
     }
 
-    pub async fn book(&self, id: BookId) -> StoreResult<Book> {
-        let row = sqlx::query("SELECT id, place_id, kind, name, head_seq, head_hash FROM books WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound { what: "book", id: id.0 })?;
-        book_from_row(&row)
-    }
+
 
     pub async fn books(&self) -> StoreResult<Vec<Book>> {
         let rows = sqlx::query("SELECT id, place_id, kind, name, head_seq, head_hash FROM books ORDER BY id")
@@ -425,20 +412,12 @@ impl Store {
     }
 
     /// Adds a ledger account to a book. Codes are unique within a book.
-    pub async fn add_account(
-        &self,
-        book_id: BookId,
-        code: &AccountCode,
-        name: &str,
-        kind: AccountKind,
-        must_not_go_negative: bool,
-    ) -> StoreResult<Account> {
-        self.book(book_id).await?;
-        let mut tx = self.begin_write().await?;
+    pub(crate) async fn add_account_in(&self, tx: &mut StoreTx, book_id: BookId, code: &AccountCode, name: &str, kind: AccountKind, must_not_go_negative: bool) -> StoreResult<Account> {
+        tx.book(book_id).await?;
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE book_id = $1 AND code = $2")
             .bind(book_id.0)
             .bind(code.as_str())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(tx.conn())
             .await?;
         if exists.is_some() {
             return Err(StoreError::Conflict(format!("book {book_id} already has an account {code}")));
@@ -451,22 +430,12 @@ impl Store {
         .bind(domain::text::normalize_text(name))
         .bind(kind.code())
         .bind(i64::from(must_not_go_negative))
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.conn())
         .await?;
-        tx.commit().await?;
-        self.account(AccountId(id)).await
+        tx.account(AccountId(id)).await
     }
 
-    pub async fn account(&self, id: AccountId) -> StoreResult<Account> {
-        let row = sqlx::query(
-            "SELECT id, book_id, code, name, kind, must_not_go_negative, balance_rials, control_code FROM accounts WHERE id = $1",
-        )
-        .bind(id.0)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound { what: "account", id: id.0 })?;
-        account_from_row(&row)
-    }
+
 
     pub async fn accounts(&self, book_id: BookId) -> StoreResult<Vec<Account>> {
         let rows = sqlx::query(
@@ -496,21 +465,24 @@ impl Store {
         drafts: &[EntryDraft],
         booked_at_ms: i64,
     ) -> StoreResult<Vec<PostOutcome>> {
-        begin_posting!(self, writer, tx);
-        let outcomes = self.post_entries_in(&mut tx, book_id, drafts, booked_at_ms).await?;
-        tx.commit().await?;
+        let mut tx = self.begin().await?;
+        let outcomes = tx.post_entries(book_id, drafts, booked_at_ms).await?;
+        tx.commit_as_system("books.post", &format!("book:{}", book_id.0), booked_at_ms).await?;
         Ok(outcomes)
     }
+}
 
-    /// [`Store::post_entries`] inside a write transaction the caller began with `begin_posting!`, so
-    /// that a use case can post and update its own tables atomically.
-    pub(crate) async fn post_entries_in(
-        &self,
-        tx: &mut sqlx::AnyConnection,
+impl StoreTx {
+    /// [`Store::post_entries`] inside a command's transaction, so that a use case can post and update
+    /// its own tables atomically. The entries posted are linked to the command's audit record.
+    pub async fn post_entries(
+        &mut self,
         book_id: BookId,
         drafts: &[EntryDraft],
         booked_at_ms: i64,
     ) -> StoreResult<Vec<PostOutcome>> {
+        let backend = self.backend;
+        let tx: &mut sqlx::AnyConnection = &mut self.conn;
         let keys: Vec<&str> =
             drafts.iter().map(|d| d.idempotency_key.as_str()).collect::<HashSet<_>>().into_iter().collect();
         let account_ids: Vec<i64> = drafts
@@ -529,7 +501,7 @@ impl Store {
         let mut head_found = false;
         // PostgreSQL locks the book's head row; SQLite's BEGIN IMMEDIATE already holds the write lock,
         // so there the head is read in the same round trip as the rest.
-        if self.backend == Backend::Postgres
+        if backend == Backend::Postgres
             && let Some(row) = sqlx::query("SELECT head_seq, head_hash FROM books WHERE id = $1 FOR UPDATE")
                 .bind(book_id.0)
                 .fetch_optional(&mut *tx)
@@ -547,11 +519,11 @@ impl Store {
             let chunk = |len: usize| (round * KEYS_PER_LOOKUP).min(len)..((round + 1) * KEYS_PER_LOOKUP).min(len);
             let key_chunk = &keys[chunk(keys.len())];
             let account_chunk = &account_ids[chunk(account_ids.len())];
-            let read_head = round == 0 && self.backend == Backend::Sqlite;
+            let read_head = round == 0 && backend == Backend::Sqlite;
             let mut next = 0;
             let mut p = || {
                 next += 1;
-                param(self.backend, next)
+                param(backend, next)
             };
             let mut parts = Vec::new();
             if read_head {
@@ -634,7 +606,7 @@ impl Store {
 
         // The stored entries that drafts reverse.
         let reversed: Vec<i64> = drafts.iter().filter_map(|d| d.reverses.map(|s| s.0)).collect();
-        let mut stored_targets = self.reversal_targets(tx, book_id, &reversed).await?;
+        let mut stored_targets = reversal_targets(backend, tx, book_id, &reversed).await?;
 
         // Apply in order, in memory.
         let mut outcomes = Vec::with_capacity(drafts.len());
@@ -680,11 +652,11 @@ impl Store {
             return Ok(outcomes);
         }
 
-        let mut writes = WriteBatch::new(self.backend);
+        let mut writes = WriteBatch::new(backend);
         for chunk in to_insert.chunks(ENTRY_ROWS_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO entries (book_id, seq, idempotency_key, code, object_ref, effective_on, booked_at_ms, memo, reverses_seq, content_hash, hash) VALUES {}",
-                placeholders(self.backend, 1, chunk.len(), 11)
+                placeholders(backend, 1, chunk.len(), 11)
             );
             let mut binds = Vec::with_capacity(chunk.len() * 11);
             for (draft, applied) in chunk {
@@ -713,7 +685,7 @@ impl Store {
         for chunk in postings.chunks(POSTING_ROWS_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO postings (book_id, entry_seq, line, account_id, amount_rials) VALUES {}",
-                placeholders(self.backend, 1, chunk.len(), 5)
+                placeholders(backend, 1, chunk.len(), 5)
             );
             let mut binds = Vec::with_capacity(chunk.len() * 5);
             for (seq, line, posting) in chunk {
@@ -734,7 +706,7 @@ impl Store {
             let mut n = 0;
             let mut p = || {
                 n += 1;
-                param(self.backend, n)
+                param(backend, n)
             };
             let cases: String = chunk.iter().map(|_| format!(" WHEN {} THEN {}", p(), p())).collect();
             let ids: Vec<String> = chunk.iter().map(|_| p()).collect();
@@ -748,28 +720,32 @@ impl Store {
         }
         let sql = format!(
             "UPDATE books SET head_seq = {}, head_hash = {} WHERE id = {}",
-            param(self.backend, 1),
-            param(self.backend, 2),
-            param(self.backend, 3)
+            param(backend, 1),
+            param(backend, 2),
+            param(backend, 3)
         );
         writes.push(sql, vec![Bind::Int(state.head_seq.0), Bind::Text(state.head_hash.as_str()), Bind::Int(book_id.0)]);
         writes.run(tx).await?;
+        for (_, applied) in &to_insert {
+            self.note_posted(book_id, applied.seq);
+        }
         Ok(outcomes)
     }
+}
 
     /// Loads the stored entries `seqs` of a book with their postings, what each reverses, and what
     /// already reversed each.
-    #[allow(clippy::type_complexity)]
-    async fn reversal_targets(
-        &self,
+#[allow(clippy::type_complexity)]
+async fn reversal_targets(
+        backend: Backend,
         conn: &mut sqlx::AnyConnection,
         book_id: BookId,
         seqs: &[i64],
     ) -> StoreResult<HashMap<EntrySeq, (Vec<PostingDraft>, Option<EntrySeq>, Option<EntrySeq>)>> {
         let mut targets = HashMap::new();
         for chunk in seqs.chunks(KEYS_PER_LOOKUP) {
-            let list = in_list(self.backend, 2, chunk.len());
-            let book = param(self.backend, 1);
+            let list = in_list(backend, 2, chunk.len());
+            let book = param(backend, 1);
             let queries = [
                 format!("SELECT seq, reverses_seq FROM entries WHERE book_id = {book} AND seq IN ({list})"),
                 format!(
@@ -809,41 +785,11 @@ impl Store {
             }
         }
         Ok(targets)
-    }
+}
 
-    /// One stored entry with its postings.
-    pub async fn entry(&self, book_id: BookId, seq: EntrySeq) -> StoreResult<PostedEntry> {
-        let row = sqlx::query(
-            "SELECT book_id, seq, idempotency_key, code, object_ref, effective_on, booked_at_ms, memo, reverses_seq, content_hash, hash \
-             FROM entries WHERE book_id = $1 AND seq = $2",
-        )
-        .bind(book_id.0)
-        .bind(seq.0)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound { what: "entry", id: seq.0 })?;
-        let mut draft = draft_from_row(&row)?;
-        let postings = sqlx::query(
-            "SELECT account_id, amount_rials FROM postings WHERE book_id = $1 AND entry_seq = $2 ORDER BY line",
-        )
-        .bind(book_id.0)
-        .bind(seq.0)
-        .fetch_all(&self.pool)
-        .await?;
-        for p in postings {
-            draft
-                .postings
-                .push(PostingDraft::from_signed(AccountId(p.try_get("account_id")?), p.try_get("amount_rials")?));
-        }
-        Ok(PostedEntry {
-            book_id,
-            seq,
-            booked_at_ms: row.try_get("booked_at_ms")?,
-            content_hash: row.try_get("content_hash")?,
-            hash: row.try_get("hash")?,
-            draft,
-        })
-    }
+impl Store {
+
+
 
     /// The trial balance of one book, read from the kept balances (no history is scanned);
     /// sub-accounts are summed under their control account.
@@ -1096,6 +1042,49 @@ impl Store {
                 );
             }
         }
+        // Every entry names the audit record of the command that posted it: per book, the linked
+        // ranges must cover 1..=head without a gap.
+        let links = sqlx::query(
+            "SELECT l.book_id, l.first_seq, l.last_seq, a.id AS audit FROM audit_entries l \
+             LEFT JOIN audit_log a ON a.id = l.audit_id ORDER BY l.book_id, l.first_seq",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut covered: HashMap<BookId, Vec<(i64, i64)>> = HashMap::new();
+        for row in &links {
+            let book_id = BookId(row.try_get("book_id")?);
+            let range = (row.try_get("first_seq")?, row.try_get("last_seq")?);
+            if row.try_get::<Option<i64>, _>("audit")?.is_none() {
+                push(
+                    &mut problems,
+                    VerifyProblem {
+                        book_id,
+                        seq: Some(EntrySeq(range.0)),
+                        account_id: None,
+                        message: format!("entries {}–{} name an audit record that does not exist", range.0, range.1),
+                    },
+                );
+            }
+            covered.entry(book_id).or_default().push(range);
+        }
+        for (book_id, (last_seq, _)) in &chain {
+            for (first, last) in unaudited(covered.get(book_id).map(Vec::as_slice).unwrap_or_default(), last_seq.0) {
+                push(
+                    &mut problems,
+                    VerifyProblem {
+                        book_id: *book_id,
+                        seq: Some(EntrySeq(first)),
+                        account_id: None,
+                        message: if first == last {
+                            format!("entry {first} has no audit record: it was posted outside a command")
+                        } else {
+                            format!("entries {first}–{last} have no audit record: they were posted outside a command")
+                        },
+                    },
+                );
+            }
+        }
+        report.audit_links = links.len() as u64;
         // Postings that belong to no entry would escape the scan above.
         let stored_postings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM postings").fetch_one(&mut *tx).await?;
         tx.rollback().await?;
@@ -1116,6 +1105,23 @@ impl Store {
     }
 }
 
+/// The entries 1..=`head` that no range (sorted by first entry) covers, as ranges.
+fn unaudited(ranges: &[(i64, i64)], head: i64) -> Vec<(i64, i64)> {
+    let mut gaps = Vec::new();
+    let mut next = 1;
+    for &(first, last) in ranges {
+        if first > next {
+            gaps.push((next, (first - 1).min(head)));
+        }
+        next = next.max(last + 1);
+    }
+    if next <= head {
+        gaps.push((next, head));
+    }
+    gaps.retain(|(first, last)| first <= last);
+    gaps
+}
+
 fn place_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Place> {
     let kind: String = row.try_get("kind")?;
     Ok(Place {
@@ -1130,6 +1136,16 @@ fn place_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Place> {
 #[cfg(test)]
 mod write_batch_tests {
     use super::*;
+
+    #[test]
+    fn unaudited_entries_are_the_gaps_between_linked_ranges() {
+        assert_eq!(unaudited(&[], 0), vec![]);
+        assert_eq!(unaudited(&[], 3), vec![(1, 3)]);
+        assert_eq!(unaudited(&[(1, 3)], 3), vec![]);
+        assert_eq!(unaudited(&[(1, 2), (5, 6)], 8), vec![(3, 4), (7, 8)]);
+        assert_eq!(unaudited(&[(2, 2)], 2), vec![(1, 1)]);
+        assert_eq!(unaudited(&[(1, 4), (2, 3)], 4), vec![]);
+    }
 
     #[test]
     fn statements_become_ctes_with_their_parameters_renumbered() {
@@ -1147,3 +1163,97 @@ mod write_batch_tests {
         assert_eq!(renumber_parameters("$9 + $10, $", 10), "$19 + $20, $");
     }
 }
+
+pub(crate) async fn place_on(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult<Place> {
+    let row = sqlx::query("SELECT id, parent_id, kind, name, path FROM places WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound { what: "place", id })?;
+    place_from_row(&row)
+    }
+
+read_on_both!(
+    place(id: i64) -> Place = place_on
+);
+
+pub(crate) async fn book_on(conn: &mut sqlx::AnyConnection, id: BookId) -> StoreResult<Book> {
+    let row = sqlx::query("SELECT id, place_id, kind, name, head_seq, head_hash FROM books WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound { what: "book", id: id.0 })?;
+    book_from_row(&row)
+    }
+
+read_on_both!(
+    book(id: BookId) -> Book = book_on
+);
+
+pub(crate) async fn account_on(conn: &mut sqlx::AnyConnection, id: AccountId) -> StoreResult<Account> {
+    let row = sqlx::query(
+        "SELECT id, book_id, code, name, kind, must_not_go_negative, balance_rials, control_code FROM accounts WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound { what: "account", id: id.0 })?;
+    account_from_row(&row)
+    }
+
+read_on_both!(
+    account(id: AccountId) -> Account = account_on
+);
+
+pub(crate) async fn entry_on(conn: &mut sqlx::AnyConnection, book_id: BookId, seq: EntrySeq) -> StoreResult<PostedEntry> {
+    let row = sqlx::query(
+        "SELECT book_id, seq, idempotency_key, code, object_ref, effective_on, booked_at_ms, memo, reverses_seq, content_hash, hash \
+         FROM entries WHERE book_id = $1 AND seq = $2",
+    )
+    .bind(book_id.0)
+    .bind(seq.0)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound { what: "entry", id: seq.0 })?;
+    let mut draft = draft_from_row(&row)?;
+    let postings = sqlx::query(
+        "SELECT account_id, amount_rials FROM postings WHERE book_id = $1 AND entry_seq = $2 ORDER BY line",
+    )
+    .bind(book_id.0)
+    .bind(seq.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    for p in postings {
+        draft
+            .postings
+            .push(PostingDraft::from_signed(AccountId(p.try_get("account_id")?), p.try_get("amount_rials")?));
+    }
+    Ok(PostedEntry {
+        book_id,
+        seq,
+        booked_at_ms: row.try_get("booked_at_ms")?,
+        content_hash: row.try_get("content_hash")?,
+        hash: row.try_get("hash")?,
+        draft,
+    })
+    }
+
+read_on_both!(
+    /// One stored entry with its postings.
+    entry(book_id: BookId, seq: EntrySeq) -> PostedEntry = entry_on
+);
+
+write_on_both!(
+    add_place = add_place_in(parent_id: Option<i64>, kind: PlaceKind, name: &str) -> Place,
+    audit "place.add", format!("place:{}", name), 0
+);
+
+write_on_both!(
+    add_book = add_book_in(place_id: i64, kind: &str, name: &str, now_ms: i64) -> Book,
+    audit "book.add", format!("place:{place_id}"), now_ms
+);
+
+write_on_both!(
+    add_account = add_account_in(book_id: BookId, code: &AccountCode, name: &str, kind: AccountKind, must_not_go_negative: bool) -> Account,
+    audit "account.add", format!("book:{}", book_id.0), 0
+);

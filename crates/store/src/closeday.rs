@@ -1,7 +1,8 @@
 //! The close of day: marks what is late, how late, and what penalty it has earned by the fund's rule.
 //! Safe to run again (a closed day is skipped) and able to catch up on days a village laptop was off.
 
-use crate::{Store, StoreResult};
+use crate::tx::write_on_both;
+use crate::{Store, StoreResult, StoreTx};
 use domain::IsoDate;
 use domain::fund::{days_past_due, penalty_for};
 use sqlx::Row;
@@ -45,7 +46,12 @@ impl Store {
         let mut report = CloseReport::default();
         let mut day = start.max(until.add_days(-CATCH_UP_DAYS_MAX));
         while day <= until {
-            report.loans_late = self.close_day(day, now_ms).await?;
+            let mut tx = self.begin().await?;
+            report.loans_late = self.close_day_in(&mut tx, day, now_ms).await?;
+            let mut record = crate::AuditRecord::system("day.close", &format!("day:{day}"), now_ms);
+            record.after_state = format!("{{\"loans_late\": {}}}", report.loans_late);
+            tx.audit(&record).await?;
+            tx.commit().await?;
             report.days_closed += 1;
             report.first.get_or_insert(day);
             report.last = Some(day);
@@ -56,11 +62,10 @@ impl Store {
 
     /// Closes one day: for each disbursed loan, how late it is and the penalties its installments have
     /// earned. Returns how many loans are late. A day closed before is left as it was.
-    pub async fn close_day(&self, day: IsoDate, now_ms: i64) -> StoreResult<u32> {
-        let mut tx = self.begin_write().await?;
+    pub(crate) async fn close_day_in(&self, tx: &mut StoreTx, day: IsoDate, now_ms: i64) -> StoreResult<u32> {
         let closed: Option<i64> = sqlx::query_scalar("SELECT loans_late FROM closed_days WHERE day = $1")
             .bind(day.to_string())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(tx.conn())
             .await?;
         if let Some(late) = closed {
             return Ok(u32::try_from(late).unwrap_or(0));
@@ -70,7 +75,7 @@ impl Store {
              i.principal_due_rials, i.fee_due_rials, i.penalty_due_rials, i.principal_paid_rials, i.fee_paid_rials, i.penalty_paid_rials \
              FROM loans l JOIN installments i ON i.loan_id = l.id WHERE l.status = 'disbursed' ORDER BY l.id, i.number",
         )
-        .fetch_all(&mut *tx)
+        .fetch_all(tx.conn())
         .await?;
         let mut rules_cache = HashMap::new();
         let mut by_loan: Vec<(i64, i64, u32, Vec<domain::fund::InstallmentBalance>)> = Vec::new();
@@ -90,7 +95,7 @@ impl Store {
         let mut late_loans = 0;
         for (loan_id, fund_id, rate, installments) in &by_loan {
             if !rules_cache.contains_key(fund_id) {
-                rules_cache.insert(*fund_id, self.fund_rules(*fund_id).await?);
+                rules_cache.insert(*fund_id, tx.fund_rules(*fund_id).await?);
             }
             let rules = rules_cache[fund_id].on(day);
             let rate = domain::loan::FeeRate::from_basis_points(*rate).unwrap_or_default();
@@ -101,7 +106,7 @@ impl Store {
             sqlx::query("UPDATE loans SET days_past_due = $1 WHERE id = $2 AND days_past_due <> $1")
                 .bind(late)
                 .bind(*loan_id)
-                .execute(&mut *tx)
+                .execute(tx.conn())
                 .await?;
             for installment in installments {
                 let earned = penalty_for(installment, rules.late_rule, rate, day.add_days(1));
@@ -111,7 +116,7 @@ impl Store {
                         .bind(earned.get())
                         .bind(*loan_id)
                         .bind(i64::from(installment.number))
-                        .execute(&mut *tx)
+                        .execute(tx.conn())
                         .await?;
                 }
             }
@@ -120,9 +125,13 @@ impl Store {
             .bind(day.to_string())
             .bind(now_ms)
             .bind(i64::from(late_loans))
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await?;
-        tx.commit().await?;
         Ok(late_loans)
     }
 }
+
+write_on_both!(
+    close_day = close_day_in(day: IsoDate, now_ms: i64) -> u32,
+    audit "day.close", format!("day:{day}"), now_ms
+);

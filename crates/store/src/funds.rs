@@ -1,6 +1,7 @@
 //! Village funds, their dated rules and their members.
 
-use crate::{Store, StoreError, StoreResult};
+use crate::tx::read_on_both;
+use crate::{Store, StoreError, StoreResult, StoreTx};
 use domain::fund::{BorrowerSelection, FUND_CHART, FundRules, LateRule, PaymentPart, RuleHistory, codes};
 use domain::loan::{FeeRate, KarmozdMethod};
 use domain::{AccountId, AccountKind, BookId, IsoDate, NationalId, PhoneNumber, PlacePath, Rials};
@@ -262,13 +263,45 @@ impl Store {
         rules: &FundRules,
         now_ms: i64,
     ) -> StoreResult<Fund> {
+        let mut tx = self.begin().await?;
+        let fund = tx.create_fund(place_id, name, opened_on, rules, now_ms).await?;
+        tx.commit().await?;
+        Ok(fund)
+    }
+
+    /// Records new rules from a date on; see [`StoreTx::change_fund_rules`].
+    pub async fn change_fund_rules(&self, fund_id: i64, from: IsoDate, rules: &FundRules, now_ms: i64) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.change_fund_rules(fund_id, from, rules, now_ms).await?;
+        tx.commit().await
+    }
+
+    /// Adds a member; see [`StoreTx::add_member`].
+    pub async fn add_member(&self, fund_id: i64, new: &NewMember) -> StoreResult<Member> {
+        let mut tx = self.begin().await?;
+        let member = tx.add_member(fund_id, new).await?;
+        tx.commit().await?;
+        Ok(member)
+    }
+}
+
+impl StoreTx {
+    /// Opens a fund at a village: its book with the fund chart, and its first rules.
+    pub async fn create_fund(
+        &mut self,
+        place_id: i64,
+        name: &str,
+        opened_on: IsoDate,
+        rules: &FundRules,
+        now_ms: i64,
+    ) -> StoreResult<Fund> {
         check_rules(rules)?;
         let name = domain::text::normalize_text(name);
         if name.is_empty() {
             return Err(StoreError::Invalid("a fund needs a name".into()));
         }
         self.place(place_id).await?;
-        let mut tx = self.begin_write().await?;
+        let tx: &mut sqlx::AnyConnection = &mut self.conn;
         let book_id: i64 = sqlx::query_scalar(
             "INSERT INTO books (place_id, kind, name, head_seq, head_hash, created_at_ms) VALUES ($1, 'fund', $2, 0, $3, $4) RETURNING id",
         )
@@ -279,7 +312,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         for (code, account_name, kind, never_negative) in FUND_CHART {
-            insert_account(&mut tx, BookId(book_id), code, account_name, *kind, *never_negative, None).await?;
+            insert_account(tx, BookId(book_id), code, account_name, *kind, *never_negative, None).await?;
         }
         let fund_id: i64 = sqlx::query_scalar(
             "INSERT INTO funds (place_id, book_id, name, search_key, opened_on, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -292,19 +325,120 @@ impl Store {
         .bind(now_ms)
         .fetch_one(&mut *tx)
         .await?;
-        insert_rules(&mut tx, fund_id, opened_on, rules, now_ms).await?;
-        tx.commit().await?;
+        insert_rules(tx, fund_id, opened_on, rules, now_ms).await?;
         self.fund(fund_id).await
     }
 
-    pub async fn fund(&self, id: i64) -> StoreResult<Fund> {
-        let row = sqlx::query("SELECT id, place_id, book_id, name, opened_on FROM funds WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound { what: "fund", id })?;
-        fund_from_row(&row)
+    /// Records new rules from a date on. Earlier versions stay, so past decisions can be explained.
+    pub async fn change_fund_rules(
+        &mut self,
+        fund_id: i64,
+        from: IsoDate,
+        rules: &FundRules,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        check_rules(rules)?;
+        let fund = self.fund(fund_id).await?;
+        if from < fund.opened_on {
+            return Err(StoreError::Invalid(format!("rules cannot start before the fund opened ({})", fund.opened_on)));
+        }
+        sqlx::query("DELETE FROM fund_rules WHERE fund_id = $1 AND effective_on = $2")
+            .bind(fund_id)
+            .bind(from.to_string())
+            .execute(&mut *self.conn)
+            .await?;
+        insert_rules(&mut self.conn, fund_id, from, rules, now_ms).await?;
+        Ok(())
     }
+
+    /// Adds a member to a fund with a savings sub-account. One membership per person per fund.
+    pub async fn add_member(&mut self, fund_id: i64, new: &NewMember) -> StoreResult<Member> {
+        let fund = self.fund(fund_id).await?;
+        self.place(new.place_id).await?;
+        let (id, _) = insert_member(&mut self.conn, &fund, new).await?;
+        self.member(id).await
+    }
+}
+
+pub(crate) async fn fund_on(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult<Fund> {
+    let row = sqlx::query("SELECT id, place_id, book_id, name, opened_on FROM funds WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound { what: "fund", id })?;
+    fund_from_row(&row)
+}
+
+pub(crate) async fn fund_rules_on(conn: &mut sqlx::AnyConnection, fund_id: i64) -> StoreResult<RuleHistory> {
+    let fund = fund_on(conn, fund_id).await?;
+    let rows = sqlx::query("SELECT * FROM fund_rules WHERE fund_id = $1 ORDER BY effective_on")
+        .bind(fund_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut versions = rows.iter().map(rules_from_row);
+    let (first_on, first) = versions.next().ok_or(StoreError::NotFound { what: "rules of fund", id: fund_id })??;
+    let mut history = RuleHistory::new(first_on.min(fund.opened_on), first);
+    for version in versions {
+        let (on, rules) = version?;
+        history.change(on, rules);
+    }
+    Ok(history)
+}
+
+pub(crate) async fn member_on(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult<Member> {
+    let sql = format!("SELECT {MEMBER_COLUMNS} FROM members WHERE id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound { what: "member", id })?;
+    member_from_row(&row)
+}
+
+pub(crate) async fn members_on(conn: &mut sqlx::AnyConnection, fund_id: i64) -> StoreResult<Vec<Member>> {
+    fund_on(conn, fund_id).await?;
+    let sql = format!("SELECT {MEMBER_COLUMNS} FROM members WHERE fund_id = $1 ORDER BY id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(fund_id).fetch_all(&mut *conn).await?;
+    rows.iter().map(member_from_row).collect()
+}
+
+pub(crate) async fn fund_accounts_on(
+    conn: &mut sqlx::AnyConnection,
+    fund: &Fund,
+) -> StoreResult<std::collections::HashMap<String, AccountId>> {
+    let rows = sqlx::query("SELECT code, id FROM accounts WHERE book_id = $1 AND control_code IS NULL")
+        .bind(fund.book_id.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(|r| Ok((r.try_get("code")?, AccountId(r.try_get("id")?)))).collect()
+}
+
+pub(crate) async fn fund_account_on(conn: &mut sqlx::AnyConnection, fund: &Fund, code: &str) -> StoreResult<AccountId> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE book_id = $1 AND code = $2")
+        .bind(fund.book_id.0)
+        .bind(code)
+        .fetch_optional(&mut *conn)
+        .await?;
+    id.map(AccountId).ok_or_else(|| StoreError::Unexpected(format!("fund {} has no account {code}", fund.id)))
+}
+
+read_on_both!(fund(id: i64) -> Fund = fund_on);
+read_on_both!(
+    /// The fund's rules, every version with its date.
+    fund_rules(fund_id: i64) -> RuleHistory = fund_rules_on
+);
+read_on_both!(member(id: i64) -> Member = member_on);
+read_on_both!(members(fund_id: i64) -> Vec<Member> = members_on);
+read_on_both!(
+    /// The fund chart's accounts by code (sub-accounts left out), in one query.
+    fund_accounts(fund: &Fund) -> std::collections::HashMap<String, AccountId> = fund_accounts_on
+);
+read_on_both!(
+    /// The id of one of the fund chart's accounts.
+    fund_account(fund: &Fund, code: &str) -> AccountId = fund_account_on
+);
+
+impl Store {
 
     /// Every fund with the path of its place, by name; with `under`, only the funds at that place or
     /// below it.
@@ -327,75 +461,6 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?;
         path.map(PlacePath::from_stored).ok_or(StoreError::NotFound { what: "fund", id: fund_id })
-    }
-
-    /// The fund's rules, every version with its date.
-    pub async fn fund_rules(&self, fund_id: i64) -> StoreResult<RuleHistory> {
-        let fund = self.fund(fund_id).await?;
-        let rows = sqlx::query("SELECT * FROM fund_rules WHERE fund_id = $1 ORDER BY effective_on")
-            .bind(fund_id)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut versions = rows.iter().map(rules_from_row);
-        let (first_on, first) =
-            versions.next().ok_or(StoreError::NotFound { what: "rules of fund", id: fund_id })??;
-        let mut history = RuleHistory::new(first_on.min(fund.opened_on), first);
-        for version in versions {
-            let (on, rules) = version?;
-            history.change(on, rules);
-        }
-        Ok(history)
-    }
-
-    /// Records new rules from a date on. Earlier versions stay, so past decisions can be explained.
-    pub async fn change_fund_rules(
-        &self,
-        fund_id: i64,
-        from: IsoDate,
-        rules: &FundRules,
-        now_ms: i64,
-    ) -> StoreResult<()> {
-        check_rules(rules)?;
-        let fund = self.fund(fund_id).await?;
-        if from < fund.opened_on {
-            return Err(StoreError::Invalid(format!("rules cannot start before the fund opened ({})", fund.opened_on)));
-        }
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM fund_rules WHERE fund_id = $1 AND effective_on = $2")
-            .bind(fund_id)
-            .bind(from.to_string())
-            .execute(&mut *tx)
-            .await?;
-        insert_rules(&mut tx, fund_id, from, rules, now_ms).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Adds a member to a fund with a savings sub-account. One membership per person per fund.
-    pub async fn add_member(&self, fund_id: i64, new: &NewMember) -> StoreResult<Member> {
-        let fund = self.fund(fund_id).await?;
-        self.place(new.place_id).await?;
-        let mut tx = self.begin_write().await?;
-        let (id, _) = insert_member(&mut tx, &fund, new).await?;
-        tx.commit().await?;
-        self.member(id).await
-    }
-
-    pub async fn member(&self, id: i64) -> StoreResult<Member> {
-        let sql = format!("SELECT {MEMBER_COLUMNS} FROM members WHERE id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound { what: "member", id })?;
-        member_from_row(&row)
-    }
-
-    pub async fn members(&self, fund_id: i64) -> StoreResult<Vec<Member>> {
-        self.fund(fund_id).await?;
-        let sql = format!("SELECT {MEMBER_COLUMNS} FROM members WHERE fund_id = $1 ORDER BY id");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(fund_id).fetch_all(&self.pool).await?;
-        rows.iter().map(member_from_row).collect()
     }
 
     /// Members whose name (however it was typed: ي or ی, with or without ZWNJ or spaces) or national
@@ -430,33 +495,30 @@ impl Store {
             .await?;
         rows.iter().map(member_from_row).collect()
     }
-
-    /// The fund chart's accounts by code (sub-accounts left out), in one query.
-    pub async fn fund_accounts(&self, fund: &Fund) -> StoreResult<std::collections::HashMap<String, AccountId>> {
-        let rows = sqlx::query("SELECT code, id FROM accounts WHERE book_id = $1 AND control_code IS NULL")
-            .bind(fund.book_id.0)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| Ok((r.try_get("code")?, AccountId(r.try_get("id")?)))).collect()
-    }
-
-    /// The id of one of the fund chart's accounts.
-    pub async fn fund_account(&self, fund: &Fund, code: &str) -> StoreResult<AccountId> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE book_id = $1 AND code = $2")
-            .bind(fund.book_id.0)
-            .bind(code)
-            .fetch_optional(&self.pool)
-            .await?;
-        id.map(AccountId).ok_or_else(|| StoreError::Unexpected(format!("fund {} has no account {code}", fund.id)))
-    }
 }
 
 impl Store {
+    /// A member leaves the fund; see [`StoreTx::leave_fund`].
+    pub async fn leave_fund(
+        &self,
+        member_id: i64,
+        on: IsoDate,
+        idempotency_key: &str,
+        now_ms: i64,
+    ) -> StoreResult<Member> {
+        let mut tx = self.begin().await?;
+        let member = tx.leave_fund(member_id, on, idempotency_key, now_ms).await?;
+        tx.commit_as_system("member.leave", &format!("member:{member_id}"), now_ms).await?;
+        Ok(member)
+    }
+}
+
+impl StoreTx {
     /// A member leaves the fund: their savings are paid out in full and their membership ends, in one
     /// transaction. Refused while they have an open loan or guarantee an open loan: the treasurer settles
     /// those first (repay, or set savings against the loan by a repayment).
     pub async fn leave_fund(
-        &self,
+        &mut self,
         member_id: i64,
         on: IsoDate,
         idempotency_key: &str,
@@ -474,7 +536,7 @@ impl Store {
              (l.member_id = $1 OR EXISTS (SELECT 1 FROM loan_guarantors g WHERE g.loan_id = l.id AND g.member_id = $1))",
         )
         .bind(member_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn)
         .await?;
         if open > 0 {
             return Err(StoreError::Conflict(format!(
@@ -484,16 +546,15 @@ impl Store {
         let fund = self.fund(member.fund_id).await?;
         let cash = self.fund_account(&fund, codes::CASH).await?;
         let key = domain::IdempotencyKey::parse(idempotency_key).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        begin_posting!(self, writer, tx);
         let balance: i64 = sqlx::query_scalar("SELECT balance_rials FROM accounts WHERE id = $1")
             .bind(member.savings_account.0)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *self.conn)
             .await?;
         let savings = -balance;
         if savings > 0 {
             let draft = domain::EntryDraft {
                 idempotency_key: key,
-                code: domain::EntryCode::parse("savings.settle").map_err(|e| StoreError::Invalid(e.to_string()))?,
+                code: domain::EntryCode::parse(domain::fund::codes::entries::SAVINGS_SETTLE).map_err(|e| StoreError::Invalid(e.to_string()))?,
                 object_ref: format!("member:{member_id}"),
                 effective_on: on,
                 memo: String::new(),
@@ -503,25 +564,23 @@ impl Store {
                     domain::PostingDraft::credit(cash, Rials::new(savings)),
                 ],
             };
-            self.post_entries_in(&mut tx, fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
+            self.post_entries(fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
         }
         sqlx::query("UPDATE members SET left_on = $1 WHERE id = $2 AND left_on IS NULL")
             .bind(on.to_string())
             .bind(member_id)
-            .execute(&mut *tx)
+            .execute(&mut *self.conn)
             .await?;
-        tx.commit().await?;
-        drop(writer);
         self.member(member_id).await
     }
 }
 
-impl Store {
+impl StoreTx {
     /// The entries of a month's savings for many members of one fund: each deposit its own entry,
     /// keyed `{key_prefix}/m{member}` (so the same sheet again posts nothing twice), cash up and the
     /// member's savings up. Refuses an amount that is not positive and anyone not a member that day.
     pub async fn savings_deposit_drafts(
-        &self,
+        &mut self,
         fund: &Fund,
         deposits: &[(i64, Rials)],
         on: IsoDate,
@@ -531,7 +590,7 @@ impl Store {
         let cash = self.fund_account(fund, codes::CASH).await?;
         let members: std::collections::HashMap<i64, Member> =
             self.members(fund.id).await?.into_iter().map(|m| (m.id, m)).collect();
-        let code = domain::EntryCode::parse("savings.deposit").map_err(|e| invalid(e.to_string()))?;
+        let code = domain::EntryCode::parse(domain::fund::codes::entries::SAVINGS_DEPOSIT).map_err(|e| invalid(e.to_string()))?;
         let mut drafts = Vec::with_capacity(deposits.len());
         for (member_id, amount) in deposits {
             let member =
@@ -581,14 +640,36 @@ impl Store {
         now_ms: i64,
         dry_run: bool,
     ) -> StoreResult<Vec<Member>> {
+        let mut tx = self.begin().await?;
+        let members = tx.import_members(fund_id, rows, as_of, key_prefix, now_ms).await?;
+        if dry_run {
+            // Everything was checked, the database's own constraints included; nothing is kept.
+            tx.rollback().await?;
+            return Ok(Vec::new());
+        }
+        tx.commit_as_system("member.import", &format!("fund:{fund_id}"), now_ms).await?;
+        Ok(members)
+    }
+}
+
+impl StoreTx {
+    /// Adds members with their opening savings: all of them, or none (the caller rolls back on an
+    /// error). A refused row is named by its position (`ImportRow`).
+    pub async fn import_members(
+        &mut self,
+        fund_id: i64,
+        rows: &[ImportedMember],
+        as_of: IsoDate,
+        key_prefix: &str,
+        now_ms: i64,
+    ) -> StoreResult<Vec<Member>> {
         let fund = self.fund(fund_id).await?;
         let cash = self.fund_account(&fund, codes::CASH).await?;
-        begin_posting!(self, writer, tx);
         let mut ids = Vec::with_capacity(rows.len());
         let mut drafts = Vec::new();
         for (index, row) in rows.iter().enumerate() {
             let m = &row.member;
-            let (id, account) = insert_member(&mut tx, &fund, m).await.map_err(|e| match e {
+            let (id, account) = insert_member(&mut self.conn, &fund, m).await.map_err(|e| match e {
                 e @ (StoreError::Conflict(_) | StoreError::Invalid(_)) => {
                     StoreError::ImportRow { index, error: Box::new(e) }
                 }
@@ -598,7 +679,7 @@ impl Store {
                 drafts.push(domain::EntryDraft {
                     idempotency_key: domain::IdempotencyKey::parse(&format!("{key_prefix}/{}", m.national_id))
                         .map_err(|e| StoreError::Invalid(e.to_string()))?,
-                    code: domain::EntryCode::parse("savings.opening")
+                    code: domain::EntryCode::parse(domain::fund::codes::entries::SAVINGS_OPENING)
                         .map_err(|e| StoreError::Invalid(e.to_string()))?,
                     object_ref: format!("member:{id}"),
                     effective_on: as_of,
@@ -612,15 +693,7 @@ impl Store {
             }
             ids.push(id);
         }
-        self.post_entries_in(&mut tx, fund.book_id, &drafts, now_ms).await?;
-        if dry_run {
-            // Everything was checked, the database's own constraints included; nothing is kept.
-            tx.rollback().await?;
-            drop(writer);
-            return Ok(Vec::new());
-        }
-        tx.commit().await?;
-        drop(writer);
+        self.post_entries(fund.book_id, &drafts, now_ms).await?;
         let mut members = Vec::with_capacity(ids.len());
         for id in ids {
             members.push(self.member(id).await?);

@@ -1,7 +1,8 @@
 //! Jobs and their visits (schema 11). A job belongs to its source (a fund loan now; the other
 //! programmes later), a place and an activity; a visit confirms it, follows it up or records it lost.
 
-use crate::{Store, StoreError, StoreResult};
+use crate::tx::{read_on_both, write_on_both};
+use crate::{Store, StoreError, StoreResult, StoreTx};
 use domain::IsoDate;
 use domain::jobs::{AgeGroup, JobHours, JobKind, JobSource, JobState, JobStatus, Sex, VisitOutcome, VisitPurpose};
 use sqlx::Row;
@@ -87,20 +88,14 @@ fn job_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Job> {
 impl Store {
     /// Records the jobs an approved fund loan promises, as expected from `on`. Refused for a loan that
     /// was never approved (still a request, or refused).
-    pub async fn expect_jobs_of_loan(
-        &self,
-        loan_id: i64,
-        specs: &[JobSpec],
-        on: IsoDate,
-        now_ms: i64,
-    ) -> StoreResult<Vec<i64>> {
-        let loan = self.loan(loan_id).await?;
+    pub(crate) async fn expect_jobs_of_loan_in(&self, tx: &mut StoreTx, loan_id: i64, specs: &[JobSpec], on: IsoDate, now_ms: i64) -> StoreResult<Vec<i64>> {
+        let loan = tx.loan(loan_id).await?;
         if loan.status == crate::LoanStatus::Requested {
             return Err(StoreError::JobRefused(domain::jobs::JobRefusal::LoanNotApproved(loan.status.code())));
         }
         let place_id: i64 = sqlx::query_scalar("SELECT place_id FROM members WHERE id = $1")
             .bind(loan.member_id)
-            .fetch_one(&self.pool)
+            .fetch_one(tx.conn())
             .await?;
         for spec in specs {
             if domain::jobs::activity(&spec.activity).is_none() {
@@ -111,7 +106,6 @@ impl Store {
                 )));
             }
         }
-        let mut tx = self.begin_write().await?;
         let mut ids = Vec::new();
         for spec in specs {
             for _ in 0..spec.count {
@@ -132,24 +126,15 @@ impl Store {
                 .bind(spec.age_group.code())
                 .bind(on.to_string())
                 .bind(now_ms)
-                .fetch_one(&mut *tx)
+                .fetch_one(tx.conn())
                 .await?;
                 ids.push(id);
             }
         }
-        tx.commit().await?;
         Ok(ids)
     }
 
-    pub async fn job(&self, id: i64) -> StoreResult<Job> {
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound { what: "job", id })?;
-        job_from_row(&row)
-    }
+
 
     /// The jobs of a fund (all funds with `None`), oldest first.
     pub async fn jobs_of_fund(&self, fund_id: i64) -> StoreResult<Vec<Job>> {
@@ -158,24 +143,18 @@ impl Store {
         rows.iter().map(job_from_row).collect()
     }
 
-    /// The jobs a fund loan promised, oldest first.
-    pub async fn jobs_of_loan(&self, loan_id: i64) -> StoreResult<Vec<Job>> {
-        let sql =
-            format!("SELECT {JOB_COLUMNS} FROM jobs WHERE source_kind = 'fund_loan' AND source_id = $1 ORDER BY id");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(loan_id).fetch_all(&self.pool).await?;
-        rows.iter().map(job_from_row).collect()
-    }
+
 
     /// The jobs counted on a loan's request (created and revived), recorded as expected once the loan
     /// is approved — unless its jobs were already recorded. Full time, activity and person unknown
     /// until an officer's visit says more.
-    pub async fn expect_requested_jobs(&self, loan_id: i64, on: IsoDate, now_ms: i64) -> StoreResult<Vec<i64>> {
-        if !self.jobs_of_loan(loan_id).await?.is_empty() {
+    pub(crate) async fn expect_requested_jobs_in(&self, tx: &mut StoreTx, loan_id: i64, on: IsoDate, now_ms: i64) -> StoreResult<Vec<i64>> {
+        if !tx.jobs_of_loan(loan_id).await?.is_empty() {
             return Ok(Vec::new());
         }
         let row = sqlx::query("SELECT jobs_created, jobs_revived FROM loans WHERE id = $1")
             .bind(loan_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(tx.conn())
             .await?
             .ok_or(StoreError::NotFound { what: "loan", id: loan_id })?;
         let count =
@@ -193,7 +172,7 @@ impl Store {
         if specs.is_empty() {
             return Ok(Vec::new());
         }
-        self.expect_jobs_of_loan(loan_id, &specs, on, now_ms).await
+        self.expect_jobs_of_loan_in(tx, loan_id, &specs, on, now_ms).await
     }
 
     /// Confirmed jobs of the funds at or under a place whose follow-up (at 6 or 12 months after
@@ -228,7 +207,7 @@ impl Store {
 
     /// Says what a job is (activity, hours, the person's sex and age group), as an officer learns it —
     /// often at the confirmation visit. Its standing (expected, confirmed, lost) is not touched.
-    pub async fn describe_job(&self, job_id: i64, description: &JobSpec) -> StoreResult<Job> {
+    pub(crate) async fn describe_job_in(&self, tx: &mut StoreTx, job_id: i64, description: &JobSpec) -> StoreResult<Job> {
         let activity = domain::jobs::activity(&description.activity).ok_or_else(|| {
             StoreError::Invalid(format!(
                 "{:?} is not an activity: one of {}",
@@ -236,7 +215,6 @@ impl Store {
                 domain::jobs::ACTIVITIES.iter().map(|a| a.0).collect::<Vec<_>>().join(", ")
             ))
         })?;
-        let mut tx = self.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE jobs SET activity = $1, kind = $2, hours = $3, fte_hundredths = $4, sex = $5, age_group = $6 WHERE id = $7",
         )
@@ -247,24 +225,22 @@ impl Store {
         .bind(description.sex.code())
         .bind(description.age_group.code())
         .bind(job_id)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?
         .rows_affected();
         if changed == 0 {
             return Err(StoreError::NotFound { what: "job", id: job_id });
         }
-        tx.commit().await?;
-        self.job(job_id).await
+        tx.job(job_id).await
     }
 
     /// Records a visit and what it does to the job (`domain::jobs::visit`): confirmed once, followed
     /// up, or lost. Refused with the reason, and nothing written, when the visit does not fit.
-    pub async fn record_visit(&self, job_id: i64, visit: &Visit, today: IsoDate, now_ms: i64) -> StoreResult<Job> {
-        let mut tx = self.begin_write().await?;
+    pub(crate) async fn record_visit_in(&self, tx: &mut StoreTx, job_id: i64, visit: &Visit, today: IsoDate, now_ms: i64) -> StoreResult<Job> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(job_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(tx.conn())
             .await?
             .ok_or(StoreError::NotFound { what: "job", id: job_id })?;
         let job = job_from_row(&row)?;
@@ -272,7 +248,7 @@ impl Store {
             JobSource::FundLoan => {
                 let paid: Option<String> = sqlx::query_scalar("SELECT disbursed_on FROM loans WHERE id = $1")
                     .bind(job.source_id)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(tx.conn())
                     .await?;
                 paid.as_deref().map(day).transpose()?
             }
@@ -293,7 +269,7 @@ impl Store {
         .bind(domain::text::normalize_text(&visit.seen))
         .bind(i64::from(visit.insured_workers))
         .bind(now_ms)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
         let on = visit.on.to_string();
         match (job.status, status) {
@@ -301,20 +277,19 @@ impl Store {
                 sqlx::query("UPDATE jobs SET status = 'confirmed', confirmed_on = $1 WHERE id = $2")
                     .bind(&on)
                     .bind(job_id)
-                    .execute(&mut *tx)
+                    .execute(tx.conn())
                     .await?;
             }
             (_, JobStatus::Lost) => {
                 sqlx::query("UPDATE jobs SET status = 'lost', lost_on = $1 WHERE id = $2")
                     .bind(&on)
                     .bind(job_id)
-                    .execute(&mut *tx)
+                    .execute(tx.conn())
                     .await?;
             }
             _ => {}
         }
-        tx.commit().await?;
-        self.job(job_id).await
+        tx.job(job_id).await
     }
 
     /// A job's visits, oldest first.
@@ -341,3 +316,49 @@ impl Store {
             .collect()
     }
 }
+
+pub(crate) async fn job_on(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult<Job> {
+    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound { what: "job", id })?;
+    job_from_row(&row)
+    }
+
+read_on_both!(
+    job(id: i64) -> Job = job_on
+);
+
+pub(crate) async fn jobs_of_loan_on(conn: &mut sqlx::AnyConnection, loan_id: i64) -> StoreResult<Vec<Job>> {
+    let sql =
+        format!("SELECT {JOB_COLUMNS} FROM jobs WHERE source_kind = 'fund_loan' AND source_id = $1 ORDER BY id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(loan_id).fetch_all(&mut *conn).await?;
+    rows.iter().map(job_from_row).collect()
+    }
+
+read_on_both!(
+    /// The jobs a fund loan promised, oldest first.
+    jobs_of_loan(loan_id: i64) -> Vec<Job> = jobs_of_loan_on
+);
+
+write_on_both!(
+    expect_jobs_of_loan = expect_jobs_of_loan_in(loan_id: i64, specs: &[JobSpec], on: IsoDate, now_ms: i64) -> Vec<i64>,
+    audit "job.expect", format!("loan:{loan_id}"), now_ms
+);
+
+write_on_both!(
+    expect_requested_jobs = expect_requested_jobs_in(loan_id: i64, on: IsoDate, now_ms: i64) -> Vec<i64>,
+    audit "job.expect", format!("loan:{loan_id}"), now_ms
+);
+
+write_on_both!(
+    describe_job = describe_job_in(job_id: i64, description: &JobSpec) -> Job,
+    audit "job.describe", format!("job:{job_id}"), 0
+);
+
+write_on_both!(
+    record_visit = record_visit_in(job_id: i64, visit: &Visit, today: IsoDate, now_ms: i64) -> Job,
+    audit "job.visit", format!("job:{job_id}"), now_ms
+);

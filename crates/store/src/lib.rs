@@ -4,21 +4,8 @@
 //! same SQL (with `$1…$n` placeholders) runs on both through sqlx's `Any` driver. Migrations are
 //! embedded and applied on open. Driver errors are mapped here: callers never see sqlx types.
 
-/// Begins the write transaction that posting needs: on SQLite on the dedicated writer connection with
-/// `BEGIN IMMEDIATE`, on PostgreSQL from the pool. Binds `$tx` (and the writer's lock guard).
-macro_rules! begin_posting {
-    ($store:expr, $writer:ident, $tx:ident) => {
-        let mut $writer = match &$store.writer {
-            Some(writer) => Some(writer.lock().await),
-            None => None,
-        };
-        let mut $tx = match $writer.as_mut() {
-            Some(conn) => sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?,
-            None => $store.begin_write().await?,
-        };
-    };
-}
 
+mod tx;
 mod books;
 mod closeday;
 mod funds;
@@ -37,12 +24,13 @@ pub use closeday::{CATCH_UP_DAYS_MAX, CloseReport};
 pub use funds::{CapitalRecord, Fund, ImportedMember, Member, NewMember, check_rules};
 pub use jobs::{Job, JobSpec, Visit};
 pub use loans::{
-    ImportedLoan, Loan, LoanApplication, LoanDue, LoanStatus, MeetingOutcome, OpenedLoan, Repayment, RepaymentRecord,
+    Approver, ImportedLoan, Loan, LoanApplication, LoanDue, LoanStatus, MeetingOutcome, OpenedLoan, Repayment, RepaymentRecord,
 };
 pub use lottery::DrawRecord;
 pub use report::{DayFlows, FundFacts};
 pub use schema::SCHEMA_VERSION;
 pub use statement::{DuesLine, MemberStatement};
+pub use tx::StoreTx;
 pub use users::{AuditFilter, AuditRecord, NewUser, SessionKind, User};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -101,14 +89,14 @@ impl From<sqlx::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The store: a pool on one database, and on SQLite one dedicated connection for posting.
+/// The store: a pool on one database, and on SQLite the process's turn to write.
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite allows one writer at a time anyway; posting on a connection of its own skips the pool's
-    /// acquire and release on the hot path.
-    writer: Option<std::sync::Arc<tokio::sync::Mutex<sqlx::AnyConnection>>>,
+    /// SQLite allows one writer at a time: writers take this turn before `BEGIN IMMEDIATE`, so they
+    /// queue in order rather than poll SQLite's busy lock.
+    write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -191,18 +179,9 @@ impl Store {
             other => StoreError::Unreachable(other.to_string()),
         };
         let pool = pool_options.connect_with(options.clone()).await.map_err(unreachable)?;
-        let store = Store { pool, backend, writer: None };
+        let write_turn = (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
+        let store = Store { pool, backend, write_turn };
         store.migrate().await?;
-        let writer = match backend {
-            Backend::Sqlite => {
-                let mut conn =
-                    <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options).await.map_err(unreachable)?;
-                sqlite_pragmas(&mut conn).await?;
-                Some(std::sync::Arc::new(tokio::sync::Mutex::new(conn)))
-            }
-            Backend::Postgres => None,
-        };
-        let store = Store { writer, ..store };
         Ok(store)
     }
 
@@ -324,7 +303,7 @@ mod tests {
         let pool =
             AnyPoolOptions::new().max_connections(1).connect_with(options).await.unwrap_or_else(|e| panic!("{e}"));
         let backend = backend_of(&db.url).unwrap_or_else(|e| panic!("{e}"));
-        let old = Store { pool, backend, writer: None };
+        let old = Store { pool, backend, write_turn: None };
         old.migrate_to(1).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(old.schema_version().await.ok(), Some(1));
         for sql in [

@@ -2,7 +2,9 @@
 //! schedule, repayments split by the fund's order, and reversal of a mistaken repayment. Each step that
 //! moves money posts to the fund's books in the same database transaction as its own rows.
 
-use crate::{Store, StoreError, StoreResult};
+use crate::tx::write_on_both;
+use crate::tx::read_on_both;
+use crate::{Store, StoreError, StoreResult, StoreTx};
 use domain::fund::{
     InstallmentBalance, LoanRequest, MemberStanding, PaymentPart, allocate_payment, check_loan_request, codes,
 };
@@ -12,31 +14,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 /// Where a loan stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LoanStatus {
-    Requested,
-    Approved,
-    Disbursed,
-    Closed,
-    WrittenOff,
-}
-
-impl LoanStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            LoanStatus::Requested => "requested",
-            LoanStatus::Approved => "approved",
-            LoanStatus::Disbursed => "disbursed",
-            LoanStatus::Closed => "closed",
-            LoanStatus::WrittenOff => "written_off",
-        }
-    }
-    fn parse(code: &str) -> Option<LoanStatus> {
-        [LoanStatus::Requested, LoanStatus::Approved, LoanStatus::Disbursed, LoanStatus::Closed, LoanStatus::WrittenOff]
-            .into_iter()
-            .find(|s| s.code() == code)
-    }
-}
+pub use domain::funds::lifecycle::{Approver, LoanStatus};
+use domain::funds::lifecycle::{LoanEvent, LoanStep, next_step};
 
 /// What a member asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +43,9 @@ pub struct Loan {
     pub requested_on: IsoDate,
     pub approved_by: Option<String>,
     pub second_approved_by: Option<String>,
+    /// Who approved, by user id (none for approvals without a user: the system, older records).
+    pub approved_by_user_id: Option<i64>,
+    pub second_approved_by_user_id: Option<i64>,
     pub written_off_by: Option<String>,
     pub disbursed_on: Option<IsoDate>,
     pub account_id: Option<AccountId>,
@@ -138,7 +120,7 @@ impl PayContext {
         }
         Ok(EntryDraft {
             idempotency_key: key,
-            code: EntryCode::parse("loan.repay").map_err(invalid)?,
+            code: EntryCode::parse(domain::fund::codes::entries::LOAN_REPAY).map_err(invalid)?,
             object_ref: format!("loan:{loan_id}"),
             effective_on: on,
             memo: String::new(),
@@ -189,6 +171,8 @@ fn loan_from_row(row: &AnyRow) -> StoreResult<Loan> {
         requested_on: IsoDate::parse_iso(&requested_on).map_err(|_| corrupt("date", &requested_on))?,
         approved_by: row.try_get("approved_by")?,
         second_approved_by: row.try_get("second_approved_by")?,
+        approved_by_user_id: row.try_get("approved_by_user_id")?,
+        second_approved_by_user_id: row.try_get("second_approved_by_user_id")?,
         written_off_by: row.try_get("written_off_by")?,
         disbursed_on: disbursed_on
             .as_deref()
@@ -215,7 +199,7 @@ pub(crate) fn installment_from_row(row: &AnyRow) -> StoreResult<InstallmentBalan
     })
 }
 
-async fn installments_on(conn: &mut sqlx::AnyConnection, loan_id: i64) -> StoreResult<Vec<InstallmentBalance>> {
+pub(crate) async fn installments_on(conn: &mut sqlx::AnyConnection, loan_id: i64) -> StoreResult<Vec<InstallmentBalance>> {
     let sql = format!("SELECT {INSTALLMENT_COLUMNS} FROM installments WHERE loan_id = $1 ORDER BY number");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(loan_id).fetch_all(&mut *conn).await?;
     rows.iter().map(installment_from_row).collect()
@@ -224,30 +208,111 @@ async fn installments_on(conn: &mut sqlx::AnyConnection, loan_id: i64) -> StoreR
 const INSTALLMENT_COLUMNS: &str = "number, due_on, principal_due_rials, fee_due_rials, penalty_due_rials, \
      principal_paid_rials, fee_paid_rials, penalty_paid_rials";
 
+pub(crate) async fn loan_on(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult<Loan> {
+    let row = sqlx::query("SELECT * FROM loans WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound { what: "loan", id })?;
+    loan_from_row(&row)
+}
+
+read_on_both!(loan(id: i64) -> Loan = loan_on);
+read_on_both!(installments(loan_id: i64) -> Vec<InstallmentBalance> = installments_on);
+
+write_on_both!(
+    /// Checks a loan request against the fund's rules on its date: every reason it fails (none: it may
+    /// be recorded). Reads only.
+    check_loan = check_loan_in(fund_id: i64, application: &LoanApplication) -> Vec<domain::fund::Refusal>,
+    audit "loan.check", format!("fund:{fund_id}"), 0
+);
+write_on_both!(
+    /// Records a loan request when every rule holds, and otherwise answers [`StoreError::Ineligible`]
+    /// with every reason.
+    request_loan = request_loan_in(fund_id: i64, application: &LoanApplication) -> Loan,
+    audit "loan.request", format!("fund:{fund_id}"), 0
+);
 impl Store {
-    pub async fn loan(&self, id: i64) -> StoreResult<Loan> {
-        let row = sqlx::query("SELECT * FROM loans WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound { what: "loan", id })?;
-        loan_from_row(&row)
+    /// Approves a requested loan in the name of `approver` (no user id: tests, the workload).
+    pub async fn approve_loan(&self, loan_id: i64, approver: &str) -> StoreResult<Loan> {
+        let mut tx = self.begin().await?;
+        let approver = Approver { user_id: None, name: approver.to_string() };
+        let loan = self.approve_loan_in(&mut tx, loan_id, &approver).await?;
+        tx.commit().await?;
+        Ok(loan)
+    }
+}
+
+impl StoreTx {
+    /// Approves a requested loan; above the fund's threshold a second, different user must approve too.
+    pub async fn approve_loan(&mut self, loan_id: i64, approver: &Approver) -> StoreResult<Loan> {
+        let store = self.store.clone();
+        store.approve_loan_in(self, loan_id, approver).await
+    }
+}
+write_on_both!(
+    /// Pays an approved loan out: its schedule, its receivable sub-account and one entry.
+    disburse_loan = disburse_loan_in(loan_id: i64, on: IsoDate, idempotency_key: &str, now_ms: i64) -> Loan,
+    audit "loan.disburse", format!("loan:{loan_id}"), now_ms
+);
+write_on_both!(
+    /// Records a repayment, split over the installments by the fund's order.
+    repay_loan = repay_loan_in(loan_id: i64, amount: Rials, on: IsoDate, idempotency_key: &str, now_ms: i64) -> Repayment,
+    audit "loan.repay", format!("loan:{loan_id}"), now_ms
+);
+write_on_both!(
+    /// Pays a loan off early (the fee of months not reached waived under simple and annuity).
+    payoff_loan = payoff_loan_in(loan_id: i64, on: IsoDate, idempotency_key: &str, now_ms: i64) -> Repayment,
+    audit "loan.payoff", format!("loan:{loan_id}"), now_ms
+);
+write_on_both!(
+    /// A meeting's repayments, all or none.
+    repay_sheet = repay_sheet_all_in(fund_id: i64, payments: &[(i64, Rials)], on: IsoDate, key_prefix: &str, now_ms: i64) -> Vec<Repayment>,
+    audit "loan.repay_sheet", format!("fund:{fund_id}"), now_ms
+);
+write_on_both!(
+    /// Reverses a mistaken repayment.
+    reverse_repayment = reverse_repayment_in(loan_id: i64, seq: EntrySeq, idempotency_key: &str, reason: &str, on: IsoDate, now_ms: i64) -> EntrySeq,
+    audit "loan.reverse", format!("loan:{loan_id}"), now_ms
+);
+write_on_both!(
+    /// Writes what remains of a loan's principal off.
+    write_off_loan = write_off_loan_in(loan_id: i64, approver: &str, on: IsoDate, idempotency_key: &str, now_ms: i64) -> Loan,
+    audit "loan.write_off", format!("loan:{loan_id}"), now_ms
+);
+
+impl Store {
+    /// The revision of a fund's data (raised by triggers whenever its book, members, loans, rules or
+    /// draws change: migration 10). A form carries it, so that saving can tell whether the fund changed
+    /// since the form was loaded.
+    pub async fn fund_revision(&self, fund_id: i64) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "SELECT r.revision FROM data_revisions r JOIN funds f ON f.book_id = r.book_id WHERE f.id = $1",
+        )
+        .bind(fund_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound { what: "fund", id: fund_id })
     }
 
-    pub async fn installments(&self, loan_id: i64) -> StoreResult<Vec<InstallmentBalance>> {
-        let mut conn = self.pool.acquire().await?;
-        installments_on(&mut conn, loan_id).await
+    /// What paying the loan off on a date would cost, and the fee that would be waived.
+    pub async fn payoff_quote(&self, loan_id: i64, on: IsoDate) -> StoreResult<domain::fund::PayoffQuote> {
+        let loan = self.loan(loan_id).await?;
+        Ok(domain::fund::payoff_quote(&self.installments(loan_id).await?, loan.method, on))
     }
 
+}
+
+impl Store {
     /// What the eligibility rules need to know of a member on a date.
-    async fn standing(&self, member_id: i64, on: IsoDate) -> StoreResult<MemberStanding> {
-        let member = self.member(member_id).await?;
-        let savings = self.account(member.savings_account).await?;
+    async fn standing(&self, tx: &mut StoreTx, member_id: i64, on: IsoDate) -> StoreResult<MemberStanding> {
+        let member = tx.member(member_id).await?;
+        let savings = tx.account(member.savings_account).await?;
         let open: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM loans WHERE member_id = $1 AND status IN ('requested', 'approved', 'disbursed')",
         )
         .bind(member_id)
-        .fetch_one(&self.pool)
+        .fetch_one(tx.conn())
         .await?;
         let overdue: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM installments i JOIN loans l ON l.id = i.loan_id WHERE l.member_id = $1 \
@@ -256,14 +321,14 @@ impl Store {
         )
         .bind(member_id)
         .bind(on.to_string())
-        .fetch_one(&self.pool)
+        .fetch_one(tx.conn())
         .await?;
         let guaranteed: Option<i64> = sqlx::query_scalar(
             "SELECT CAST(SUM(l.amount_rials) AS BIGINT) FROM loan_guarantors g JOIN loans l ON l.id = g.loan_id \
              WHERE g.member_id = $1 AND l.status IN ('requested', 'approved', 'disbursed')",
         )
         .bind(member_id)
-        .fetch_one(&self.pool)
+        .fetch_one(tx.conn())
         .await?;
         Ok(MemberStanding {
             member_id,
@@ -278,41 +343,42 @@ impl Store {
 
     /// Checks a loan request against the fund's rules on its date; records it when every rule holds,
     /// and otherwise answers [`StoreError::Ineligible`] with every reason.
-    pub async fn check_loan(
+    pub(crate) async fn check_loan_in(
         &self,
+        tx: &mut StoreTx,
         fund_id: i64,
         application: &LoanApplication,
     ) -> StoreResult<Vec<domain::fund::Refusal>> {
-        let fund = self.fund(fund_id).await?;
-        let borrower = self.member(application.member_id).await?;
+        let fund = tx.fund(fund_id).await?;
+        let borrower = tx.member(application.member_id).await?;
         if borrower.fund_id != fund_id {
             return Err(StoreError::NotFound { what: "member", id: application.member_id });
         }
-        let history = self.fund_rules(fund_id).await?;
+        let history = tx.fund_rules(fund_id).await?;
         let rules = history.on(application.on);
-        let standing = self.standing(application.member_id, application.on).await?;
+        let standing = self.standing(tx, application.member_id, application.on).await?;
         let mut guarantors = Vec::with_capacity(application.guarantors.len());
         for id in &application.guarantors {
-            let g = self.member(*id).await?;
+            let g = tx.member(*id).await?;
             if g.fund_id != fund_id {
                 return Err(StoreError::NotFound { what: "member", id: *id });
             }
-            guarantors.push(self.standing(*id, application.on).await?);
+            guarantors.push(self.standing(tx, *id, application.on).await?);
         }
-        let cash = self.account(self.fund_account(&fund, codes::CASH).await?).await?;
+        let cash_account = tx.fund_account(&fund, codes::CASH).await?;
+        let cash = tx.account(cash_account).await?;
         let request =
             LoanRequest { amount: application.amount, term_months: application.term_months, on: application.on };
         Ok(check_loan_request(rules, &standing, &request, &guarantors, Rials::new(cash.balance_rials)))
     }
 
-    pub async fn request_loan(&self, fund_id: i64, application: &LoanApplication) -> StoreResult<Loan> {
-        let refusals = self.check_loan(fund_id, application).await?;
+    pub(crate) async fn request_loan_in(&self, tx: &mut StoreTx, fund_id: i64, application: &LoanApplication) -> StoreResult<Loan> {
+        let refusals = self.check_loan_in(tx, fund_id, application).await?;
         if !refusals.is_empty() {
             return Err(StoreError::Ineligible(refusals));
         }
-        let rules = self.fund_rules(fund_id).await?.on(application.on).clone();
-        let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
+        let rules = tx.fund_rules(fund_id).await?.on(application.on).clone();
+                let id: i64 = sqlx::query_scalar(
             "INSERT INTO loans (fund_id, member_id, amount_rials, term_months, karmozd_method, fee_rate_basis_points, \
              rounding_unit_rials, purpose, jobs_created, jobs_revived, status, requested_on, upfront_fee_rials) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'requested', $11, 0) RETURNING id",
@@ -328,79 +394,98 @@ impl Store {
         .bind(i64::from(application.jobs_created))
         .bind(i64::from(application.jobs_revived))
         .bind(application.on.to_string())
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.conn())
         .await?;
         for g in &application.guarantors {
             sqlx::query("INSERT INTO loan_guarantors (loan_id, member_id) VALUES ($1, $2)")
                 .bind(id)
                 .bind(*g)
-                .execute(&mut *tx)
+                .execute(tx.conn())
                 .await?;
         }
-        tx.commit().await?;
-        self.loan(id).await
+        tx.loan(id).await
     }
 
-    /// Approves a requested loan. Above the fund's threshold a second, different person must approve
-    /// too. Two people approving at the same moment: one approval counts, the other is told so.
-    pub async fn approve_loan(&self, loan_id: i64, approver: &str) -> StoreResult<Loan> {
-        let approver = approver.trim();
-        if approver.is_empty() {
+    /// Approves a requested loan. Above the fund's threshold a second, different user must approve
+    /// too (told apart by user id; by name only for approvals without one). Two people approving at the
+    /// same moment: one approval counts, the other is told so.
+    pub(crate) async fn approve_loan_in(
+        &self,
+        tx: &mut StoreTx,
+        loan_id: i64,
+        approver: &Approver,
+    ) -> StoreResult<Loan> {
+        let name = approver.name.trim();
+        if name.is_empty() {
             return Err(invalid("an approval needs the approver's name"));
         }
-        let loan = self.loan(loan_id).await?;
-        if loan.status != LoanStatus::Requested {
-            return Err(StoreError::Conflict(format!(
-                "loan {loan_id} is {}, not waiting for approval",
-                loan.status.code()
-            )));
-        }
-        let rules = self.fund_rules(loan.fund_id).await?;
+        let loan = tx.loan(loan_id).await?;
+        let rules = tx.fund_rules(loan.fund_id).await?;
         let needs_two = loan.amount > rules.on(loan.requested_on).second_approval_above;
-        let sql = match (&loan.approved_by, needs_two) {
-            (None, false) => {
-                "UPDATE loans SET approved_by = $1, status = 'approved' WHERE id = $2 AND status = 'requested' AND approved_by IS NULL"
+        let first = loan
+            .approved_by
+            .as_ref()
+            .map(|first_name| Approver { user_id: loan.approved_by_user_id, name: first_name.clone() });
+        let event = LoanEvent::Approve { by: approver, first: first.as_ref(), needs_two };
+        let step = next_step(loan.status, &event).map_err(|refusal| {
+            use domain::funds::lifecycle::LoanRefusal::*;
+            StoreError::Conflict(match refusal {
+                NotWaitingForApproval(status) => {
+                    format!("loan {loan_id} is {}, not waiting for approval", status.code())
+                }
+                SameApprover(_) => format!("{name} already approved loan {loan_id}; a second person must approve it"),
+                AlreadyApproved => format!("loan {loan_id} is already approved"),
+                other => other.to_string(),
+            })
+        })?;
+        // The compare-and-set: only the row as it was read changes.
+        let sql = match step {
+            LoanStep::Approved { second: false } => {
+                "UPDATE loans SET approved_by = $1, approved_by_user_id = $2, status = 'approved' \
+                 WHERE id = $3 AND status = 'requested' AND approved_by IS NULL"
             }
-            (None, true) => {
-                "UPDATE loans SET approved_by = $1 WHERE id = $2 AND status = 'requested' AND approved_by IS NULL"
+            LoanStep::FirstApproval => {
+                "UPDATE loans SET approved_by = $1, approved_by_user_id = $2 \
+                 WHERE id = $3 AND status = 'requested' AND approved_by IS NULL"
             }
-            (Some(first), true) if first == approver => {
-                return Err(StoreError::Conflict(format!(
-                    "{approver} already approved loan {loan_id}; a second person must approve it"
-                )));
+            LoanStep::Approved { second: true } => {
+                "UPDATE loans SET second_approved_by = $1, second_approved_by_user_id = $2, status = 'approved' \
+                 WHERE id = $3 AND status = 'requested' AND second_approved_by IS NULL"
             }
-            (Some(_), true) => {
-                "UPDATE loans SET second_approved_by = $1, status = 'approved' WHERE id = $2 AND status = 'requested' AND second_approved_by IS NULL"
-            }
-            (Some(_), false) => return Err(StoreError::Conflict(format!("loan {loan_id} is already approved"))),
+            other => return Err(StoreError::Unexpected(format!("approval answered {other:?}"))),
         };
-        let mut tx = self.begin_write().await?;
-        let changed = sqlx::query(sql).bind(approver).bind(loan_id).execute(&mut *tx).await?.rows_affected();
-        tx.commit().await?;
+        let changed = sqlx::query(sql)
+            .bind(name)
+            .bind(approver.user_id)
+            .bind(loan_id)
+            .execute(tx.conn())
+            .await?
+            .rows_affected();
         if changed == 0 {
             return Err(StoreError::Conflict(format!(
                 "loan {loan_id} was approved by someone else at the same moment"
             )));
         }
-        self.loan(loan_id).await
+        tx.loan(loan_id).await
     }
 
     /// Pays an approved loan out: its schedule, its receivable sub-account and one entry (loan up, cash
     /// down, and the fee at disbursement under the upfront method), all in one transaction.
-    pub async fn disburse_loan(
+    pub(crate) async fn disburse_loan_in(
         &self,
+        tx: &mut StoreTx,
         loan_id: i64,
         on: IsoDate,
         idempotency_key: &str,
         now_ms: i64,
     ) -> StoreResult<Loan> {
-        let loan = self.loan(loan_id).await?;
-        let fund = self.fund(loan.fund_id).await?;
+        let loan = tx.loan(loan_id).await?;
+        let fund = tx.fund(loan.fund_id).await?;
         let key = IdempotencyKey::parse(idempotency_key).map_err(invalid)?;
         if loan.status != LoanStatus::Approved {
             let stored_key: Option<String> = sqlx::query_scalar("SELECT disbursement_key FROM loans WHERE id = $1")
                 .bind(loan_id)
-                .fetch_one(&self.pool)
+                .fetch_one(tx.conn())
                 .await?;
             if stored_key.as_deref() == Some(key.as_str()) {
                 return Ok(loan); // a retry of the same disbursement
@@ -410,7 +495,7 @@ impl Store {
                 loan.status.code()
             )));
         }
-        let rules = self.fund_rules(loan.fund_id).await?.on(on).clone();
+        let rules = tx.fund_rules(loan.fund_id).await?.on(on).clone();
         let terms = LoanTerms {
             principal: loan.amount,
             term_months: loan.term_months,
@@ -420,10 +505,9 @@ impl Store {
             start: on.to_jalali(),
         };
         let plan = schedule(&terms).map_err(invalid)?;
-        let cash = self.fund_account(&fund, codes::CASH).await?;
-        let fee_income = self.fund_account(&fund, codes::FEE_INCOME).await?;
-        begin_posting!(self, writer, tx);
-        let member = self.member(loan.member_id).await?;
+        let cash = tx.fund_account(&fund, codes::CASH).await?;
+        let fee_income = tx.fund_account(&fund, codes::FEE_INCOME).await?;
+                let member = tx.member(loan.member_id).await?;
         let account: i64 = sqlx::query_scalar(
             "INSERT INTO accounts (book_id, code, name, kind, must_not_go_negative, balance_rials, control_code) \
              VALUES ($1, $2, $3, $4, 1, 0, $5) RETURNING id",
@@ -433,7 +517,7 @@ impl Store {
         .bind(format!("وام {} {}", member.first_name, member.last_name))
         .bind(AccountKind::Asset.code())
         .bind(codes::LOANS)
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.conn())
         .await?;
         let mut postings = vec![
             PostingDraft::debit(AccountId(account), loan.amount),
@@ -444,14 +528,14 @@ impl Store {
         }
         let draft = EntryDraft {
             idempotency_key: key.clone(),
-            code: EntryCode::parse("loan.disburse").map_err(invalid)?,
+            code: EntryCode::parse(domain::fund::codes::entries::LOAN_DISBURSE).map_err(invalid)?,
             object_ref: format!("loan:{loan_id}"),
             effective_on: on,
             memo: String::new(),
             reverses: None,
             postings,
         };
-        self.post_entries_in(&mut tx, fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
+        tx.post_entries(fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
         for i in &plan.installments {
             sqlx::query(
                 "INSERT INTO installments (loan_id, number, due_on, principal_due_rials, fee_due_rials, penalty_due_rials, \
@@ -462,7 +546,7 @@ impl Store {
             .bind(i.due_on.to_iso().to_string())
             .bind(i.principal.get())
             .bind(i.fee.get())
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await?;
         }
         let changed = sqlx::query(
@@ -475,73 +559,63 @@ impl Store {
         .bind(plan.upfront_fee.get())
         .bind(rules.rounding_unit.get())
         .bind(loan_id)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?
         .rows_affected();
         if changed != 1 {
             return Err(StoreError::Conflict(format!("loan {loan_id} changed while it was being paid out")));
         }
-        tx.commit().await?;
-        drop(writer);
-        self.loan(loan_id).await
+        tx.loan(loan_id).await
     }
 
     /// Records a repayment: split over the installments by the fund's order, posted as one entry, the
     /// installments updated in the same transaction. A retry with the same key posts nothing new; an
     /// amount above what is owed is refused.
-    pub async fn repay_loan(
+    pub(crate) async fn repay_loan_in(
         &self,
+        tx: &mut StoreTx,
         loan_id: i64,
         amount: Rials,
         on: IsoDate,
         idempotency_key: &str,
         now_ms: i64,
     ) -> StoreResult<Repayment> {
-        self.pay(loan_id, Some(amount), on, idempotency_key, now_ms).await
-    }
-
-    /// What paying the loan off on a date would cost, and the fee that would be waived.
-    pub async fn payoff_quote(&self, loan_id: i64, on: IsoDate) -> StoreResult<domain::fund::PayoffQuote> {
-        let loan = self.loan(loan_id).await?;
-        Ok(domain::fund::payoff_quote(&self.installments(loan_id).await?, loan.method, on))
+        self.pay(tx, loan_id, Some(amount), on, idempotency_key, now_ms).await
     }
 
     /// Pays a loan off early: everything owed on installments already due, the principal of the rest,
     /// and under the simple and annuity methods none of the fee of months not reached (it is waived).
-    pub async fn payoff_loan(
+    pub(crate) async fn payoff_loan_in(
         &self,
+        tx: &mut StoreTx,
         loan_id: i64,
         on: IsoDate,
         idempotency_key: &str,
         now_ms: i64,
     ) -> StoreResult<Repayment> {
-        self.pay(loan_id, None, on, idempotency_key, now_ms).await
+        self.pay(tx, loan_id, None, on, idempotency_key, now_ms).await
     }
 
     /// A repayment of `amount`, or with `None` the early payoff.
     async fn pay(
         &self,
+        tx: &mut StoreTx,
         loan_id: i64,
         amount: Option<Rials>,
         on: IsoDate,
         idempotency_key: &str,
         now_ms: i64,
     ) -> StoreResult<Repayment> {
-        let loan = self.loan(loan_id).await?;
-        let context = self.pay_context(loan.fund_id, on).await?;
+        let loan = tx.loan(loan_id).await?;
+        let context = self.pay_context(tx, loan.fund_id, on).await?;
         let key = IdempotencyKey::parse(idempotency_key).map_err(invalid)?;
-        begin_posting!(self, writer, tx);
-        let step = self.pay_in(&mut tx, &context, &loan, amount, on, &key, now_ms).await?;
+                let step = self.pay_in(tx, &context, &loan, amount, on, &key, now_ms).await?;
         match step {
             PayStep::Posted(repayment) => {
-                tx.commit().await?;
-                drop(writer);
                 Ok(repayment)
             }
             PayStep::Retried(seq) => {
-                drop(tx);
-                drop(writer);
-                self.answer_retried_repayment(&context.fund, loan_id, amount, &key, seq).await
+                self.answer_retried_repayment(tx, &context.fund, loan_id, amount, &key, seq).await
             }
         }
     }
@@ -551,31 +625,30 @@ impl Store {
     /// keyed `KEY/lLOAN`, so a sheet submitted twice posts each repayment once; a line already posted is
     /// answered as it was, and a key reused with another amount is refused before anything is written.
     /// The whole sheet takes a fixed number of round trips, whatever its length.
-    pub async fn repay_sheet(
+    pub(crate) async fn repay_sheet_all_in(
         &self,
+        tx: &mut StoreTx,
         fund_id: i64,
         payments: &[(i64, Rials)],
         on: IsoDate,
         key_prefix: &str,
         now_ms: i64,
     ) -> StoreResult<Vec<Repayment>> {
-        let sheet = self.prepare_repayments(fund_id, payments, key_prefix, on).await?;
+        let sheet = self.prepare_repayments(tx, fund_id, payments, key_prefix, on).await?;
         let results = {
-            begin_posting!(self, writer, tx);
-            let results = self.repay_sheet_in(&mut tx, &sheet, on, now_ms).await?;
-            tx.commit().await?;
-            drop(writer);
+                        let results = self.repay_sheet_in(tx, &sheet, on, now_ms).await?;
             results
         };
-        self.answer_sheet(&sheet, results).await
+        self.answer_sheet(tx, &sheet, results).await
     }
 
     /// The monthly meeting in one database transaction: every member's savings deposit and every
     /// loan's repayment, all or none. Deposits are keyed `KEY/mMEMBER`, repayments `KEY/r/lLOAN`: the
     /// same sheet sent twice posts nothing the second time.
     #[allow(clippy::too_many_arguments)]
-    pub async fn record_meeting(
+    pub(crate) async fn record_meeting_in(
         &self,
+        tx: &mut StoreTx,
         fund_id: i64,
         on: IsoDate,
         key: &str,
@@ -584,42 +657,26 @@ impl Store {
         loaded_at_revision: Option<i64>,
         now_ms: i64,
     ) -> StoreResult<MeetingOutcome> {
-        let fund = self.fund(fund_id).await?;
-        let drafts = self.savings_deposit_drafts(&fund, deposits, on, key).await?;
-        let sheet = self.prepare_repayments(fund_id, repayments, &format!("{key}/r"), on).await?;
+        let fund = tx.fund(fund_id).await?;
+        let drafts = tx.savings_deposit_drafts(&fund, deposits, on, key).await?;
+        let sheet = self.prepare_repayments(tx, fund_id, repayments, &format!("{key}/r"), on).await?;
         let (outcomes, results) = {
-            begin_posting!(self, writer, tx);
-            if let Some(expected) = loaded_at_revision {
+                        if let Some(expected) = loaded_at_revision {
                 let keys: Vec<&str> = drafts
                     .iter()
                     .map(|d| d.idempotency_key.as_str())
                     .chain(sheet.keys.iter().map(|k| k.as_str()))
                     .collect();
-                self.check_fresh_in(&mut tx, &fund, expected, &keys).await?;
+                self.check_fresh_in(tx, &fund, expected, &keys).await?;
             }
-            let outcomes = self.post_entries_in(&mut tx, fund.book_id, &drafts, now_ms).await?;
-            let results = self.repay_sheet_in(&mut tx, &sheet, on, now_ms).await?;
-            tx.commit().await?;
-            drop(writer);
+            let outcomes = tx.post_entries(fund.book_id, &drafts, now_ms).await?;
+            let results = self.repay_sheet_in(tx, &sheet, on, now_ms).await?;
             (outcomes, results)
         };
-        let repayments = self.answer_sheet(&sheet, results).await?;
+        let repayments = self.answer_sheet(tx, &sheet, results).await?;
         let posted = outcomes.iter().filter(|o| o.status == crate::PostStatus::Posted).count()
             + repayments.iter().filter(|r| !r.already_posted).count();
         Ok(MeetingOutcome { deposits: outcomes, repayments, posted })
-    }
-
-    /// The revision of a fund's data (raised by triggers whenever its book, members, loans, rules or
-    /// draws change: migration 10). A form carries it, so that saving can tell whether the fund changed
-    /// since the form was loaded.
-    pub async fn fund_revision(&self, fund_id: i64) -> StoreResult<i64> {
-        sqlx::query_scalar(
-            "SELECT r.revision FROM data_revisions r JOIN funds f ON f.book_id = r.book_id WHERE f.id = $1",
-        )
-        .bind(fund_id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound { what: "fund", id: fund_id })
     }
 
     /// Inside a write transaction: refuses with `Stale` when the fund changed since `expected` — unless
@@ -627,7 +684,7 @@ impl Store {
     /// form (a double click, a retry after a lost answer) that the keys answer idempotently.
     pub(crate) async fn check_fresh_in(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        tx: &mut StoreTx,
         fund: &crate::Fund,
         expected: i64,
         keys: &[&str],
@@ -636,12 +693,12 @@ impl Store {
             // Writers of this book wait here, so nothing changes it between the check and the posting.
             sqlx::query("SELECT id FROM books WHERE id = $1 FOR UPDATE")
                 .bind(fund.book_id.0)
-                .fetch_one(&mut **tx)
+                .fetch_one(tx.conn())
                 .await?;
         }
         let revision: i64 = sqlx::query_scalar("SELECT revision FROM data_revisions WHERE book_id = $1")
             .bind(fund.book_id.0)
-            .fetch_one(&mut **tx)
+            .fetch_one(tx.conn())
             .await?;
         if revision == expected {
             return Ok(());
@@ -653,7 +710,7 @@ impl Store {
             for key in chunk {
                 query = query.bind(*key);
             }
-            if query.fetch_one(&mut **tx).await? > 0 {
+            if query.fetch_one(tx.conn()).await? > 0 {
                 return Ok(());
             }
         }
@@ -664,13 +721,14 @@ impl Store {
     /// and the loans themselves.
     async fn prepare_repayments(
         &self,
+        tx: &mut StoreTx,
         fund_id: i64,
         payments: &[(i64, Rials)],
         key_prefix: &str,
         on: IsoDate,
     ) -> StoreResult<PreparedSheet> {
         use crate::books::in_list;
-        let context = self.pay_context(fund_id, on).await?;
+        let context = self.pay_context(tx, fund_id, on).await?;
         let mut seen = std::collections::HashSet::new();
         let mut keys = Vec::with_capacity(payments.len());
         for (index, (loan_id, amount)) in payments.iter().enumerate() {
@@ -693,7 +751,7 @@ impl Store {
             for (id, _) in chunk {
                 query = query.bind(*id);
             }
-            for row in query.fetch_all(&self.pool).await? {
+            for row in query.fetch_all(tx.conn()).await? {
                 let loan = loan_from_row(&row)?;
                 loans.insert(loan.id, loan);
             }
@@ -713,6 +771,7 @@ impl Store {
     /// Answers the lines already posted before (with the lines first posted).
     async fn answer_sheet(
         &self,
+        tx: &mut StoreTx,
         sheet: &PreparedSheet,
         results: Vec<Option<Repayment>>,
     ) -> StoreResult<Vec<Repayment>> {
@@ -720,7 +779,7 @@ impl Store {
         for result in results {
             let mut repayment = result.ok_or_else(|| StoreError::Unexpected("a sheet line was not answered".into()))?;
             if repayment.already_posted {
-                repayment.lines = self.repayment_lines(&sheet.context.fund, repayment.seq).await?;
+                repayment.lines = self.repayment_lines(tx, &sheet.context.fund, repayment.seq).await?;
             }
             repayments.push(repayment);
         }
@@ -730,7 +789,7 @@ impl Store {
     /// The sheet's repayments inside an open write transaction.
     async fn repay_sheet_in(
         &self,
-        tx: &mut sqlx::AnyConnection,
+        tx: &mut StoreTx,
         sheet: &PreparedSheet,
         on: IsoDate,
         now_ms: i64,
@@ -750,7 +809,7 @@ impl Store {
                 query = query.bind(*id);
             }
             let statuses: std::collections::HashMap<i64, String> = query
-                .fetch_all(&mut *tx)
+                .fetch_all(tx.conn())
                 .await?
                 .iter()
                 .map(|r| Ok((r.try_get("id")?, r.try_get("status")?)))
@@ -770,7 +829,7 @@ impl Store {
             }
             let mut earlier: std::collections::HashMap<String, (i64, String, Option<i64>)> =
                 std::collections::HashMap::new();
-            for row in query.fetch_all(&mut *tx).await? {
+            for row in query.fetch_all(tx.conn()).await? {
                 earlier.insert(
                     row.try_get("idempotency_key")?,
                     (row.try_get("seq")?, row.try_get("object_ref")?, row.try_get("paid")?),
@@ -787,7 +846,7 @@ impl Store {
             }
             let mut installments: std::collections::HashMap<i64, Vec<InstallmentBalance>> =
                 std::collections::HashMap::new();
-            for row in query.fetch_all(&mut *tx).await? {
+            for row in query.fetch_all(tx.conn()).await? {
                 installments.entry(row.try_get("loan_id")?).or_default().push(installment_from_row(&row)?);
             }
 
@@ -829,7 +888,7 @@ impl Store {
             if drafts.is_empty() {
                 continue;
             }
-            let outcomes = self.post_entries_in(&mut *tx, context.fund.book_id, &drafts, now_ms).await.map_err(
+            let outcomes = tx.post_entries(context.fund.book_id, &drafts, now_ms).await.map_err(
                 |error| match error {
                     StoreError::Rejected { index, key, error } => {
                         let (line, loan_id, ..) = &planned[index];
@@ -896,16 +955,16 @@ impl Store {
                     closed.iter().map(|id| Bind::Int(*id)).collect(),
                 );
             }
-            writes.run(&mut *tx).await?;
+            writes.run(tx.conn()).await?;
         }
         Ok(results)
     }
 
     /// What every repayment of a fund on a date needs: the fund, its rules that day and its accounts.
-    async fn pay_context(&self, fund_id: i64, on: IsoDate) -> StoreResult<PayContext> {
-        let fund = self.fund(fund_id).await?;
-        let rules = self.fund_rules(fund_id).await?.on(on).clone();
-        let chart = self.fund_accounts(&fund).await?;
+    async fn pay_context(&self, tx: &mut StoreTx, fund_id: i64, on: IsoDate) -> StoreResult<PayContext> {
+        let fund = tx.fund(fund_id).await?;
+        let rules = tx.fund_rules(fund_id).await?.on(on).clone();
+        let chart = tx.fund_accounts(&fund).await?;
         let account_of = |code: &str| {
             chart
                 .get(code)
@@ -926,7 +985,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     async fn pay_in(
         &self,
-        tx: &mut sqlx::AnyConnection,
+        tx: &mut StoreTx,
         context: &PayContext,
         loan: &Loan,
         amount: Option<Rials>,
@@ -940,13 +999,13 @@ impl Store {
         // (PostgreSQL locks the loan's row; SQLite holds its one writer), and a retried request answers
         // the first one before anything is recomputed.
         if self.backend == crate::Backend::Postgres {
-            sqlx::query("SELECT id FROM loans WHERE id = $1 FOR UPDATE").bind(loan_id).fetch_one(&mut *tx).await?;
+            sqlx::query("SELECT id FROM loans WHERE id = $1 FOR UPDATE").bind(loan_id).fetch_one(tx.conn()).await?;
         }
         let earlier: Option<i64> =
             sqlx::query_scalar("SELECT seq FROM entries WHERE idempotency_key = $1 AND book_id = $2")
                 .bind(key.as_str())
                 .bind(fund.book_id.0)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(tx.conn())
                 .await?;
         if let Some(seq) = earlier {
             // Checked here, before anything else in the same transaction is committed: a key reused for
@@ -958,7 +1017,7 @@ impl Store {
             )
             .bind(fund.book_id.0)
             .bind(seq)
-            .fetch_one(&mut *tx)
+            .fetch_one(tx.conn())
             .await?;
             let object_ref: String = row.try_get("object_ref")?;
             let paid: Option<i64> = row.try_get("paid")?;
@@ -975,11 +1034,11 @@ impl Store {
             return Ok(PayStep::Retried(EntrySeq(seq)));
         }
         let status: String =
-            sqlx::query_scalar("SELECT status FROM loans WHERE id = $1").bind(loan_id).fetch_one(&mut *tx).await?;
+            sqlx::query_scalar("SELECT status FROM loans WHERE id = $1").bind(loan_id).fetch_one(tx.conn()).await?;
         if status != LoanStatus::Disbursed.code() {
             return Err(StoreError::Conflict(format!("loan {loan_id} is {status}: payments go to disbursed loans")));
         }
-        let mut installments = installments_on(&mut *tx, loan_id).await?;
+        let mut installments = installments_on(tx.conn(), loan_id).await?;
         let amount = match amount {
             Some(amount) => amount,
             None => {
@@ -993,7 +1052,7 @@ impl Store {
                     )
                     .bind(loan_id)
                     .bind(on.to_string())
-                    .execute(&mut *tx)
+                    .execute(tx.conn())
                     .await?;
                 }
                 quote.amount
@@ -1003,16 +1062,17 @@ impl Store {
         let loan_account =
             loan.account_id.ok_or_else(|| StoreError::Unexpected(format!("loan {loan_id} has no account")))?;
         let draft = context.repayment_draft(loan_id, loan_account, key.clone(), amount, on, &lines)?;
-        let outcome = self.post_entries_in(&mut *tx, fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
+        let outcome = tx.post_entries(fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
         let seq = outcome.first().map(|o| o.seq).ok_or_else(|| StoreError::Unexpected("no outcome".into()))?;
         let owed_before: i64 = installments.iter().map(|i| i.outstanding().get()).sum();
-        self.apply_lines(&mut *tx, fund, loan_id, seq, &lines, 1, owed_before - amount.get()).await?;
+        self.apply_lines(tx, fund, loan_id, seq, &lines, 1, owed_before - amount.get()).await?;
         Ok(PayStep::Posted(Repayment { seq, already_posted: false, lines }))
     }
 
     /// Reverses a mistaken repayment: a reversing entry, and the installments as they were before it.
-    pub async fn reverse_repayment(
+    pub(crate) async fn reverse_repayment_in(
         &self,
+        tx: &mut StoreTx,
         loan_id: i64,
         seq: EntrySeq,
         idempotency_key: &str,
@@ -1020,39 +1080,37 @@ impl Store {
         on: IsoDate,
         now_ms: i64,
     ) -> StoreResult<EntrySeq> {
-        let loan = self.loan(loan_id).await?;
-        let fund = self.fund(loan.fund_id).await?;
-        let original = self.entry(fund.book_id, seq).await?;
-        if original.draft.code.as_str() != "loan.repay" || original.draft.object_ref != format!("loan:{loan_id}") {
+        let loan = tx.loan(loan_id).await?;
+        let fund = tx.fund(loan.fund_id).await?;
+        let original = tx.entry(fund.book_id, seq).await?;
+        if original.draft.code.as_str() != domain::fund::codes::entries::LOAN_REPAY || original.draft.object_ref != format!("loan:{loan_id}") {
             return Err(invalid(format!("entry {seq} is not a repayment of loan {loan_id}")));
         }
-        let lines = self.repayment_lines(&fund, seq).await?;
-        let owed_before: i64 = self.installments(loan_id).await?.iter().map(|i| i.outstanding().get()).sum();
+        let lines = self.repayment_lines(tx, &fund, seq).await?;
+        let owed_before: i64 = tx.installments(loan_id).await?.iter().map(|i| i.outstanding().get()).sum();
         let taken_back: i64 = lines.iter().map(|l| l.total().get()).sum();
         let draft = EntryDraft {
             idempotency_key: IdempotencyKey::parse(idempotency_key).map_err(invalid)?,
-            code: EntryCode::parse("reversal").map_err(invalid)?,
+            code: EntryCode::parse(domain::fund::codes::entries::REVERSAL).map_err(invalid)?,
             object_ref: original.draft.object_ref.clone(),
             effective_on: on,
             memo: domain::text::normalize_text(reason),
             reverses: Some(seq),
             postings: EntryDraft::mirror_postings(&original.draft.postings),
         };
-        begin_posting!(self, writer, tx);
-        let outcome = self.post_entries_in(&mut tx, fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
+                let outcome = tx.post_entries(fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
         let first = outcome.first().ok_or_else(|| StoreError::Unexpected("no outcome".into()))?;
         if first.status == crate::PostStatus::Posted {
-            self.apply_lines(&mut tx, &fund, loan_id, first.seq, &lines, -1, owed_before + taken_back).await?;
+            self.apply_lines(tx, &fund, loan_id, first.seq, &lines, -1, owed_before + taken_back).await?;
         }
-        tx.commit().await?;
-        drop(writer);
         Ok(first.seq)
     }
 
     /// Writes off what remains of a loan's principal as a loss (5020), with the approver's name; the
     /// unpaid fee and penalties are dropped with it. The loan ends as written off.
-    pub async fn write_off_loan(
+    pub(crate) async fn write_off_loan_in(
         &self,
+        tx: &mut StoreTx,
         loan_id: i64,
         approver: &str,
         on: IsoDate,
@@ -1063,21 +1121,18 @@ impl Store {
         if approver.is_empty() {
             return Err(invalid("a write-off needs the approver's name"));
         }
-        let loan = self.loan(loan_id).await?;
-        let fund = self.fund(loan.fund_id).await?;
+        let loan = tx.loan(loan_id).await?;
+        let fund = tx.fund(loan.fund_id).await?;
         let key = IdempotencyKey::parse(idempotency_key).map_err(invalid)?;
         let loan_account = loan.account_id.ok_or_else(|| invalid(format!("loan {loan_id} was never paid out")))?;
-        let write_offs = self.fund_account(&fund, codes::WRITE_OFFS).await?;
-        begin_posting!(self, writer, tx);
-        if self.backend == crate::Backend::Postgres {
-            sqlx::query("SELECT id FROM loans WHERE id = $1 FOR UPDATE").bind(loan_id).fetch_one(&mut *tx).await?;
+        let write_offs = tx.fund_account(&fund, codes::WRITE_OFFS).await?;
+                if self.backend == crate::Backend::Postgres {
+            sqlx::query("SELECT id FROM loans WHERE id = $1 FOR UPDATE").bind(loan_id).fetch_one(tx.conn()).await?;
         }
         let status: String =
-            sqlx::query_scalar("SELECT status FROM loans WHERE id = $1").bind(loan_id).fetch_one(&mut *tx).await?;
+            sqlx::query_scalar("SELECT status FROM loans WHERE id = $1").bind(loan_id).fetch_one(tx.conn()).await?;
         if status == LoanStatus::WrittenOff.code() {
-            drop(tx);
-            drop(writer);
-            return self.loan(loan_id).await; // a retried write-off
+            return tx.loan(loan_id).await; // a retried write-off
         }
         if status != LoanStatus::Disbursed.code() {
             return Err(StoreError::Conflict(format!(
@@ -1086,12 +1141,12 @@ impl Store {
         }
         let principal: i64 = sqlx::query_scalar("SELECT balance_rials FROM accounts WHERE id = $1")
             .bind(loan_account.0)
-            .fetch_one(&mut *tx)
+            .fetch_one(tx.conn())
             .await?;
         if principal > 0 {
             let draft = EntryDraft {
                 idempotency_key: key,
-                code: EntryCode::parse("loan.write_off").map_err(invalid)?,
+                code: EntryCode::parse(domain::fund::codes::entries::LOAN_WRITE_OFF).map_err(invalid)?,
                 object_ref: format!("loan:{loan_id}"),
                 effective_on: on,
                 memo: format!("approved by {approver}"),
@@ -1101,29 +1156,28 @@ impl Store {
                     PostingDraft::credit(loan_account, Rials::new(principal)),
                 ],
             };
-            self.post_entries_in(&mut tx, fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
+            tx.post_entries(fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
         }
         sqlx::query("UPDATE loans SET status = 'written_off', written_off_by = $1 WHERE id = $2")
             .bind(approver.as_str())
             .bind(loan_id)
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await?;
-        tx.commit().await?;
-        drop(writer);
-        self.loan(loan_id).await
+        tx.loan(loan_id).await
     }
 
     /// The answer to a repayment sent again with a key already used: the first repayment if it was
     /// the same payment on the same loan, otherwise a conflict.
     async fn answer_retried_repayment(
         &self,
+        tx: &mut StoreTx,
         fund: &crate::Fund,
         loan_id: i64,
         amount: Option<Rials>,
         key: &IdempotencyKey,
         seq: EntrySeq,
     ) -> StoreResult<Repayment> {
-        let original = self.entry(fund.book_id, seq).await?;
+        let original = tx.entry(fund.book_id, seq).await?;
         let paid: i64 =
             original.draft.postings.iter().filter(|p| p.side == domain::Side::Debit).map(|p| p.amount.get()).sum();
         if original.draft.object_ref != format!("loan:{loan_id}") || amount.is_some_and(|a| a.get() != paid) {
@@ -1133,11 +1187,12 @@ impl Store {
                 error: domain::LedgerError::IdempotencyConflict { key: key.to_string(), existing_seq: seq },
             });
         }
-        Ok(Repayment { seq, already_posted: true, lines: self.repayment_lines(fund, seq).await? })
+        Ok(Repayment { seq, already_posted: true, lines: self.repayment_lines(tx, fund, seq).await? })
     }
 
     async fn repayment_lines(
         &self,
+        tx: &mut StoreTx,
         fund: &crate::Fund,
         seq: EntrySeq,
     ) -> StoreResult<Vec<domain::fund::AllocationLine>> {
@@ -1146,7 +1201,7 @@ impl Store {
         )
         .bind(fund.book_id.0)
         .bind(seq.0)
-        .fetch_all(&self.pool)
+        .fetch_all(tx.conn())
         .await?;
         rows.iter()
             .map(|r| {
@@ -1166,7 +1221,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     async fn apply_lines(
         &self,
-        tx: &mut sqlx::AnyConnection,
+        tx: &mut StoreTx,
         fund: &crate::Fund,
         loan_id: i64,
         seq: EntrySeq,
@@ -1227,7 +1282,7 @@ impl Store {
             format!("UPDATE loans SET status = {} WHERE id = {}", p(1), p(2)),
             vec![Bind::Text(status), Bind::Int(loan_id)],
         );
-        writes.run(tx).await
+        writes.run(tx.conn()).await
     }
 }
 
@@ -1258,13 +1313,8 @@ pub struct OpenedLoan {
 }
 
 impl Store {
-    /// Records open loans with what remains of their schedules, in one transaction: all of them or
-    /// none. Each loan is rebuilt on the fund's rules of its disbursement date (method, rate,
-    /// rounding), what was repaid is applied to its schedule by the fund's order, and its unpaid
-    /// principal is booked on `as_of` as an opening entry (loan up, cash down: the money was lent
-    /// out of the fund's cash, which the opening savings brought in). With `dry_run` everything is
-    /// checked, the books included, and the transaction is rolled back. A refused row is named by its
-    /// position (`index`), counted from 0.
+    /// Records open loans; see [`StoreTx::import_open_loans`]. With `dry_run` everything is checked and
+    /// rolled back.
     pub async fn import_open_loans(
         &self,
         fund_id: i64,
@@ -1274,12 +1324,89 @@ impl Store {
         now_ms: i64,
         dry_run: bool,
     ) -> StoreResult<Vec<OpenedLoan>> {
-        let fund = self.fund(fund_id).await?;
-        let history = self.fund_rules(fund_id).await?;
-        let cash = self.fund_account(&fund, codes::CASH).await?;
+        let mut tx = self.begin().await?;
+        let opened = self.import_open_loans_in(&mut tx, fund_id, rows, as_of, key_prefix, now_ms).await?;
+        if dry_run {
+            tx.rollback().await?;
+        } else {
+            tx.commit_as_system("loan.import", &format!("fund:{fund_id}"), now_ms).await?;
+        }
+        Ok(opened)
+    }
+
+    /// The monthly meeting in one transaction; see [`StoreTx::record_meeting`].
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_meeting(
+        &self,
+        fund_id: i64,
+        on: IsoDate,
+        key: &str,
+        deposits: &[(i64, Rials)],
+        repayments: &[(i64, Rials)],
+        loaded_at_revision: Option<i64>,
+        now_ms: i64,
+    ) -> StoreResult<MeetingOutcome> {
+        let mut tx = self.begin().await?;
+        let outcome =
+            self.record_meeting_in(&mut tx, fund_id, on, key, deposits, repayments, loaded_at_revision, now_ms).await?;
+        tx.commit_as_system("meeting.sheet", &format!("fund:{fund_id}"), now_ms).await?;
+        Ok(outcome)
+    }
+}
+
+impl StoreTx {
+    /// Records open loans made on paper; all or none (the caller rolls back on an error).
+    pub async fn import_open_loans(
+        &mut self,
+        fund_id: i64,
+        rows: &[ImportedLoan],
+        as_of: IsoDate,
+        key_prefix: &str,
+        now_ms: i64,
+    ) -> StoreResult<Vec<OpenedLoan>> {
+        let store = self.store.clone();
+        store.import_open_loans_in(self, fund_id, rows, as_of, key_prefix, now_ms).await
+    }
+
+    /// The monthly meeting: every member's savings deposit and every loan's repayment, all or none.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_meeting(
+        &mut self,
+        fund_id: i64,
+        on: IsoDate,
+        key: &str,
+        deposits: &[(i64, Rials)],
+        repayments: &[(i64, Rials)],
+        loaded_at_revision: Option<i64>,
+        now_ms: i64,
+    ) -> StoreResult<MeetingOutcome> {
+        let store = self.store.clone();
+        store.record_meeting_in(self, fund_id, on, key, deposits, repayments, loaded_at_revision, now_ms).await
+    }
+}
+
+impl Store {
+    /// Records open loans with what remains of their schedules, in one transaction: all of them or
+    /// none. Each loan is rebuilt on the fund's rules of its disbursement date (method, rate,
+    /// rounding), what was repaid is applied to its schedule by the fund's order, and its unpaid
+    /// principal is booked on `as_of` as an opening entry (loan up, cash down: the money was lent
+    /// out of the fund's cash, which the opening savings brought in). With `dry_run` everything is
+    /// checked, the books included, and the transaction is rolled back. A refused row is named by its
+    /// position (`index`), counted from 0.
+    pub(crate) async fn import_open_loans_in(
+        &self,
+        tx: &mut StoreTx,
+        fund_id: i64,
+        rows: &[ImportedLoan],
+        as_of: IsoDate,
+        key_prefix: &str,
+        now_ms: i64,
+    ) -> StoreResult<Vec<OpenedLoan>> {
+        let fund = tx.fund(fund_id).await?;
+        let history = tx.fund_rules(fund_id).await?;
+        let cash = tx.fund_account(&fund, codes::CASH).await?;
         let row_error = |index: usize, error: StoreError| StoreError::ImportRow { index, error: Box::new(error) };
-        begin_posting!(self, writer, tx);
-        let mut opened = Vec::with_capacity(rows.len());
+                let mut opened = Vec::with_capacity(rows.len());
         let mut drafts = Vec::with_capacity(rows.len());
         for (index, row) in rows.iter().enumerate() {
             let refuse = |reason: String| row_error(index, StoreError::Invalid(reason));
@@ -1297,7 +1424,7 @@ impl Store {
             )
             .bind(fund_id)
             .bind(row.national_id.as_str())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(tx.conn())
             .await?
             .ok_or_else(|| refuse(format!("no member of this fund has national ID {}", row.national_id)))?;
             let member_id: i64 = member.try_get("id")?;
@@ -1308,7 +1435,7 @@ impl Store {
                 "SELECT COUNT(*) FROM loans WHERE member_id = $1 AND status IN ('requested', 'approved', 'disbursed')",
             )
             .bind(member_id)
-            .fetch_one(&mut *tx)
+            .fetch_one(tx.conn())
             .await?;
             if open > 0 {
                 return Err(refuse(format!("member {} already has an open loan", row.national_id)));
@@ -1380,7 +1507,7 @@ impl Store {
             .bind(row.disbursed_on.to_string())
             .bind(key.as_str())
             .bind(plan.upfront_fee.get())
-            .fetch_one(&mut *tx)
+            .fetch_one(tx.conn())
             .await?;
             let first_name: String = member.try_get("first_name")?;
             let last_name: String = member.try_get("last_name")?;
@@ -1393,12 +1520,12 @@ impl Store {
             .bind(format!("وام {first_name} {last_name}"))
             .bind(AccountKind::Asset.code())
             .bind(codes::LOANS)
-            .fetch_one(&mut *tx)
+            .fetch_one(tx.conn())
             .await?;
             sqlx::query("UPDATE loans SET account_id = $1 WHERE id = $2")
                 .bind(account)
                 .bind(loan_id)
-                .execute(&mut *tx)
+                .execute(tx.conn())
                 .await?;
             for i in &installments {
                 sqlx::query(
@@ -1412,12 +1539,12 @@ impl Store {
                 .bind(i.fee_due.get())
                 .bind(i.principal_paid.get())
                 .bind(i.fee_paid.get())
-                .execute(&mut *tx)
+                .execute(tx.conn())
                 .await?;
             }
             drafts.push(EntryDraft {
                 idempotency_key: key,
-                code: EntryCode::parse("loan.opening").map_err(invalid)?,
+                code: EntryCode::parse(domain::fund::codes::entries::LOAN_OPENING).map_err(invalid)?,
                 object_ref: format!("loan:{loan_id}"),
                 effective_on: as_of,
                 memo: String::new(),
@@ -1435,19 +1562,13 @@ impl Store {
             });
         }
         let drafts: Vec<EntryDraft> = drafts.into_iter().filter(|d| d.postings[0].amount.is_positive()).collect();
-        self.post_entries_in(&mut tx, fund.book_id, &drafts, now_ms).await.map_err(|error| match error {
+        tx.post_entries(fund.book_id, &drafts, now_ms).await.map_err(|error| match error {
             StoreError::Rejected { index, key, error } => {
                 let row = rows.iter().position(|r| key.ends_with(&format!("/{}", r.national_id))).unwrap_or(index);
                 row_error(row, StoreError::Rejected { index: 0, key, error })
             }
             other => other,
         })?;
-        if dry_run {
-            tx.rollback().await?;
-        } else {
-            tx.commit().await?;
-        }
-        drop(writer);
         Ok(opened)
     }
 }

@@ -4,7 +4,7 @@ use crate::Backend;
 
 /// The schema version this program writes. A database with a higher version was written by a newer
 /// Abadi and is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// Each migration is a list of statements; tokens in braces are replaced per dialect.
 pub(crate) const MIGRATIONS: &[&[&str]] = &[
@@ -302,6 +302,29 @@ pub(crate) const MIGRATIONS: &[&[&str]] = &[
         "{unchangeable:job_visits}",
         "CREATE INDEX entries_capital ON entries(book_id, effective_on) WHERE code IN ('capital.loan', 'capital.grant')",
         "{revision_triggers_jobs}",
+    ],
+    // 12: every entry names the audit record of the command that posted it. A command's entries in one
+    // book are consecutive (it holds the book's lock), so one row per book and command links a range.
+    // Entries posted before this migration are linked to one record that says so. Loans remember who
+    // approved them by user id (the name stays for display).
+    &[
+        "CREATE TABLE audit_entries (
+        audit_id BIGINT NOT NULL REFERENCES audit_log(id),
+        book_id BIGINT NOT NULL,
+        first_seq BIGINT NOT NULL,
+        last_seq BIGINT NOT NULL,
+        PRIMARY KEY (book_id, first_seq)
+    )",
+        "{unchangeable:audit_entries}",
+        "INSERT INTO audit_log (at_ms, user_id, username, address, action, object_ref, place_path, before_state, after_state) \
+         SELECT 0, NULL, 'system', '', 'books.before_audit_links', 'installation', '/', 'null', \
+         '{\"note\": \"entries posted before entries named their audit record\"}' \
+         WHERE EXISTS (SELECT 1 FROM books WHERE head_seq > 0)",
+        "INSERT INTO audit_entries (audit_id, book_id, first_seq, last_seq) \
+         SELECT (SELECT MAX(id) FROM audit_log WHERE action = 'books.before_audit_links'), id, 1, head_seq \
+         FROM books WHERE head_seq > 0",
+        "ALTER TABLE loans ADD COLUMN approved_by_user_id BIGINT",
+        "ALTER TABLE loans ADD COLUMN second_approved_by_user_id BIGINT",
     ],
 ];
 

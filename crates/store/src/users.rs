@@ -1,7 +1,8 @@
 //! Users, their grants, sessions and API tokens (kept only as hashes), failed sign-ins, and the audit
 //! trail. Passwords arrive here already hashed: hashing is the use case's work.
 
-use crate::{Store, StoreError, StoreResult};
+use crate::tx::{read_on_both, write_on_both};
+use crate::{Store, StoreError, StoreResult, StoreTx};
 use domain::access::{Grant, Role, Scope};
 use domain::place::PlacePath;
 use sqlx::Row;
@@ -70,6 +71,23 @@ pub struct AuditRecord {
     pub after_state: String,
 }
 
+impl AuditRecord {
+    /// A change made by the system (the close of day, tests, the benchmark's workload).
+    pub fn system(action: &str, object_ref: &str, at_ms: i64) -> AuditRecord {
+        AuditRecord {
+            at_ms,
+            user_id: None,
+            username: "system".into(),
+            address: String::new(),
+            action: action.into(),
+            object_ref: object_ref.into(),
+            place_path: "/".into(),
+            before_state: "null".into(),
+            after_state: "null".into(),
+        }
+    }
+}
+
 /// What to show of the audit trail.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuditFilter {
@@ -126,7 +144,7 @@ fn user_from_row(row: &AnyRow) -> StoreResult<User> {
 
 impl Store {
     /// Creates a user. The role's scope must be the kind it takes, and name an existing place or fund.
-    pub async fn add_user(&self, new: &NewUser, now_ms: i64) -> StoreResult<User> {
+    pub(crate) async fn add_user_in(&self, tx: &mut StoreTx, new: &NewUser, now_ms: i64) -> StoreResult<User> {
         let username = new.username.trim().to_lowercase();
         if username.is_empty() || username.len() > 64 || username.chars().any(char::is_whitespace) {
             return Err(StoreError::Invalid("a username is 1 to 64 characters with no spaces".into()));
@@ -137,13 +155,13 @@ impl Store {
         let scope = match new.role {
             Role::Administrator => Scope::Installation,
             Role::Officer | Role::Auditor => match new.place_id {
-                Some(id) => Scope::Place(self.place(id).await?.path),
+                Some(id) => Scope::Place(tx.place(id).await?.path),
                 None => Scope::Bank(0), // refused just below, with the reason
             },
             Role::Treasurer => match new.fund_id {
                 Some(id) => {
-                    let fund = self.fund(id).await?;
-                    Scope::Fund { fund_id: id, place: self.place(fund.place_id).await?.path }
+                    let fund = tx.fund(id).await?;
+                    Scope::Fund { fund_id: id, place: tx.place(fund.place_id).await?.path }
                 }
                 None => Scope::Bank(0),
             },
@@ -159,10 +177,9 @@ impl Store {
         if extra {
             return Err(StoreError::Invalid(format!("a {} is granted one scope only", new.role.code())));
         }
-        let mut tx = self.begin_write().await?;
         let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = $1")
             .bind(&username)
-            .fetch_one(&mut *tx)
+            .fetch_one(tx.conn())
             .await?;
         if taken > 0 {
             return Err(StoreError::Conflict(format!("the username {username} is taken")));
@@ -180,21 +197,12 @@ impl Store {
         .bind(new.bank_id)
         .bind(&new.language)
         .bind(now_ms)
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.conn())
         .await?;
-        tx.commit().await?;
-        self.user(id).await
+        tx.user(id).await
     }
 
-    pub async fn user(&self, id: i64) -> StoreResult<User> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users u {USER_JOINS} WHERE u.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound { what: "user", id })?;
-        user_from_row(&row)
-    }
+
 
     /// Every user, by username.
     pub async fn users(&self) -> StoreResult<Vec<User>> {
@@ -203,26 +211,10 @@ impl Store {
         rows.iter().map(user_from_row).collect()
     }
 
-    /// A user by username, with their password hash, for signing in.
-    pub async fn user_for_sign_in(&self, username: &str) -> StoreResult<Option<(User, String)>> {
-        let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u {USER_JOINS} WHERE u.username = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(username.trim().to_lowercase())
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?))),
-            None => Ok(None),
-        }
-    }
+
 
     /// The language (`fa` or `en`) and the money unit a user reads pages in.
-    pub async fn set_user_preferences(
-        &self,
-        user_id: i64,
-        language: &str,
-        unit: domain::MoneyUnit,
-    ) -> StoreResult<User> {
+    pub(crate) async fn set_user_preferences_in(&self, tx: &mut StoreTx, user_id: i64, language: &str, unit: domain::MoneyUnit) -> StoreResult<User> {
         if !matches!(language, "fa" | "en") {
             return Err(StoreError::Invalid("the language is fa or en".into()));
         }
@@ -230,43 +222,30 @@ impl Store {
             domain::MoneyUnit::Rial => "rial",
             domain::MoneyUnit::Toman => "toman",
         };
-        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE users SET language = $1, money_unit = $2 WHERE id = $3")
             .bind(language)
             .bind(unit)
             .bind(user_id)
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await?;
-        tx.commit().await?;
-        self.user(user_id).await
+        tx.user(user_id).await
     }
 
-    pub async fn set_password_hash(&self, user_id: i64, password_hash: &str) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
+    pub(crate) async fn set_password_hash_in(&self, tx: &mut StoreTx, user_id: i64, password_hash: &str) -> StoreResult<()> {
         let changed = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await?
             .rows_affected();
         if changed == 0 {
             return Err(StoreError::NotFound { what: "user", id: user_id });
         }
-        tx.commit().await?;
         Ok(())
     }
 
     /// Records a session (or API token) by the hash of its secret.
-    pub async fn add_session(
-        &self,
-        token_hash: &str,
-        user_id: i64,
-        kind: SessionKind,
-        label: &str,
-        now_ms: i64,
-        expires_at_ms: Option<i64>,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
+    pub(crate) async fn add_session_in(&self, tx: &mut StoreTx, token_hash: &str, user_id: i64, kind: SessionKind, label: &str, now_ms: i64, expires_at_ms: Option<i64>) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, kind, label, created_at_ms, expires_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -276,9 +255,8 @@ impl Store {
         .bind(label)
         .bind(now_ms)
         .bind(expires_at_ms)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -295,20 +273,17 @@ impl Store {
     }
 
     /// Ends a session (signing out) or revokes a token.
-    pub async fn revoke_session(&self, token_hash: &str, now_ms: i64) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
+    pub(crate) async fn revoke_session_in(&self, tx: &mut StoreTx, token_hash: &str, now_ms: i64) -> StoreResult<()> {
         sqlx::query("UPDATE sessions SET revoked_at_ms = $1 WHERE token_hash = $2 AND revoked_at_ms IS NULL")
             .bind(now_ms)
             .bind(token_hash)
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await?;
-        tx.commit().await?;
         Ok(())
     }
 
     /// Ends every session of a user but one (after a password change).
-    pub async fn revoke_other_sessions(&self, user_id: i64, keep_hash: &str, now_ms: i64) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
+    pub(crate) async fn revoke_other_sessions_in(&self, tx: &mut StoreTx, user_id: i64, keep_hash: &str, now_ms: i64) -> StoreResult<()> {
         sqlx::query(
             "UPDATE sessions SET revoked_at_ms = $1 WHERE user_id = $2 AND token_hash <> $3 AND kind = 'browser' \
              AND revoked_at_ms IS NULL",
@@ -316,21 +291,18 @@ impl Store {
         .bind(now_ms)
         .bind(user_id)
         .bind(keep_hash)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
-    pub async fn record_sign_in_failure(&self, username: &str, address: &str, now_ms: i64) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
+    pub(crate) async fn record_sign_in_failure_in(&self, tx: &mut StoreTx, username: &str, address: &str, now_ms: i64) -> StoreResult<()> {
         sqlx::query("INSERT INTO sign_in_failures (username, address, at_ms) VALUES ($1, $2, $3)")
             .bind(username.trim().to_lowercase())
             .bind(address)
             .bind(now_ms)
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -434,3 +406,69 @@ impl Store {
             .collect()
     }
 }
+
+pub(crate) async fn user_on(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult<User> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u {USER_JOINS} WHERE u.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound { what: "user", id })?;
+    user_from_row(&row)
+    }
+
+read_on_both!(
+    user(id: i64) -> User = user_on
+);
+
+write_on_both!(
+    add_user = add_user_in(new: &NewUser, now_ms: i64) -> User,
+    audit "user.add", "user:new".to_string(), 0
+);
+
+write_on_both!(
+    set_user_preferences = set_user_preferences_in(user_id: i64, language: &str, unit: domain::MoneyUnit) -> User,
+    audit "user.settings", format!("user:{user_id}"), 0
+);
+
+write_on_both!(
+    set_password_hash = set_password_hash_in(user_id: i64, password_hash: &str) -> (),
+    audit "user.password", format!("user:{user_id}"), 0
+);
+
+write_on_both!(
+    add_session = add_session_in(token_hash: &str, user_id: i64, kind: SessionKind, label: &str, now_ms: i64, expires_at_ms: Option<i64>) -> (),
+    audit "user.session", format!("user:{user_id}"), 0
+);
+
+write_on_both!(
+    revoke_session = revoke_session_in(token_hash: &str, now_ms: i64) -> (),
+    audit "user.sign_out", "session".to_string(), 0
+);
+
+write_on_both!(
+    revoke_other_sessions = revoke_other_sessions_in(user_id: i64, keep_hash: &str, now_ms: i64) -> (),
+    audit "user.sessions", format!("user:{user_id}"), 0
+);
+
+write_on_both!(
+    record_sign_in_failure = record_sign_in_failure_in(username: &str, address: &str, now_ms: i64) -> (),
+    audit "user.sign_in_failed", "user".to_string(), 0
+);
+
+pub(crate) async fn user_for_sign_in_on(conn: &mut sqlx::AnyConnection, username: &str) -> StoreResult<Option<(User, String)>> {
+    let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u {USER_JOINS} WHERE u.username = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(username.trim().to_lowercase())
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?))),
+        None => Ok(None),
+    }
+    }
+
+read_on_both!(
+    /// A user by username, with their password hash, for signing in.
+    user_for_sign_in(username: &str) -> Option<(User, String)> = user_for_sign_in_on
+);

@@ -17,7 +17,8 @@ use domain::{IsoDate, PlacePath, Rials};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use store::{AuditRecord, SessionKind, User};
+use app::{Audited, StoreTx};
+use store::{SessionKind, User};
 
 /// A request body as JSON: malformed JSON, a wrong content type or an oversized body each get their
 /// own JSON error (see [`ApiError`]).
@@ -60,7 +61,7 @@ pub struct Caller {
     pub secret: String,
 }
 
-fn address_of(parts: &Parts) -> String {
+pub(crate) fn address_of(parts: &Parts) -> String {
     parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map_or_else(String::new, |c| c.0.ip().to_string())
 }
 
@@ -117,32 +118,24 @@ impl Caller {
         Ok((member, place))
     }
 
-    /// Writes one change to the audit trail.
-    #[allow(clippy::too_many_arguments)]
-    async fn audit(
+    /// The caller as the one who acts.
+    fn actor(&self) -> app::Actor {
+        app::Actor::user(&self.user, &self.address)
+    }
+
+    /// Runs one change and its audit record in one transaction (see [`app::command`]).
+    async fn change<T>(
         &self,
         state: &AppState,
         action: &str,
-        object_ref: String,
-        place: &PlacePath,
-        before: Value,
-        after: &Value,
-    ) -> ApiResult<()> {
-        state
-            .store
-            .record_audit(&AuditRecord {
-                at_ms: state.clock.now_ms(),
-                user_id: Some(self.user.id),
-                username: self.user.username.clone(),
-                address: self.address.clone(),
-                action: action.to_string(),
-                object_ref,
-                place_path: place.as_str().to_string(),
-                before_state: before.to_string(),
-                after_state: after.to_string(),
-            })
-            .await?;
-        Ok(())
+        change: impl AsyncFnOnce(&mut StoreTx) -> ApiResult<(T, Option<Audited>)>,
+    ) -> ApiResult<T> {
+        app::command(&state.store, state.clock.as_ref(), &self.actor(), action, change).await
+    }
+
+    /// The approver as the loan's rules compare them: by user id.
+    fn approving(&self) -> store::Approver {
+        store::Approver { user_id: Some(self.user.id), name: self.approver() }
     }
 
     /// The name recorded as a loan's approver.
@@ -517,20 +510,6 @@ async fn sign_in(
         SessionKind::ApiToken,
     )
     .await?;
-    state
-        .store
-        .record_audit(&AuditRecord {
-            at_ms: state.clock.now_ms(),
-            user_id: Some(signed.user.id),
-            username: signed.user.username.clone(),
-            address,
-            action: "user.sign_in".into(),
-            object_ref: format!("user:{}", signed.user.id),
-            place_path: scope_path(&signed.user),
-            before_state: "null".into(),
-            after_state: json!({ "kind": "api" }).to_string(),
-        })
-        .await?;
     Ok(Json(json!({ "token": signed.secret, "user": user_json(&signed.user) })))
 }
 
@@ -559,12 +538,15 @@ fn user_json(user: &User) -> Value {
 }
 
 async fn sign_out(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    state.store.revoke_session(&auth::secret_hash(&caller.secret), state.clock.now_ms()).await?;
-    state.sessions.forget();
     let place = PlacePath::from_stored(scope_path(&caller.user));
+    let now = state.clock.now_ms();
     caller
-        .audit(&state, "user.sign_out", format!("user:{}", caller.user.id), &place, Value::Null, &Value::Null)
+        .change(&state, "user.sign_out", async |tx| {
+            tx.revoke_session(&auth::secret_hash(&caller.secret), now).await?;
+            Ok(((), Some(Audited::new(format!("user:{}", caller.user.id), &place, Value::Null, Value::Null))))
+        })
         .await?;
+    state.sessions.forget();
     Ok(Json(json!({ "signed_out": true })))
 }
 
@@ -584,20 +566,22 @@ async fn change_password(
     caller: Caller,
     Body(body): Body<PasswordBody>,
 ) -> ApiResult<Json<Value>> {
-    auth::change_password(
-        &state.store,
-        state.clock.as_ref(),
-        &caller.user,
-        &body.current_password,
-        &body.new_password,
-        &caller.secret,
-    )
-    .await?;
-    state.sessions.forget();
     let place = PlacePath::from_stored(scope_path(&caller.user));
     caller
-        .audit(&state, "user.password", format!("user:{}", caller.user.id), &place, Value::Null, &Value::Null)
+        .change(&state, "user.password", async |tx| {
+            auth::change_password_in(
+                tx,
+                state.clock.as_ref(),
+                &caller.user,
+                &body.current_password,
+                &body.new_password,
+                &caller.secret,
+            )
+            .await?;
+            Ok(((), Some(Audited::new(format!("user:{}", caller.user.id), &place, Value::Null, Value::Null))))
+        })
         .await?;
+    state.sessions.forget();
     Ok(Json(json!({ "changed": true })))
 }
 
@@ -749,11 +733,17 @@ async fn change_rules(
 ) -> ApiResult<Json<Value>> {
     let place = caller.may(&state, Action::Oversee, id).await?;
     let from = body.from.0;
-    let before = state.store.fund_rules(id).await?.on(from).clone();
-    let after = body.apply(before.clone())?;
-    state.store.change_fund_rules(id, from, &after, state.clock.now_ms()).await?;
-    let after_json = rules_json(from, &after);
-    caller.audit(&state, "fund.rules", format!("fund:{id}"), &place, rules_json(from, &before), &after_json).await?;
+    let now = state.clock.now_ms();
+    let after_json = caller
+        .change(&state, "fund.rules", async |tx| {
+            let before = tx.fund_rules(id).await?.on(from).clone();
+            let after = body.apply(before.clone())?;
+            tx.change_fund_rules(id, from, &after, now).await?;
+            let after_json = rules_json(from, &after);
+            let audited = Audited::new(format!("fund:{id}"), &place, rules_json(from, &before), &after_json);
+            Ok((after_json, Some(audited)))
+        })
+        .await?;
     Ok(Json(json!({ "rules": after_json })))
 }
 
@@ -779,9 +769,15 @@ async fn open_fund(
         return Err(ApiError::field("place", "a fund opens at a village"));
     }
     let rules = domain::fund::FundRules::usual();
-    let fund = state.store.create_fund(place_id, &body.name, body.opened_on.0, &rules, state.clock.now_ms()).await?;
-    let after = fund_json(&fund, &place.path);
-    caller.audit(&state, "fund.open", format!("fund:{}", fund.id), &place.path, Value::Null, &after).await?;
+    let now = state.clock.now_ms();
+    let (fund, after) = caller
+        .change(&state, "fund.open", async |tx| {
+            let fund = tx.create_fund(place_id, &body.name, body.opened_on.0, &rules, now).await?;
+            let after = fund_json(&fund, &place.path);
+            let audited = Audited::new(format!("fund:{}", fund.id), &place.path, Value::Null, &after);
+            Ok(((fund, after), Some(audited)))
+        })
+        .await?;
     Ok(Json(json!({ "fund": after, "rules": rules_json(fund.opened_on, &rules) })))
 }
 
@@ -832,9 +828,13 @@ async fn join(
         joined_on: &body.joined_on,
     };
     let new = app::funds::new_member(&input, fund.place_id).map_err(ApiError::field_problems)?;
-    let member = state.store.add_member(id, &new).await?;
-    let after = member_json(&member);
-    caller.audit(&state, "member.join", format!("member:{}", member.id), &place, Value::Null, &after).await?;
+    let after = caller
+        .change(&state, "member.join", async |tx| {
+            let member = tx.add_member(id, &new).await?;
+            let after = member_json(&member);
+            Ok((after.clone(), Some(Audited::new(format!("member:{}", member.id), &place, Value::Null, &after))))
+        })
+        .await?;
     Ok(Json(json!({ "member": after })))
 }
 
@@ -862,20 +862,22 @@ async fn savings_sheet(
 ) -> ApiResult<Json<Value>> {
     let place = caller.may(&state, Action::Operate, id).await?;
     let deposits: Vec<(i64, Rials)> = body.lines.iter().map(|l| (l.id, l.amount.0)).collect();
-    let outcomes =
-        app::funds::record_savings_sheet(&state.store, state.clock.as_ref(), id, &deposits, body.on.0, &body.key)
-            .await?;
-    let posted = outcomes.iter().filter(|o| o.status == store::PostStatus::Posted).count();
-    let after = json!({
-        "key": body.key,
-        "on": day_json(body.on.0),
-        "lines": deposits.iter().map(|(m, a)| json!({ "member_id": m, "amount_rials": a.get() })).collect::<Vec<_>>(),
-        "posted": posted,
-        "already_posted": outcomes.len() - posted,
-    });
-    if posted > 0 {
-        caller.audit(&state, "savings.sheet", format!("fund:{id}"), &place, Value::Null, &after).await?;
-    }
+    let clock = state.clock.as_ref();
+    let after = caller
+        .change(&state, "savings.sheet", async |tx| {
+            let outcomes = app::funds::record_savings_sheet_in(tx, clock, id, &deposits, body.on.0, &body.key).await?;
+            let posted = outcomes.iter().filter(|o| o.status == store::PostStatus::Posted).count();
+            let after = json!({
+                "key": body.key,
+                "on": day_json(body.on.0),
+                "lines": deposits.iter().map(|(m, a)| json!({ "member_id": m, "amount_rials": a.get() })).collect::<Vec<_>>(),
+                "posted": posted,
+                "already_posted": outcomes.len() - posted,
+            });
+            let audited = (posted > 0).then(|| Audited::new(format!("fund:{id}"), &place, Value::Null, &after));
+            Ok((after, audited))
+        })
+        .await?;
     Ok(Json(after))
 }
 
@@ -968,9 +970,13 @@ async fn request_loan(
 ) -> ApiResult<Json<Value>> {
     let place = caller.may(&state, Action::Operate, id).await?;
     let application = body.application(today(&state));
-    let loan = state.store.request_loan(id, &application).await.map_err(|e| not_found_as(e, "member"))?;
-    let after = loan_json(&loan);
-    caller.audit(&state, "loan.request", format!("loan:{}", loan.id), &place, Value::Null, &after).await?;
+    let after = caller
+        .change(&state, "loan.request", async |tx| {
+            let loan = tx.request_loan(id, &application).await.map_err(|e| not_found_as(e, "member"))?;
+            let after = loan_json(&loan);
+            Ok((after.clone(), Some(Audited::new(format!("loan:{}", loan.id), &place, Value::Null, &after))))
+        })
+        .await?;
     Ok(Json(json!({ "loan": after })))
 }
 
@@ -997,7 +1003,10 @@ async fn repayment_sheet(
 ) -> ApiResult<Json<Value>> {
     let place = caller.may(&state, Action::Operate, id).await?;
     let payments: Vec<(i64, Rials)> = body.lines.iter().map(|l| (l.loan_id, l.amount.0)).collect();
-    let repayments = state.store.repay_sheet(id, &payments, body.on.0, &body.key, state.clock.now_ms()).await?;
+    let now = state.clock.now_ms();
+    let after = caller
+        .change(&state, "loan.repayment_sheet", async |tx| {
+    let repayments = tx.repay_sheet(id, &payments, body.on.0, &body.key, now).await?;
     let after = json!({
         "key": body.key,
         "on": day_json(body.on.0),
@@ -1008,9 +1017,13 @@ async fn repayment_sheet(
             "already_posted": r.already_posted,
         })).collect::<Vec<_>>(),
     });
-    if repayments.iter().any(|r| !r.already_posted) {
-        caller.audit(&state, "loan.repayment_sheet", format!("fund:{id}"), &place, Value::Null, &after).await?;
-    }
+    let audited = repayments
+        .iter()
+        .any(|r| !r.already_posted)
+        .then(|| Audited::new(format!("fund:{id}"), &place, Value::Null, &after));
+    Ok((after, audited))
+        })
+        .await?;
     Ok(Json(after))
 }
 
@@ -1077,12 +1090,11 @@ async fn capital(
         CapitalKind::Loan | CapitalKind::Repayment => InjectionKind::Loan,
     };
     let movement = CapitalMove { fund_id: id, kind, amount: body.amount.0, source: &body.source, on: body.on.0 };
-    let outcome = match body.kind {
-        CapitalKind::Repayment => {
-            app::funds::repay_capital(&state.store, state.clock.as_ref(), &movement, &body.key).await?
-        }
-        _ => app::funds::inject_capital(&state.store, state.clock.as_ref(), &movement, &body.key).await?,
-    };
+    let repayment = matches!(body.kind, CapitalKind::Repayment);
+    let clock = state.clock.as_ref();
+    let after = caller
+        .change(&state, "capital.move", async |tx| {
+    let outcome = app::funds::move_capital_in(tx, clock, &movement, &body.key, repayment).await?;
     let after = json!({
         "entry_seq": outcome.seq.0,
         "already_posted": outcome.status != store::PostStatus::Posted,
@@ -1090,9 +1102,11 @@ async fn capital(
         "source": body.source,
         "on": day_json(body.on.0),
     });
-    if outcome.status == store::PostStatus::Posted {
-        caller.audit(&state, "capital.move", format!("fund:{id}"), &place, Value::Null, &after).await?;
-    }
+    let audited = (outcome.status == store::PostStatus::Posted)
+        .then(|| Audited::new(format!("fund:{id}"), &place, Value::Null, &after));
+    Ok((after, audited))
+        })
+        .await?;
     Ok(Json(after))
 }
 
@@ -1150,7 +1164,10 @@ async fn lottery_draw(
     let place = caller.may(&state, Action::Operate, id).await?;
     let on = body.on.map_or_else(|| today(&state), |d| d.0);
     let cycle = body.cycle.unwrap_or_else(|| on.to_jalali().year().to_string());
-    let record = state.store.draw_lottery(id, on, &cycle, &body.seed, state.clock.now_ms()).await?;
+    let now = state.clock.now_ms();
+    let after = caller
+        .change(&state, "lottery.draw", async |tx| {
+    let record = tx.draw_lottery(id, on, &cycle, &body.seed, now).await?;
     let after = json!({
         "draw_id": record.id,
         "cycle": record.cycle,
@@ -1161,7 +1178,10 @@ async fn lottery_draw(
         "winner_member_id": record.draw.winner,
         "verify_with": format!("abadi lottery verify {}", record.id),
     });
-    caller.audit(&state, "lottery.draw", format!("draw:{}", record.id), &place, Value::Null, &after).await?;
+    let audited = Audited::new(format!("draw:{}", record.id), &place, Value::Null, &after);
+    Ok((after, Some(audited)))
+        })
+        .await?;
     Ok(Json(after))
 }
 
@@ -1220,9 +1240,14 @@ async fn leave(
 ) -> ApiResult<Json<Value>> {
     let (before, place) = caller.may_on_member(&state, Action::Operate, id).await?;
     let on = body.on.map_or_else(|| today(&state), |d| d.0);
-    let member = state.store.leave_fund(id, on, &body.key, state.clock.now_ms()).await?;
-    let after = member_json(&member);
-    caller.audit(&state, "member.leave", format!("member:{id}"), &place, member_json(&before), &after).await?;
+    let now = state.clock.now_ms();
+    let after = caller
+        .change(&state, "member.leave", async |tx| {
+            let member = tx.leave_fund(id, on, &body.key, now).await?;
+            let after = member_json(&member);
+            Ok((after.clone(), Some(Audited::new(format!("member:{id}"), &place, member_json(&before), &after))))
+        })
+        .await?;
     Ok(Json(json!({ "member": after })))
 }
 
@@ -1242,16 +1267,24 @@ async fn loan(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>
 
 async fn approve(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let (before, place) = caller.may_on_loan(&state, Action::Approve, id).await?;
-    let loan = state.store.approve_loan(id, &caller.approver()).await?;
-    let after = loan_json(&loan);
-    caller.audit(&state, "loan.approve", format!("loan:{id}"), &place, loan_json(&before), &after).await?;
-    if loan.status == store::LoanStatus::Approved {
-        let jobs = state.store.expect_requested_jobs(id, today(&state), state.clock.now_ms()).await?;
-        if !jobs.is_empty() {
-            let record = json!({ "loan": id, "jobs": jobs });
-            caller.audit(&state, "jobs.expect", format!("loan:{id}"), &place, Value::Null, &record).await?;
-        }
-    }
+    let (today, now, clock) = (today(&state), state.clock.now_ms(), state.clock.as_ref());
+    let actor = caller.actor();
+    let after = caller
+        .change(&state, "loan.approve", async |tx| {
+            let loan = tx.approve_loan(id, &caller.approving()).await?;
+            let after = loan_json(&loan);
+            if loan.status == store::LoanStatus::Approved {
+                // The jobs the request promised become expected in the same transaction.
+                let jobs = tx.expect_requested_jobs(id, today, now).await?;
+                if !jobs.is_empty() {
+                    let record = json!({ "loan": id, "jobs": jobs });
+                    let audited = Audited::new(format!("loan:{id}"), &place, Value::Null, &record);
+                    tx.audit(&actor.record(clock, "jobs.expect", &audited)).await?;
+                }
+            }
+            Ok((after.clone(), Some(Audited::new(format!("loan:{id}"), &place, loan_json(&before), &after))))
+        })
+        .await?;
     Ok(Json(json!({ "loan": after })))
 }
 
@@ -1312,9 +1345,14 @@ async fn job_visit(
         seen: body.seen,
         insured_workers: body.insured_workers,
     };
-    let after = state.store.record_visit(id, &visit, today(&state), state.clock.now_ms()).await?;
-    let record = job_json(&after);
-    caller.audit(&state, "job.visit", format!("job:{id}"), &place, job_json(&job), &record).await?;
+    let (today, now) = (today(&state), state.clock.now_ms());
+    let record = caller
+        .change(&state, "job.visit", async |tx| {
+            let after = tx.record_visit(id, &visit, today, now).await?;
+            let record = job_json(&after);
+            Ok((record.clone(), Some(Audited::new(format!("job:{id}"), &place, job_json(&job), &record))))
+        })
+        .await?;
     Ok(Json(json!({ "job": record })))
 }
 
@@ -1358,9 +1396,13 @@ async fn describe_job(
         return Err(ApiError::fields(wrong));
     };
     let description = store::JobSpec { activity: body.activity, kind, hours, sex, age_group, count: 1 };
-    let after = state.store.describe_job(id, &description).await?;
-    let record = job_json(&after);
-    caller.audit(&state, "job.describe", format!("job:{id}"), &place, job_json(&job), &record).await?;
+    let record = caller
+        .change(&state, "job.describe", async |tx| {
+            let after = tx.describe_job(id, &description).await?;
+            let record = job_json(&after);
+            Ok((record.clone(), Some(Audited::new(format!("job:{id}"), &place, job_json(&job), &record))))
+        })
+        .await?;
     Ok(Json(json!({ "job": record })))
 }
 
@@ -1453,11 +1495,18 @@ async fn disburse(
 ) -> ApiResult<Json<Value>> {
     let (before, place) = caller.may_on_loan(&state, Action::Operate, id).await?;
     let on = body.on.map_or_else(|| today(&state), |d| d.0);
-    let loan = state.store.disburse_loan(id, on, &body.key, state.clock.now_ms()).await?;
-    let after = loan_json(&loan);
-    if before.status != loan.status {
-        caller.audit(&state, "loan.disburse", format!("loan:{id}"), &place, loan_json(&before), &after).await?;
-    }
+    let now = state.clock.now_ms();
+    let after = caller
+        .change(&state, "loan.disburse", async |tx| {
+            let loan = tx.disburse_loan(id, on, &body.key, now).await?;
+            let after = loan_json(&loan);
+            // A retry of the same payment changes nothing and is not audited twice.
+            let audited = tx
+                .has_posted()
+                .then(|| Audited::new(format!("loan:{id}"), &place, loan_json(&before), &after));
+            Ok((after, audited))
+        })
+        .await?;
     Ok(Json(json!({ "loan": after })))
 }
 
@@ -1513,14 +1562,19 @@ async fn record_payment(
     let (before, place) = caller.may_on_loan(state, Action::Operate, id).await?;
     let on = on.map_or_else(|| today(state), |d| d.0);
     let now = state.clock.now_ms();
-    let (repayment, action) = match amount {
-        Some(amount) => (state.store.repay_loan(id, amount, on, key, now).await?, "loan.repay"),
-        None => (state.store.payoff_loan(id, on, key, now).await?, "loan.payoff"),
-    };
-    let after = repayment_json(id, &repayment);
-    if !repayment.already_posted {
-        caller.audit(state, action, format!("loan:{id}"), &place, loan_json(&before), &after).await?;
-    }
+    let action = if amount.is_some() { "loan.repay" } else { "loan.payoff" };
+    let after = caller
+        .change(state, action, async |tx| {
+            let repayment = match amount {
+                Some(amount) => tx.repay_loan(id, amount, on, key, now).await?,
+                None => tx.payoff_loan(id, on, key, now).await?,
+            };
+            let after = repayment_json(id, &repayment);
+            let audited = (!repayment.already_posted)
+                .then(|| Audited::new(format!("loan:{id}"), &place, loan_json(&before), &after));
+            Ok((after, audited))
+        })
+        .await?;
     Ok(Json(after))
 }
 
@@ -1544,12 +1598,16 @@ async fn reverse(
         return Err(ApiError::field("reason", "say why the repayment is reversed"));
     }
     let on = body.on.map_or_else(|| today(&state), |d| d.0);
-    let seq = state
-        .store
-        .reverse_repayment(id, domain::EntrySeq(body.entry_seq), &body.key, &body.reason, on, state.clock.now_ms())
+    let now = state.clock.now_ms();
+    let after = caller
+        .change(&state, "loan.reverse_repayment", async |tx| {
+            let seq = tx.reverse_repayment(id, domain::EntrySeq(body.entry_seq), &body.key, &body.reason, on, now).await?;
+            let after =
+                json!({ "loan_id": id, "reversed_seq": body.entry_seq, "entry_seq": seq.0, "reason": body.reason });
+            let audited = Audited::new(format!("loan:{id}"), &place, loan_json(&before), &after);
+            Ok((after, Some(audited)))
+        })
         .await?;
-    let after = json!({ "loan_id": id, "reversed_seq": body.entry_seq, "entry_seq": seq.0, "reason": body.reason });
-    caller.audit(&state, "loan.reverse_repayment", format!("loan:{id}"), &place, loan_json(&before), &after).await?;
     Ok(Json(after))
 }
 
@@ -1561,9 +1619,14 @@ async fn write_off(
 ) -> ApiResult<Json<Value>> {
     let (before, place) = caller.may_on_loan(&state, Action::Approve, id).await?;
     let on = body.on.map_or_else(|| today(&state), |d| d.0);
-    let loan = state.store.write_off_loan(id, &caller.approver(), on, &body.key, state.clock.now_ms()).await?;
-    let after = loan_json(&loan);
-    caller.audit(&state, "loan.write_off", format!("loan:{id}"), &place, loan_json(&before), &after).await?;
+    let now = state.clock.now_ms();
+    let after = caller
+        .change(&state, "loan.write_off", async |tx| {
+            let loan = tx.write_off_loan(id, &caller.approver(), on, &body.key, now).await?;
+            let after = loan_json(&loan);
+            Ok((after.clone(), Some(Audited::new(format!("loan:{id}"), &place, loan_json(&before), &after))))
+        })
+        .await?;
     Ok(Json(json!({ "loan": after })))
 }
 

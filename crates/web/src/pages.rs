@@ -118,6 +118,8 @@ pub struct Viewer {
     pub lang: Lang,
     pub unit: MoneyUnit,
     pub secret: String,
+    /// Where the request came from (an IP address), for the audit trail.
+    pub address: String,
 }
 
 pub fn session_secret(parts: &Parts) -> Option<String> {
@@ -149,7 +151,8 @@ impl FromRequestParts<AppState> for Viewer {
             .ok_or(PageError::SignIn(back))?;
         let lang = Lang::from_code(&user.language);
         let unit = user.money_unit;
-        Ok(Viewer { user, lang, unit, secret })
+        let address = crate::api::address_of(parts);
+        Ok(Viewer { user, lang, unit, secret, address })
     }
 }
 
@@ -333,20 +336,6 @@ async fn sign_in(
     .await;
     let problem = match outcome {
         Ok(signed) => {
-            let _ = state
-                .store
-                .record_audit(&store::AuditRecord {
-                    at_ms: state.clock.now_ms(),
-                    user_id: Some(signed.user.id),
-                    username: signed.user.username.clone(),
-                    address,
-                    action: "user.sign_in".into(),
-                    object_ref: format!("user:{}", signed.user.id),
-                    place_path: "/".into(),
-                    before_state: "null".into(),
-                    after_state: r#"{"kind":"browser"}"#.into(),
-                })
-                .await;
             let landing = match (safe_next(&form.next), &signed.user.grant.scope) {
                 (Some(next), _) if next != "/" => next.to_string(),
                 (_, Scope::Fund { fund_id, .. }) => format!("/funds/{fund_id}"),
@@ -742,11 +731,14 @@ async fn join(
             return rerender(&errors);
         }
     };
-    match state.store.add_member(id, &new).await {
+    let joined = change(&state, &viewer, "member.join", async |tx| {
+        let member = tx.add_member(id, &new).await?;
+        let after = crate::json::member_json(&member);
+        Ok((member.clone(), Some(app::Audited::new(format!("member:{}", member.id), &place, "null", after))))
+    })
+    .await;
+    match joined {
         Ok(member) => {
-            let after = crate::json::member_json(&member);
-            audit(&state, &viewer, "member.join", format!("member:{}", member.id), &place, "null", &after.to_string())
-                .await?;
             Ok(Redirect::to(&format!("/members/{}", member.id)).into_response())
         }
         Err(StoreError::Conflict(_)) => rerender(&[("national_id", viewer.lang.t("already_member").to_string())]),
@@ -755,30 +747,15 @@ async fn join(
     }
 }
 
-async fn audit(
+/// Runs one change and its audit record in one transaction, as the signed-in reader (see
+/// [`app::command`]).
+pub(crate) async fn change<T>(
     state: &AppState,
     viewer: &Viewer,
     action: &str,
-    object_ref: String,
-    place: &PlacePath,
-    before: &str,
-    after: &str,
-) -> Result<(), PageError> {
-    state
-        .store
-        .record_audit(&store::AuditRecord {
-            at_ms: state.clock.now_ms(),
-            user_id: Some(viewer.user.id),
-            username: viewer.user.username.clone(),
-            address: String::new(),
-            action: action.into(),
-            object_ref,
-            place_path: place.as_str().into(),
-            before_state: before.into(),
-            after_state: after.into(),
-        })
-        .await
-        .map_err(|e| viewer.internal(e))
+    change: impl AsyncFnOnce(&mut app::StoreTx) -> Result<(T, Option<app::Audited>), StoreError>,
+) -> Result<T, StoreError> {
+    app::command(&state.store, state.clock.as_ref(), &app::Actor::user(&viewer.user, &viewer.address), action, change).await
 }
 
 // ---- a member's statement ----
@@ -1043,15 +1020,16 @@ async fn meeting(
     repayments.sort();
     // A sheet without its revision (an old page, a hand-made request) is taken as it is.
     let loaded_at = typed.get("revision").and_then(|r| r.parse::<i64>().ok());
-    let outcome =
-        state.store.record_meeting(id, on, &key, &deposits, &repayments, loaded_at, state.clock.now_ms()).await;
+    let now = state.clock.now_ms();
+    let outcome = change(&state, &viewer, "meeting.sheet", async |tx| {
+        let meeting = tx.record_meeting(id, on, &key, &deposits, &repayments, loaded_at, now).await?;
+        let after = serde_json::json!({ "key": key, "deposits": deposits.len(), "repayments": repayments.len(), "posted": meeting.posted });
+        let audited = (meeting.posted > 0).then(|| app::Audited::new(format!("fund:{id}"), &place, "null", after));
+        Ok((meeting, audited))
+    })
+    .await;
     match outcome {
         Ok(meeting) => {
-            if meeting.posted > 0 {
-                let after = serde_json::json!({ "key": key, "deposits": deposits.len(), "repayments": repayments.len(), "posted": meeting.posted });
-                audit(&state, &viewer, "meeting.sheet", format!("fund:{id}"), &place, "null", &after.to_string())
-                    .await?;
-            }
             let message = if meeting.posted > 0 { lang.t("sheet_saved") } else { lang.t("sheet_already") };
             let body = format!(
                 r#"<h1>{title}</h1><p class="notice ok" role="status">{message}</p><p><a href="/funds/{id}">{home}</a> · <a href="/funds/{id}/meeting">{again}</a></p>"#,
@@ -1152,10 +1130,24 @@ struct SettingsForm {
 async fn save_settings(State(state): State<AppState>, viewer: Viewer, Form(form): Form<SettingsForm>) -> PageResult {
     let unit = if form.unit == "toman" { MoneyUnit::Toman } else { MoneyUnit::Rial };
     let language = if form.language == "en" { "en" } else { "fa" };
-    let user =
-        state.store.set_user_preferences(viewer.user.id, language, unit).await.map_err(|e| viewer.internal(e))?;
+    let place = PlacePath::from_stored(auth::scope_path(&viewer.user));
+    let user = change(&state, &viewer, "user.settings", async |tx| {
+        let user = tx.set_user_preferences(viewer.user.id, language, unit).await?;
+        let unit_code = |unit: MoneyUnit| if unit == MoneyUnit::Toman { "toman" } else { "rial" };
+        let before = serde_json::json!({ "language": viewer.user.language, "unit": unit_code(viewer.unit) });
+        let after = serde_json::json!({ "language": user.language, "unit": unit_code(user.money_unit) });
+        Ok((user, Some(app::Audited::new(format!("user:{}", viewer.user.id), &place, before, after))))
+    })
+    .await
+    .map_err(|e| viewer.internal(e))?;
     state.sessions.forget();
-    let viewer = Viewer { lang: Lang::from_code(&user.language), unit: user.money_unit, user, secret: viewer.secret };
+    let viewer = Viewer {
+        lang: Lang::from_code(&user.language),
+        unit: user.money_unit,
+        user,
+        secret: viewer.secret,
+        address: viewer.address,
+    };
     let body = settings_body(&viewer, Some(("ok", viewer.lang.t("saved"))));
     Ok(layout(viewer.lang, Some(&viewer.user), viewer.lang.t("settings"), &body).into_response())
 }
@@ -1168,14 +1160,14 @@ struct PasswordForm {
 
 async fn change_password(State(state): State<AppState>, viewer: Viewer, Form(form): Form<PasswordForm>) -> PageResult {
     let lang = viewer.lang;
-    let outcome = auth::change_password(
-        &state.store,
-        state.clock.as_ref(),
-        &viewer.user,
-        &form.current_password,
-        &form.new_password,
-        &viewer.secret,
-    )
+    let clock = state.clock.as_ref();
+    let place = PlacePath::from_stored(auth::scope_path(&viewer.user));
+    let actor = app::Actor::user(&viewer.user, &viewer.address);
+    let outcome = app::command(&state.store, clock, &actor, "user.password", async |tx| {
+        auth::change_password_in(tx, clock, &viewer.user, &form.current_password, &form.new_password, &viewer.secret)
+            .await?;
+        Ok(((), Some(app::Audited::new(format!("user:{}", viewer.user.id), &place, "null", "null"))))
+    })
     .await;
     state.sessions.forget();
     let (status, notice) = match outcome {
@@ -1187,10 +1179,6 @@ async fn change_password(State(state): State<AppState>, viewer: Viewer, Form(for
         Err(AuthError::Throttled { .. }) => (StatusCode::TOO_MANY_REQUESTS, ("error", lang.t("throttled"))),
         Err(AuthError::Store(e)) => return Err(viewer.internal(e)),
     };
-    if status == StatusCode::OK {
-        let place = PlacePath::from_stored("/".into());
-        audit(&state, &viewer, "user.password", format!("user:{}", viewer.user.id), &place, "null", "null").await?;
-    }
     let body = settings_body(&viewer, Some(notice));
     Ok((status, layout(lang, Some(&viewer.user), lang.t("settings"), &body)).into_response())
 }

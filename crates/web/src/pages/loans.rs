@@ -2,7 +2,7 @@
 //! sent (htmx asks as the treasurer types), a loan's page with its schedule and the step its status
 //! allows (approve, pay out, record a repayment, reverse one with a reason), and a printable receipt.
 
-use super::{PageError, PageResult, Viewer, audit, esc, layout};
+use super::{PageError, PageResult, Viewer, change, esc, layout};
 use crate::AppState;
 use crate::i18n::Lang;
 use axum::Form;
@@ -307,10 +307,14 @@ async fn request(
         Ok(application) => application,
         Err(errors) => return rerender(errors, String::new()).await,
     };
-    match state.store.request_loan(id, &application).await {
+    let requested = change(&state, &viewer, "loan.request", async |tx| {
+        let loan = tx.request_loan(id, &application).await?;
+        let after = crate::json::loan_json(&loan);
+        Ok((loan.clone(), Some(app::Audited::new(format!("loan:{}", loan.id), &place, "null", after))))
+    })
+    .await;
+    match requested {
         Ok(loan) => {
-            let after = crate::json::loan_json(&loan).to_string();
-            audit(&state, &viewer, "loan.request", format!("loan:{}", loan.id), &place, "null", &after).await?;
             Ok(Redirect::to(&format!("/loans/{}", loan.id)).into_response())
         }
         Err(StoreError::Ineligible(refusals)) => rerender(vec![], eligibility_html(lang, &refusals)).await,
@@ -533,22 +537,26 @@ async fn approve(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i
     } else {
         viewer.user.display_name.clone()
     };
-    let outcome = match state.store.approve_loan(id, &approver).await {
-        Ok(loan) => {
-            let (b, a) = (crate::json::loan_json(&before).to_string(), crate::json::loan_json(&loan).to_string());
-            audit(&state, &viewer, "loan.approve", format!("loan:{id}"), &place, &b, &a).await?;
-            if loan.status == LoanStatus::Approved {
-                // The jobs the request counted are expected from the day of approval.
-                let jobs = state
-                    .store
-                    .expect_requested_jobs(id, crate::today(&state), state.clock.now_ms())
-                    .await
-                    .map_err(|e| viewer.internal(e))?;
-                if !jobs.is_empty() {
-                    let after = serde_json::json!({ "loan": id, "jobs": jobs }).to_string();
-                    audit(&state, &viewer, "jobs.expect", format!("loan:{id}"), &place, "null", &after).await?;
-                }
+    let (today, now, clock) = (crate::today(&state), state.clock.now_ms(), state.clock.as_ref());
+    let actor = app::Actor::user(&viewer.user, &viewer.address);
+    let approving = store::Approver { user_id: Some(viewer.user.id), name: approver };
+    let approved = change(&state, &viewer, "loan.approve", async |tx| {
+        let loan = tx.approve_loan(id, &approving).await?;
+        if loan.status == LoanStatus::Approved {
+            // The jobs the request counted are expected from the day of approval, in the same transaction.
+            let jobs = tx.expect_requested_jobs(id, today, now).await?;
+            if !jobs.is_empty() {
+                let after = serde_json::json!({ "loan": id, "jobs": jobs });
+                let audited = app::Audited::new(format!("loan:{id}"), &place, "null", after);
+                tx.audit(&actor.record(clock, "jobs.expect", &audited)).await?;
             }
+        }
+        let (b, a) = (crate::json::loan_json(&before), crate::json::loan_json(&loan));
+        Ok((loan, Some(app::Audited::new(format!("loan:{id}"), &place, b, a))))
+    })
+    .await;
+    let outcome = match approved {
+        Ok(_) => {
             Ok(())
         }
         Err(e) => Err(e),
@@ -586,18 +594,21 @@ async fn disburse(
     Form(form): Form<DatedForm>,
 ) -> PageResult {
     let (before, place) = loan_step(&state, &viewer, id, Action::Operate).await?;
-    let outcome = async {
-        let on = day_of(&state, viewer.lang, &form.on)?;
-        let loan = state.store.disburse_loan(id, on, &form.key, state.clock.now_ms()).await?;
-        Ok::<store::Loan, StoreError>(loan)
-    }
-    .await;
+    let now = state.clock.now_ms();
+    let outcome = match day_of(&state, viewer.lang, &form.on) {
+        Ok(on) => {
+            change(&state, &viewer, "loan.disburse", async |tx| {
+                let loan = tx.disburse_loan(id, on, &form.key, now).await?;
+                let (b, a) = (crate::json::loan_json(&before), crate::json::loan_json(&loan));
+                let audited = tx.has_posted().then(|| app::Audited::new(format!("loan:{id}"), &place, b, a));
+                Ok((loan, audited))
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    };
     let outcome = match outcome {
-        Ok(loan) => {
-            if loan.status != before.status {
-                let (b, a) = (crate::json::loan_json(&before).to_string(), crate::json::loan_json(&loan).to_string());
-                audit(&state, &viewer, "loan.disburse", format!("loan:{id}"), &place, &b, &a).await?;
-            }
+        Ok(_) => {
             Ok(())
         }
         Err(e) => Err(e),
@@ -612,27 +623,24 @@ async fn repay(
     Form(form): Form<DatedForm>,
 ) -> PageResult {
     let (before, place) = loan_step(&state, &viewer, id, Action::Operate).await?;
-    let outcome = async {
-        let on = day_of(&state, viewer.lang, &form.on)?;
-        let amount = viewer.parse_amount(&form.amount).map_err(StoreError::Invalid)?;
-        state.store.repay_loan(id, amount, on, &form.key, state.clock.now_ms()).await
-    }
-    .await;
+    let now = state.clock.now_ms();
+    let typed = day_of(&state, viewer.lang, &form.on)
+        .and_then(|on| Ok((on, viewer.parse_amount(&form.amount).map_err(StoreError::Invalid)?)));
+    let outcome = match typed {
+        Ok((on, amount)) => {
+            change(&state, &viewer, "loan.repay", async |tx| {
+                let repayment = tx.repay_loan(id, amount, on, &form.key, now).await?;
+                let after = serde_json::json!({ "entry_seq": repayment.seq.0, "amount": form.amount });
+                let audited = (!repayment.already_posted)
+                    .then(|| app::Audited::new(format!("loan:{id}"), &place, crate::json::loan_json(&before), after));
+                Ok((repayment, audited))
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    };
     match outcome {
         Ok(repayment) => {
-            if !repayment.already_posted {
-                let after = serde_json::json!({ "entry_seq": repayment.seq.0, "amount": form.amount }).to_string();
-                audit(
-                    &state,
-                    &viewer,
-                    "loan.repay",
-                    format!("loan:{id}"),
-                    &place,
-                    &crate::json::loan_json(&before).to_string(),
-                    &after,
-                )
-                .await?;
-            }
             Ok(Redirect::to(&format!("/loans/{id}/receipts/{}", repayment.seq.0)).into_response())
         }
         Err(e) => after_step(&state, &viewer, id, &place, Err(e)).await,
@@ -646,33 +654,22 @@ async fn reverse(
     Form(form): Form<DatedForm>,
 ) -> PageResult {
     let (before, place) = loan_step(&state, &viewer, id, Action::Operate).await?;
-    let outcome = async {
+    let now = state.clock.now_ms();
+    let typed = (|| {
         if form.reason.trim().is_empty() {
             return Err(StoreError::Invalid(viewer.lang.t("reason_needed").into()));
         }
         let seq = form.seq.trim().parse::<i64>().map_err(|_| StoreError::Invalid("which repayment?".into()))?;
-        let on = day_of(&state, viewer.lang, &form.on)?;
-        let reversal =
-            state.store.reverse_repayment(id, EntrySeq(seq), &form.key, &form.reason, on, state.clock.now_ms()).await?;
-        Ok::<(i64, EntrySeq), StoreError>((seq, reversal))
-    }
-    .await;
-    let outcome = match outcome {
-        Ok((seq, reversal)) => {
-            let after =
-                serde_json::json!({ "reversed_seq": seq, "entry_seq": reversal.0, "reason": form.reason }).to_string();
-            audit(
-                &state,
-                &viewer,
-                "loan.reverse_repayment",
-                format!("loan:{id}"),
-                &place,
-                &crate::json::loan_json(&before).to_string(),
-                &after,
-            )
-            .await?;
-            Ok(())
-        }
+        Ok((seq, day_of(&state, viewer.lang, &form.on)?))
+    })();
+    let outcome = match typed {
+        Ok((seq, on)) => change(&state, &viewer, "loan.reverse_repayment", async |tx| {
+            let reversal = tx.reverse_repayment(id, EntrySeq(seq), &form.key, &form.reason, on, now).await?;
+            let after = serde_json::json!({ "reversed_seq": seq, "entry_seq": reversal.0, "reason": form.reason });
+            let audited = app::Audited::new(format!("loan:{id}"), &place, crate::json::loan_json(&before), after);
+            Ok(((), Some(audited)))
+        })
+        .await,
         Err(e) => Err(e),
     };
     after_step(&state, &viewer, id, &place, outcome).await
@@ -869,10 +866,15 @@ async fn record_visit(
         seen: form.seen.clone(),
         insured_workers: domain::text::to_latin_digits(form.insured_workers.trim()).parse().unwrap_or(0),
     };
-    match state.store.record_visit(job_id, &visit, crate::today(&state), state.clock.now_ms()).await {
-        Ok(after) => {
-            let record = serde_json::json!({ "job": job_id, "on": on.to_string(), "purpose": purpose.code(), "outcome": outcome.code(), "status": after.status.code() });
-            audit(&state, &viewer, "job.visit", format!("job:{job_id}"), &place, "null", &record.to_string()).await?;
+    let (today, now) = (crate::today(&state), state.clock.now_ms());
+    let visited = change(&state, &viewer, "job.visit", async |tx| {
+        let after = tx.record_visit(job_id, &visit, today, now).await?;
+        let record = serde_json::json!({ "job": job_id, "on": on.to_string(), "purpose": purpose.code(), "outcome": outcome.code(), "status": after.status.code() });
+        Ok((after, Some(app::Audited::new(format!("job:{job_id}"), &place, "null", record))))
+    })
+    .await;
+    match visited {
+        Ok(_) => {
             Ok(axum::response::Redirect::to(&format!("/loans/{}", loan.id)).into_response())
         }
         Err(StoreError::JobRefused(refusal)) => {
@@ -916,11 +918,14 @@ async fn describe_job(
         return loan_refused(&state, &viewer, &loan, &place, lang.t("fix_errors").to_string()).await;
     };
     let description = store::JobSpec { activity: form.activity.clone(), kind, hours, sex, age_group, count: 1 };
-    match state.store.describe_job(job_id, &description).await {
-        Ok(after) => {
-            let record = serde_json::json!({ "job": job_id, "activity": after.activity, "kind": kind.code(), "hours": hours.code(), "sex": sex.code(), "age_group": age_group.code() });
-            audit(&state, &viewer, "job.describe", format!("job:{job_id}"), &place, "null", &record.to_string())
-                .await?;
+    let described = change(&state, &viewer, "job.describe", async |tx| {
+        let after = tx.describe_job(job_id, &description).await?;
+        let record = serde_json::json!({ "job": job_id, "activity": after.activity, "kind": kind.code(), "hours": hours.code(), "sex": sex.code(), "age_group": age_group.code() });
+        Ok((after, Some(app::Audited::new(format!("job:{job_id}"), &place, "null", record))))
+    })
+    .await;
+    match described {
+        Ok(_) => {
             Ok(axum::response::Redirect::to(&format!("/loans/{}", loan.id)).into_response())
         }
         Err(e @ StoreError::Invalid(_)) => {

@@ -2,7 +2,7 @@
 //! published draw with its seed, entrants and digest, recomputed on the spot, and how anyone can check
 //! it (`abadi lottery verify DRAW`).
 
-use super::{PageError, PageResult, Viewer, audit, esc, layout};
+use super::{PageError, PageResult, Viewer, esc, layout};
 use crate::AppState;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -111,13 +111,15 @@ async fn draw(
     let place = viewer.may(&state, Action::Operate, id).await?;
     let today = crate::today(&state);
     let cycle = today.to_jalali().year().to_string();
-    match state.store.draw_lottery(id, today, &cycle, &form.seed, state.clock.now_ms()).await {
-        Ok(record) => {
-            let after = format!(
-                r#"{{"draw":{},"winner_member_id":{},"seed":{:?}}}"#,
-                record.id, record.draw.winner, record.draw.seed
-            );
-            audit(&state, &viewer, "lottery.draw", format!("draw:{}", record.id), &place, "null", &after).await?;
+    let now = state.clock.now_ms();
+    let drawn = crate::pages::change(&state, &viewer, "lottery.draw", async |tx| {
+        let record = tx.draw_lottery(id, today, &cycle, &form.seed, now).await?;
+        let after = serde_json::json!({ "draw": record.id, "winner_member_id": record.draw.winner, "seed": record.draw.seed });
+        Ok((record.id, Some(app::Audited::new(format!("draw:{}", record.id), &place, "null", after))))
+    })
+    .await;
+    match drawn {
+        Ok(_) => {
             Ok(Redirect::to(&format!("/funds/{id}/lottery")).into_response())
         }
         Err(e @ (store::StoreError::Invalid(_) | store::StoreError::Conflict(_))) => {

@@ -2,7 +2,7 @@
 //! rules with their history, which an officer above the fund may change from a date on, and the
 //! organisation's capital put into a fund (and repaid), which the officer records.
 
-use super::{PageError, PageResult, Viewer, audit, esc, layout};
+use super::{PageError, PageResult, Viewer, change, esc, layout};
 use crate::AppState;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -264,18 +264,22 @@ async fn change_rules(
             Err(e) => return refuse(e.to_string()).await,
         }
     }
-    match state.store.change_fund_rules(id, from, &after, state.clock.now_ms()).await {
+    let describe = |r: &FundRules| {
+        serde_json::json!({
+            "from": from.to_string(),
+            "monthly_savings_rials": r.monthly_savings.get(),
+            "fee_rate_basis_points": r.fee_rate.basis_points(),
+            "second_approval_above_rials": r.second_approval_above.get(),
+        })
+    };
+    let now = state.clock.now_ms();
+    let changed = change(&state, &viewer, "fund.rules", async |tx| {
+        tx.change_fund_rules(id, from, &after, now).await?;
+        Ok(((), Some(app::Audited::new(format!("fund:{id}"), &place, describe(&before), describe(&after)))))
+    })
+    .await;
+    match changed {
         Ok(()) => {
-            let describe = |r: &FundRules| {
-                format!(
-                    r#"{{"from":"{from}","monthly_savings_rials":{},"fee_rate_basis_points":{},"second_approval_above_rials":{}}}"#,
-                    r.monthly_savings.get(),
-                    r.fee_rate.basis_points(),
-                    r.second_approval_above.get()
-                )
-            };
-            audit(&state, &viewer, "fund.rules", format!("fund:{id}"), &place, &describe(&before), &describe(&after))
-                .await?;
             Ok(Redirect::to(&format!("/funds/{id}/rules")).into_response())
         }
         Err(e @ (store::StoreError::Invalid(_) | store::StoreError::Conflict(_))) => {
@@ -543,18 +547,17 @@ async fn move_capital(
         return refuse(format!("{}: {}", lang.t("capital_source"), lang.t("capital_source_hint"))).await;
     }
     let movement = CapitalMove { fund_id: id, kind, amount, source: &form.source, on };
-    let posted = if repayment {
-        app::funds::repay_capital(&state.store, state.clock.as_ref(), &movement, &form.key).await
-    } else {
-        app::funds::inject_capital(&state.store, state.clock.as_ref(), &movement, &form.key).await
-    };
+    let clock = state.clock.as_ref();
+    let posted = change(&state, &viewer, "capital.move", async |tx| {
+        let outcome = app::funds::move_capital_in(tx, clock, &movement, &form.key, repayment).await?;
+        let after = serde_json::json!({ "kind": form.kind, "amount_rials": amount.get(), "source": form.source, "on": on.to_string(), "entry_seq": outcome.seq.0 });
+        let audited = (outcome.status == store::PostStatus::Posted)
+            .then(|| app::Audited::new(format!("fund:{id}"), &place, "null", after));
+        Ok((outcome, audited))
+    })
+    .await;
     match posted {
         Ok(outcome) => {
-            if outcome.status == store::PostStatus::Posted {
-                let after = serde_json::json!({ "kind": form.kind, "amount_rials": amount.get(), "source": form.source, "on": on.to_string(), "entry_seq": outcome.seq.0 });
-                audit(&state, &viewer, "capital.move", format!("fund:{id}"), &place, "null", &after.to_string())
-                    .await?;
-            }
             let message =
                 if outcome.status == store::PostStatus::Posted { lang.t("saved") } else { lang.t("already_recorded") };
             let body =
@@ -774,11 +777,17 @@ async fn add_user(State(state): State<AppState>, viewer: Viewer, Form(form): For
         bank_id: None,
         language: if form.language == "en" { "en".into() } else { "fa".into() },
     };
-    match app::auth::add_user(&state.store, state.clock.as_ref(), &request).await {
-        Ok(user) => {
-            let after = serde_json::json!({ "username": user.username, "role": role.code(), "place_id": place_id, "fund_id": fund_id });
-            let place = target.unwrap_or_else(|| domain::PlacePath::from_stored("/".into()));
-            audit(&state, &viewer, "user.add", format!("user:{}", user.id), &place, "null", &after.to_string()).await?;
+    let place = target.clone().unwrap_or_else(|| domain::PlacePath::from_stored("/".into()));
+    let clock = state.clock.as_ref();
+    let actor = app::Actor::user(&viewer.user, &viewer.address);
+    let added = app::command(&state.store, clock, &actor, "user.add", async |tx| {
+        let user = app::auth::add_user_in(tx, clock, &request).await?;
+        let after = serde_json::json!({ "username": user.username, "role": role.code(), "place_id": place_id, "fund_id": fund_id });
+        Ok::<_, app::auth::AuthError>((user.clone(), Some(app::Audited::new(format!("user:{}", user.id), &place, "null", after))))
+    })
+    .await;
+    match added {
+        Ok(_) => {
             let body = users_body(
                 &state,
                 &viewer,
