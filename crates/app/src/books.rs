@@ -41,7 +41,8 @@ pub async fn reverse(
     let original = store.entry(book_id, seq).await?;
     let draft = EntryDraft {
         idempotency_key,
-        code: EntryCode::parse(domain::fund::codes::entries::REVERSAL).map_err(|e| store::StoreError::Invalid(e.to_string()))?,
+        code: EntryCode::parse(domain::fund::codes::entries::REVERSAL)
+            .map_err(|e| store::StoreError::Invalid(e.to_string()))?,
         object_ref: original.draft.object_ref.clone(),
         effective_on,
         memo: domain::text::normalize_text(reason),

@@ -75,8 +75,18 @@ pub struct Audited {
 }
 
 impl Audited {
-    pub fn new(object_ref: impl Into<String>, place: &PlacePath, before: impl ToString, after: impl ToString) -> Audited {
-        Audited { object_ref: object_ref.into(), place: place.clone(), before: before.to_string(), after: after.to_string() }
+    pub fn new(
+        object_ref: impl Into<String>,
+        place: &PlacePath,
+        before: impl ToString,
+        after: impl ToString,
+    ) -> Audited {
+        Audited {
+            object_ref: object_ref.into(),
+            place: place.clone(),
+            before: before.to_string(),
+            after: after.to_string(),
+        }
     }
 }
 

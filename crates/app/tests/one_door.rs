@@ -19,7 +19,8 @@ fn day(jalali: &str) -> IsoDate {
 /// A fund with one member holding savings, the programme's capital in its cash, and an approved loan.
 async fn fund_with_approved_loan(store: &Store, village: i64, n: u64) -> i64 {
     let clock = FixedClock(0);
-    let fund = store.create_fund(village, &format!("صندوق {n}"), day("1402/01/01"), &FundRules::usual(), 0).await.unwrap();
+    let rules = FundRules { guarantors_required: 0, ..FundRules::usual() };
+    let fund = store.create_fund(village, &format!("صندوق {n}"), day("1402/01/01"), &rules, 0).await.unwrap();
     let member = store
         .add_member(
             fund.id,
@@ -35,9 +36,17 @@ async fn fund_with_approved_loan(store: &Store, village: i64, n: u64) -> i64 {
         )
         .await
         .unwrap();
-    app::funds::move_savings(&store.clone(), &clock, member.id, SavingsMove::Deposit, Rials::new(20_000_000), day("1402/02/01"), &format!("s{n}"))
-        .await
-        .unwrap();
+    app::funds::move_savings(
+        &store.clone(),
+        &clock,
+        member.id,
+        SavingsMove::Deposit,
+        Rials::new(20_000_000),
+        day("1402/02/01"),
+        &format!("s{n}"),
+    )
+    .await
+    .unwrap();
     let application = LoanApplication {
         member_id: member.id,
         amount: Rials::new(10_000_000),
@@ -71,11 +80,24 @@ async fn a_change_refused_late_leaves_neither_the_change_nor_its_audit_record() 
     let actor = Actor::system();
     // A deposit posts, then a withdrawal beyond the savings is refused by the books: all rolled back.
     let outcome = command(&store, &clock, &actor, "savings.move", async |tx| {
-        move_savings_in(tx, &clock, member.id, SavingsMove::Deposit, Rials::new(1_000), day("1403/02/01"), "d1").await?;
-        tx.audit(&actor.record(&clock, "savings.move", &Audited::new("member:1", &PlacePath::from_stored("/".into()), "null", "null")))
+        move_savings_in(tx, &clock, member.id, SavingsMove::Deposit, Rials::new(1_000), day("1403/02/01"), "d1")
             .await?;
-        move_savings_in(tx, &clock, member.id, SavingsMove::Withdrawal, Rials::new(999_000_000), day("1403/02/01"), "w1")
-            .await?;
+        tx.audit(&actor.record(
+            &clock,
+            "savings.move",
+            &Audited::new("member:1", &PlacePath::from_stored("/".into()), "null", "null"),
+        ))
+        .await?;
+        move_savings_in(
+            tx,
+            &clock,
+            member.id,
+            SavingsMove::Withdrawal,
+            Rials::new(999_000_000),
+            day("1403/02/01"),
+            "w1",
+        )
+        .await?;
         Ok::<_, StoreError>(((), None))
     })
     .await;
@@ -117,11 +139,7 @@ async fn verify_names_an_entry_without_its_audit_record() {
     }
     pool.close().await;
     let report = store.verify().await.unwrap();
-    assert!(
-        report.problems.iter().any(|p| p.message.contains("no audit record")),
-        "{:?}",
-        report.problems
-    );
+    assert!(report.problems.iter().any(|p| p.message.contains("no audit record")), "{:?}", report.problems);
 }
 
 /// 50 loans of 50 funds paid out at once, and 50 payments of one loan at once: every caller gets an

@@ -530,7 +530,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let place = domain::PlacePath::from_stored(app::auth::scope_path(&user));
             app::command(&store, &SystemClock, &operator, "user.token", async |_tx| {
                 let after = serde_json::json!({ "label": label });
-                Ok::<_, store::StoreError>(((), Some(app::Audited::new(format!("user:{}", user.id), &place, "null", after))))
+                Ok::<_, store::StoreError>((
+                    (),
+                    Some(app::Audited::new(format!("user:{}", user.id), &place, "null", after)),
+                ))
             })
             .await?;
             println!("{token}");

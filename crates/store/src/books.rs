@@ -344,7 +344,13 @@ fn path_upper_bound(path: &PlacePath) -> String {
 
 impl Store {
     /// Adds a place under `parent_id` (or a country at the root).
-    pub(crate) async fn add_place_in(&self, tx: &mut StoreTx, parent_id: Option<i64>, kind: PlaceKind, name: &str) -> StoreResult<Place> {
+    pub(crate) async fn add_place_in(
+        &self,
+        tx: &mut StoreTx,
+        parent_id: Option<i64>,
+        kind: PlaceKind,
+        name: &str,
+    ) -> StoreResult<Place> {
         let name = domain::text::normalize_text(name);
         if name.is_empty() {
             return Err(StoreError::Invalid("a place needs a name".into()));
@@ -368,11 +374,13 @@ impl Store {
             Some(p) => p.path.child(id),
             None => PlacePath::root(id),
         };
-        sqlx::query("UPDATE places SET path = $1 WHERE id = $2").bind(path.as_str()).bind(id).execute(tx.conn()).await?;
+        sqlx::query("UPDATE places SET path = $1 WHERE id = $2")
+            .bind(path.as_str())
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
         Ok(Place { id, parent_id, kind, name, path })
     }
-
-
 
     /// A place and every place under it (every place with `None`), by path: parents before children.
     pub async fn places_under(&self, under: Option<&PlacePath>) -> StoreResult<Vec<Place>> {
@@ -386,7 +394,14 @@ impl Store {
     }
 
     /// Opens a new, empty book for an accounting entity at a place.
-    pub(crate) async fn add_book_in(&self, tx: &mut StoreTx, place_id: i64, kind: &str, name: &str, now_ms: i64) -> StoreResult<Book> {
+    pub(crate) async fn add_book_in(
+        &self,
+        tx: &mut StoreTx,
+        place_id: i64,
+        kind: &str,
+        name: &str,
+        now_ms: i64,
+    ) -> StoreResult<Book> {
         tx.place(place_id).await?;
         let name = domain::text::normalize_text(name);
         let id: i64 = sqlx::query_scalar(
@@ -402,8 +417,6 @@ impl Store {
         tx.book(BookId(id)).await
     }
 
-
-
     pub async fn books(&self) -> StoreResult<Vec<Book>> {
         let rows = sqlx::query("SELECT id, place_id, kind, name, head_seq, head_hash FROM books ORDER BY id")
             .fetch_all(&self.pool)
@@ -412,7 +425,15 @@ impl Store {
     }
 
     /// Adds a ledger account to a book. Codes are unique within a book.
-    pub(crate) async fn add_account_in(&self, tx: &mut StoreTx, book_id: BookId, code: &AccountCode, name: &str, kind: AccountKind, must_not_go_negative: bool) -> StoreResult<Account> {
+    pub(crate) async fn add_account_in(
+        &self,
+        tx: &mut StoreTx,
+        book_id: BookId,
+        code: &AccountCode,
+        name: &str,
+        kind: AccountKind,
+        must_not_go_negative: bool,
+    ) -> StoreResult<Account> {
         tx.book(book_id).await?;
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE book_id = $1 AND code = $2")
             .bind(book_id.0)
@@ -434,8 +455,6 @@ impl Store {
         .await?;
         tx.account(AccountId(id)).await
     }
-
-
 
     pub async fn accounts(&self, book_id: BookId) -> StoreResult<Vec<Account>> {
         let rows = sqlx::query(
@@ -733,64 +752,61 @@ impl StoreTx {
     }
 }
 
-    /// Loads the stored entries `seqs` of a book with their postings, what each reverses, and what
-    /// already reversed each.
+/// Loads the stored entries `seqs` of a book with their postings, what each reverses, and what
+/// already reversed each.
 #[allow(clippy::type_complexity)]
 async fn reversal_targets(
-        backend: Backend,
-        conn: &mut sqlx::AnyConnection,
-        book_id: BookId,
-        seqs: &[i64],
-    ) -> StoreResult<HashMap<EntrySeq, (Vec<PostingDraft>, Option<EntrySeq>, Option<EntrySeq>)>> {
-        let mut targets = HashMap::new();
-        for chunk in seqs.chunks(KEYS_PER_LOOKUP) {
-            let list = in_list(backend, 2, chunk.len());
-            let book = param(backend, 1);
-            let queries = [
-                format!("SELECT seq, reverses_seq FROM entries WHERE book_id = {book} AND seq IN ({list})"),
-                format!(
-                    "SELECT reverses_seq AS seq, seq AS reversed_by FROM entries WHERE book_id = {book} AND reverses_seq IN ({list})"
-                ),
-                format!(
-                    "SELECT entry_seq AS seq, account_id, amount_rials FROM postings WHERE book_id = {book} AND entry_seq IN ({list}) ORDER BY entry_seq, line"
-                ),
-            ];
-            for (step, sql) in queries.into_iter().enumerate() {
-                let mut query = sqlx::query(AssertSqlSafe(sql)).bind(book_id.0);
-                for seq in chunk {
-                    query = query.bind(*seq);
-                }
-                for row in query.fetch_all(&mut *conn).await? {
-                    let seq = EntrySeq(row.try_get("seq")?);
-                    match step {
-                        0 => {
-                            let reverses = row.try_get::<Option<i64>, _>("reverses_seq")?.map(EntrySeq);
-                            targets.insert(seq, (Vec::new(), reverses, None));
+    backend: Backend,
+    conn: &mut sqlx::AnyConnection,
+    book_id: BookId,
+    seqs: &[i64],
+) -> StoreResult<HashMap<EntrySeq, (Vec<PostingDraft>, Option<EntrySeq>, Option<EntrySeq>)>> {
+    let mut targets = HashMap::new();
+    for chunk in seqs.chunks(KEYS_PER_LOOKUP) {
+        let list = in_list(backend, 2, chunk.len());
+        let book = param(backend, 1);
+        let queries = [
+            format!("SELECT seq, reverses_seq FROM entries WHERE book_id = {book} AND seq IN ({list})"),
+            format!(
+                "SELECT reverses_seq AS seq, seq AS reversed_by FROM entries WHERE book_id = {book} AND reverses_seq IN ({list})"
+            ),
+            format!(
+                "SELECT entry_seq AS seq, account_id, amount_rials FROM postings WHERE book_id = {book} AND entry_seq IN ({list}) ORDER BY entry_seq, line"
+            ),
+        ];
+        for (step, sql) in queries.into_iter().enumerate() {
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(book_id.0);
+            for seq in chunk {
+                query = query.bind(*seq);
+            }
+            for row in query.fetch_all(&mut *conn).await? {
+                let seq = EntrySeq(row.try_get("seq")?);
+                match step {
+                    0 => {
+                        let reverses = row.try_get::<Option<i64>, _>("reverses_seq")?.map(EntrySeq);
+                        targets.insert(seq, (Vec::new(), reverses, None));
+                    }
+                    1 => {
+                        if let Some(t) = targets.get_mut(&seq) {
+                            t.2 = Some(EntrySeq(row.try_get("reversed_by")?));
                         }
-                        1 => {
-                            if let Some(t) = targets.get_mut(&seq) {
-                                t.2 = Some(EntrySeq(row.try_get("reversed_by")?));
-                            }
-                        }
-                        _ => {
-                            if let Some(t) = targets.get_mut(&seq) {
-                                t.0.push(PostingDraft::from_signed(
-                                    AccountId(row.try_get("account_id")?),
-                                    row.try_get("amount_rials")?,
-                                ));
-                            }
+                    }
+                    _ => {
+                        if let Some(t) = targets.get_mut(&seq) {
+                            t.0.push(PostingDraft::from_signed(
+                                AccountId(row.try_get("account_id")?),
+                                row.try_get("amount_rials")?,
+                            ));
                         }
                     }
                 }
             }
         }
-        Ok(targets)
+    }
+    Ok(targets)
 }
 
 impl Store {
-
-
-
     /// The trial balance of one book, read from the kept balances (no history is scanned);
     /// sub-accounts are summed under their control account.
     pub async fn trial_balance_of_book(&self, book_id: BookId) -> StoreResult<TrialBalance> {
@@ -1171,7 +1187,7 @@ pub(crate) async fn place_on(conn: &mut sqlx::AnyConnection, id: i64) -> StoreRe
         .await?
         .ok_or(StoreError::NotFound { what: "place", id })?;
     place_from_row(&row)
-    }
+}
 
 read_on_both!(
     place(id: i64) -> Place = place_on
@@ -1184,7 +1200,7 @@ pub(crate) async fn book_on(conn: &mut sqlx::AnyConnection, id: BookId) -> Store
         .await?
         .ok_or(StoreError::NotFound { what: "book", id: id.0 })?;
     book_from_row(&row)
-    }
+}
 
 read_on_both!(
     book(id: BookId) -> Book = book_on
@@ -1199,13 +1215,17 @@ pub(crate) async fn account_on(conn: &mut sqlx::AnyConnection, id: AccountId) ->
     .await?
     .ok_or(StoreError::NotFound { what: "account", id: id.0 })?;
     account_from_row(&row)
-    }
+}
 
 read_on_both!(
     account(id: AccountId) -> Account = account_on
 );
 
-pub(crate) async fn entry_on(conn: &mut sqlx::AnyConnection, book_id: BookId, seq: EntrySeq) -> StoreResult<PostedEntry> {
+pub(crate) async fn entry_on(
+    conn: &mut sqlx::AnyConnection,
+    book_id: BookId,
+    seq: EntrySeq,
+) -> StoreResult<PostedEntry> {
     let row = sqlx::query(
         "SELECT book_id, seq, idempotency_key, code, object_ref, effective_on, booked_at_ms, memo, reverses_seq, content_hash, hash \
          FROM entries WHERE book_id = $1 AND seq = $2",
@@ -1224,9 +1244,7 @@ pub(crate) async fn entry_on(conn: &mut sqlx::AnyConnection, book_id: BookId, se
     .fetch_all(&mut *conn)
     .await?;
     for p in postings {
-        draft
-            .postings
-            .push(PostingDraft::from_signed(AccountId(p.try_get("account_id")?), p.try_get("amount_rials")?));
+        draft.postings.push(PostingDraft::from_signed(AccountId(p.try_get("account_id")?), p.try_get("amount_rials")?));
     }
     Ok(PostedEntry {
         book_id,
@@ -1236,7 +1254,7 @@ pub(crate) async fn entry_on(conn: &mut sqlx::AnyConnection, book_id: BookId, se
         hash: row.try_get("hash")?,
         draft,
     })
-    }
+}
 
 read_on_both!(
     /// One stored entry with its postings.

@@ -270,7 +270,13 @@ impl Store {
     }
 
     /// Records new rules from a date on; see [`StoreTx::change_fund_rules`].
-    pub async fn change_fund_rules(&self, fund_id: i64, from: IsoDate, rules: &FundRules, now_ms: i64) -> StoreResult<()> {
+    pub async fn change_fund_rules(
+        &self,
+        fund_id: i64,
+        from: IsoDate,
+        rules: &FundRules,
+        now_ms: i64,
+    ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         tx.change_fund_rules(fund_id, from, rules, now_ms).await?;
         tx.commit().await
@@ -439,7 +445,6 @@ read_on_both!(
 );
 
 impl Store {
-
     /// Every fund with the path of its place, by name; with `under`, only the funds at that place or
     /// below it.
     pub async fn funds_with_places(&self, under: Option<&PlacePath>) -> StoreResult<Vec<(Fund, PlacePath)>> {
@@ -554,7 +559,8 @@ impl StoreTx {
         if savings > 0 {
             let draft = domain::EntryDraft {
                 idempotency_key: key,
-                code: domain::EntryCode::parse(domain::fund::codes::entries::SAVINGS_SETTLE).map_err(|e| StoreError::Invalid(e.to_string()))?,
+                code: domain::EntryCode::parse(domain::fund::codes::entries::SAVINGS_SETTLE)
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?,
                 object_ref: format!("member:{member_id}"),
                 effective_on: on,
                 memo: String::new(),
@@ -590,7 +596,8 @@ impl StoreTx {
         let cash = self.fund_account(fund, codes::CASH).await?;
         let members: std::collections::HashMap<i64, Member> =
             self.members(fund.id).await?.into_iter().map(|m| (m.id, m)).collect();
-        let code = domain::EntryCode::parse(domain::fund::codes::entries::SAVINGS_DEPOSIT).map_err(|e| invalid(e.to_string()))?;
+        let code = domain::EntryCode::parse(domain::fund::codes::entries::SAVINGS_DEPOSIT)
+            .map_err(|e| invalid(e.to_string()))?;
         let mut drafts = Vec::with_capacity(deposits.len());
         for (member_id, amount) in deposits {
             let member =

@@ -88,7 +88,14 @@ fn job_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Job> {
 impl Store {
     /// Records the jobs an approved fund loan promises, as expected from `on`. Refused for a loan that
     /// was never approved (still a request, or refused).
-    pub(crate) async fn expect_jobs_of_loan_in(&self, tx: &mut StoreTx, loan_id: i64, specs: &[JobSpec], on: IsoDate, now_ms: i64) -> StoreResult<Vec<i64>> {
+    pub(crate) async fn expect_jobs_of_loan_in(
+        &self,
+        tx: &mut StoreTx,
+        loan_id: i64,
+        specs: &[JobSpec],
+        on: IsoDate,
+        now_ms: i64,
+    ) -> StoreResult<Vec<i64>> {
         let loan = tx.loan(loan_id).await?;
         if loan.status == crate::LoanStatus::Requested {
             return Err(StoreError::JobRefused(domain::jobs::JobRefusal::LoanNotApproved(loan.status.code())));
@@ -134,8 +141,6 @@ impl Store {
         Ok(ids)
     }
 
-
-
     /// The jobs of a fund (all funds with `None`), oldest first.
     pub async fn jobs_of_fund(&self, fund_id: i64) -> StoreResult<Vec<Job>> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE fund_id = $1 ORDER BY id");
@@ -143,12 +148,16 @@ impl Store {
         rows.iter().map(job_from_row).collect()
     }
 
-
-
     /// The jobs counted on a loan's request (created and revived), recorded as expected once the loan
     /// is approved — unless its jobs were already recorded. Full time, activity and person unknown
     /// until an officer's visit says more.
-    pub(crate) async fn expect_requested_jobs_in(&self, tx: &mut StoreTx, loan_id: i64, on: IsoDate, now_ms: i64) -> StoreResult<Vec<i64>> {
+    pub(crate) async fn expect_requested_jobs_in(
+        &self,
+        tx: &mut StoreTx,
+        loan_id: i64,
+        on: IsoDate,
+        now_ms: i64,
+    ) -> StoreResult<Vec<i64>> {
         if !tx.jobs_of_loan(loan_id).await?.is_empty() {
             return Ok(Vec::new());
         }
@@ -207,7 +216,12 @@ impl Store {
 
     /// Says what a job is (activity, hours, the person's sex and age group), as an officer learns it —
     /// often at the confirmation visit. Its standing (expected, confirmed, lost) is not touched.
-    pub(crate) async fn describe_job_in(&self, tx: &mut StoreTx, job_id: i64, description: &JobSpec) -> StoreResult<Job> {
+    pub(crate) async fn describe_job_in(
+        &self,
+        tx: &mut StoreTx,
+        job_id: i64,
+        description: &JobSpec,
+    ) -> StoreResult<Job> {
         let activity = domain::jobs::activity(&description.activity).ok_or_else(|| {
             StoreError::Invalid(format!(
                 "{:?} is not an activity: one of {}",
@@ -236,7 +250,14 @@ impl Store {
 
     /// Records a visit and what it does to the job (`domain::jobs::visit`): confirmed once, followed
     /// up, or lost. Refused with the reason, and nothing written, when the visit does not fit.
-    pub(crate) async fn record_visit_in(&self, tx: &mut StoreTx, job_id: i64, visit: &Visit, today: IsoDate, now_ms: i64) -> StoreResult<Job> {
+    pub(crate) async fn record_visit_in(
+        &self,
+        tx: &mut StoreTx,
+        job_id: i64,
+        visit: &Visit,
+        today: IsoDate,
+        now_ms: i64,
+    ) -> StoreResult<Job> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(job_id)
@@ -325,18 +346,17 @@ pub(crate) async fn job_on(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResu
         .await?
         .ok_or(StoreError::NotFound { what: "job", id })?;
     job_from_row(&row)
-    }
+}
 
 read_on_both!(
     job(id: i64) -> Job = job_on
 );
 
 pub(crate) async fn jobs_of_loan_on(conn: &mut sqlx::AnyConnection, loan_id: i64) -> StoreResult<Vec<Job>> {
-    let sql =
-        format!("SELECT {JOB_COLUMNS} FROM jobs WHERE source_kind = 'fund_loan' AND source_id = $1 ORDER BY id");
+    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE source_kind = 'fund_loan' AND source_id = $1 ORDER BY id");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(loan_id).fetch_all(&mut *conn).await?;
     rows.iter().map(job_from_row).collect()
-    }
+}
 
 read_on_both!(
     /// The jobs a fund loan promised, oldest first.

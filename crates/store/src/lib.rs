@@ -4,8 +4,6 @@
 //! same SQL (with `$1…$n` placeholders) runs on both through sqlx's `Any` driver. Migrations are
 //! embedded and applied on open. Driver errors are mapped here: callers never see sqlx types.
 
-
-mod tx;
 mod books;
 mod closeday;
 mod funds;
@@ -17,6 +15,7 @@ mod report;
 mod schema;
 mod statement;
 pub mod testing;
+mod tx;
 mod users;
 
 pub use books::{Account, Book, EntryFilter, Place, PostOutcome, PostStatus, PostedEntry, VerifyProblem, VerifyReport};
@@ -24,7 +23,8 @@ pub use closeday::{CATCH_UP_DAYS_MAX, CloseReport};
 pub use funds::{CapitalRecord, Fund, ImportedMember, Member, NewMember, check_rules};
 pub use jobs::{Job, JobSpec, Visit};
 pub use loans::{
-    Approver, ImportedLoan, Loan, LoanApplication, LoanDue, LoanStatus, MeetingOutcome, OpenedLoan, Repayment, RepaymentRecord,
+    Approver, ImportedLoan, Loan, LoanApplication, LoanDue, LoanStatus, MeetingOutcome, OpenedLoan, Repayment,
+    RepaymentRecord,
 };
 pub use lottery::DrawRecord;
 pub use report::{DayFlows, FundFacts};

@@ -2,8 +2,8 @@
 //! schedule, repayments split by the fund's order, and reversal of a mistaken repayment. Each step that
 //! moves money posts to the fund's books in the same database transaction as its own rows.
 
-use crate::tx::write_on_both;
 use crate::tx::read_on_both;
+use crate::tx::write_on_both;
 use crate::{Store, StoreError, StoreResult, StoreTx};
 use domain::fund::{
     InstallmentBalance, LoanRequest, MemberStanding, PaymentPart, allocate_payment, check_loan_request, codes,
@@ -199,7 +199,10 @@ pub(crate) fn installment_from_row(row: &AnyRow) -> StoreResult<InstallmentBalan
     })
 }
 
-pub(crate) async fn installments_on(conn: &mut sqlx::AnyConnection, loan_id: i64) -> StoreResult<Vec<InstallmentBalance>> {
+pub(crate) async fn installments_on(
+    conn: &mut sqlx::AnyConnection,
+    loan_id: i64,
+) -> StoreResult<Vec<InstallmentBalance>> {
     let sql = format!("SELECT {INSTALLMENT_COLUMNS} FROM installments WHERE loan_id = $1 ORDER BY number");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(loan_id).fetch_all(&mut *conn).await?;
     rows.iter().map(installment_from_row).collect()
@@ -300,7 +303,6 @@ impl Store {
         let loan = self.loan(loan_id).await?;
         Ok(domain::fund::payoff_quote(&self.installments(loan_id).await?, loan.method, on))
     }
-
 }
 
 impl Store {
@@ -372,13 +374,18 @@ impl Store {
         Ok(check_loan_request(rules, &standing, &request, &guarantors, Rials::new(cash.balance_rials)))
     }
 
-    pub(crate) async fn request_loan_in(&self, tx: &mut StoreTx, fund_id: i64, application: &LoanApplication) -> StoreResult<Loan> {
+    pub(crate) async fn request_loan_in(
+        &self,
+        tx: &mut StoreTx,
+        fund_id: i64,
+        application: &LoanApplication,
+    ) -> StoreResult<Loan> {
         let refusals = self.check_loan_in(tx, fund_id, application).await?;
         if !refusals.is_empty() {
             return Err(StoreError::Ineligible(refusals));
         }
         let rules = tx.fund_rules(fund_id).await?.on(application.on).clone();
-                let id: i64 = sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO loans (fund_id, member_id, amount_rials, term_months, karmozd_method, fee_rate_basis_points, \
              rounding_unit_rials, purpose, jobs_created, jobs_revived, status, requested_on, upfront_fee_rials) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'requested', $11, 0) RETURNING id",
@@ -454,13 +461,8 @@ impl Store {
             }
             other => return Err(StoreError::Unexpected(format!("approval answered {other:?}"))),
         };
-        let changed = sqlx::query(sql)
-            .bind(name)
-            .bind(approver.user_id)
-            .bind(loan_id)
-            .execute(tx.conn())
-            .await?
-            .rows_affected();
+        let changed =
+            sqlx::query(sql).bind(name).bind(approver.user_id).bind(loan_id).execute(tx.conn()).await?.rows_affected();
         if changed == 0 {
             return Err(StoreError::Conflict(format!(
                 "loan {loan_id} was approved by someone else at the same moment"
@@ -507,7 +509,7 @@ impl Store {
         let plan = schedule(&terms).map_err(invalid)?;
         let cash = tx.fund_account(&fund, codes::CASH).await?;
         let fee_income = tx.fund_account(&fund, codes::FEE_INCOME).await?;
-                let member = tx.member(loan.member_id).await?;
+        let member = tx.member(loan.member_id).await?;
         let account: i64 = sqlx::query_scalar(
             "INSERT INTO accounts (book_id, code, name, kind, must_not_go_negative, balance_rials, control_code) \
              VALUES ($1, $2, $3, $4, 1, 0, $5) RETURNING id",
@@ -609,14 +611,10 @@ impl Store {
         let loan = tx.loan(loan_id).await?;
         let context = self.pay_context(tx, loan.fund_id, on).await?;
         let key = IdempotencyKey::parse(idempotency_key).map_err(invalid)?;
-                let step = self.pay_in(tx, &context, &loan, amount, on, &key, now_ms).await?;
+        let step = self.pay_in(tx, &context, &loan, amount, on, &key, now_ms).await?;
         match step {
-            PayStep::Posted(repayment) => {
-                Ok(repayment)
-            }
-            PayStep::Retried(seq) => {
-                self.answer_retried_repayment(tx, &context.fund, loan_id, amount, &key, seq).await
-            }
+            PayStep::Posted(repayment) => Ok(repayment),
+            PayStep::Retried(seq) => self.answer_retried_repayment(tx, &context.fund, loan_id, amount, &key, seq).await,
         }
     }
 
@@ -635,10 +633,7 @@ impl Store {
         now_ms: i64,
     ) -> StoreResult<Vec<Repayment>> {
         let sheet = self.prepare_repayments(tx, fund_id, payments, key_prefix, on).await?;
-        let results = {
-                        let results = self.repay_sheet_in(tx, &sheet, on, now_ms).await?;
-            results
-        };
+        let results = self.repay_sheet_in(tx, &sheet, on, now_ms).await?;
         self.answer_sheet(tx, &sheet, results).await
     }
 
@@ -661,7 +656,7 @@ impl Store {
         let drafts = tx.savings_deposit_drafts(&fund, deposits, on, key).await?;
         let sheet = self.prepare_repayments(tx, fund_id, repayments, &format!("{key}/r"), on).await?;
         let (outcomes, results) = {
-                        if let Some(expected) = loaded_at_revision {
+            if let Some(expected) = loaded_at_revision {
                 let keys: Vec<&str> = drafts
                     .iter()
                     .map(|d| d.idempotency_key.as_str())
@@ -888,15 +883,14 @@ impl Store {
             if drafts.is_empty() {
                 continue;
             }
-            let outcomes = tx.post_entries(context.fund.book_id, &drafts, now_ms).await.map_err(
-                |error| match error {
+            let outcomes =
+                tx.post_entries(context.fund.book_id, &drafts, now_ms).await.map_err(|error| match error {
                     StoreError::Rejected { index, key, error } => {
                         let (line, loan_id, ..) = &planned[index];
                         line_error(*line, *loan_id, StoreError::Rejected { index: 0, key, error })
                     }
                     other => other,
-                },
-            )?;
+                })?;
             // The installments, the repayment lines and the loans that close: three statements.
             let mut paid_rows = Vec::new();
             let mut closed = Vec::new();
@@ -1070,6 +1064,7 @@ impl Store {
     }
 
     /// Reverses a mistaken repayment: a reversing entry, and the installments as they were before it.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn reverse_repayment_in(
         &self,
         tx: &mut StoreTx,
@@ -1083,7 +1078,9 @@ impl Store {
         let loan = tx.loan(loan_id).await?;
         let fund = tx.fund(loan.fund_id).await?;
         let original = tx.entry(fund.book_id, seq).await?;
-        if original.draft.code.as_str() != domain::fund::codes::entries::LOAN_REPAY || original.draft.object_ref != format!("loan:{loan_id}") {
+        if original.draft.code.as_str() != domain::fund::codes::entries::LOAN_REPAY
+            || original.draft.object_ref != format!("loan:{loan_id}")
+        {
             return Err(invalid(format!("entry {seq} is not a repayment of loan {loan_id}")));
         }
         let lines = self.repayment_lines(tx, &fund, seq).await?;
@@ -1098,7 +1095,7 @@ impl Store {
             reverses: Some(seq),
             postings: EntryDraft::mirror_postings(&original.draft.postings),
         };
-                let outcome = tx.post_entries(fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
+        let outcome = tx.post_entries(fund.book_id, std::slice::from_ref(&draft), now_ms).await?;
         let first = outcome.first().ok_or_else(|| StoreError::Unexpected("no outcome".into()))?;
         if first.status == crate::PostStatus::Posted {
             self.apply_lines(tx, &fund, loan_id, first.seq, &lines, -1, owed_before + taken_back).await?;
@@ -1126,7 +1123,7 @@ impl Store {
         let key = IdempotencyKey::parse(idempotency_key).map_err(invalid)?;
         let loan_account = loan.account_id.ok_or_else(|| invalid(format!("loan {loan_id} was never paid out")))?;
         let write_offs = tx.fund_account(&fund, codes::WRITE_OFFS).await?;
-                if self.backend == crate::Backend::Postgres {
+        if self.backend == crate::Backend::Postgres {
             sqlx::query("SELECT id FROM loans WHERE id = $1 FOR UPDATE").bind(loan_id).fetch_one(tx.conn()).await?;
         }
         let status: String =
@@ -1406,7 +1403,7 @@ impl Store {
         let history = tx.fund_rules(fund_id).await?;
         let cash = tx.fund_account(&fund, codes::CASH).await?;
         let row_error = |index: usize, error: StoreError| StoreError::ImportRow { index, error: Box::new(error) };
-                let mut opened = Vec::with_capacity(rows.len());
+        let mut opened = Vec::with_capacity(rows.len());
         let mut drafts = Vec::with_capacity(rows.len());
         for (index, row) in rows.iter().enumerate() {
             let refuse = |reason: String| row_error(index, StoreError::Invalid(reason));

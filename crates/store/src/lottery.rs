@@ -20,10 +20,16 @@ pub struct DrawRecord {
 }
 
 impl Store {
-
-
     /// Draws and records the winner. Refused when nobody is eligible or the seed is empty.
-    pub(crate) async fn draw_lottery_in(&self, tx: &mut StoreTx, fund_id: i64, on: IsoDate, cycle: &str, seed: &str, now_ms: i64) -> StoreResult<DrawRecord> {
+    pub(crate) async fn draw_lottery_in(
+        &self,
+        tx: &mut StoreTx,
+        fund_id: i64,
+        on: IsoDate,
+        cycle: &str,
+        seed: &str,
+        now_ms: i64,
+    ) -> StoreResult<DrawRecord> {
         let cycle = cycle.trim();
         if cycle.is_empty() {
             return Err(StoreError::Invalid("name the lottery's cycle, such as the year 1403".into()));
@@ -46,8 +52,6 @@ impl Store {
         .await?;
         Ok(DrawRecord { id, fund_id, cycle: cycle.to_string(), drawn_on: on, draw })
     }
-
-
 }
 
 impl Store {
@@ -65,7 +69,12 @@ impl Store {
     }
 }
 
-pub(crate) async fn lottery_entrants_on(conn: &mut sqlx::AnyConnection, fund_id: i64, on: IsoDate, cycle: &str) -> StoreResult<Vec<i64>> {
+pub(crate) async fn lottery_entrants_on(
+    conn: &mut sqlx::AnyConnection,
+    fund_id: i64,
+    on: IsoDate,
+    cycle: &str,
+) -> StoreResult<Vec<i64>> {
     let rules = fund_rules_on(conn, fund_id).await?.on(on).clone();
     let rows = sqlx::query(
         "SELECT m.id AS id, m.joined_on AS joined_on FROM members m WHERE m.fund_id = $1 AND m.left_on IS NULL \
@@ -89,7 +98,7 @@ pub(crate) async fn lottery_entrants_on(conn: &mut sqlx::AnyConnection, fund_id:
         }
     }
     Ok(entrants)
-    }
+}
 
 read_on_both!(
     /// The members who may enter a draw on a date: active, long enough in the fund, with no open loan,
@@ -122,7 +131,7 @@ pub(crate) async fn lottery_draw_on(conn: &mut sqlx::AnyConnection, id: i64) -> 
             winner: row.try_get("winner_member_id")?,
         },
     })
-    }
+}
 
 read_on_both!(
     /// A recorded draw, as it was published.

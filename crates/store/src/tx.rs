@@ -42,13 +42,27 @@ impl Store {
             None => None,
         };
         let conn = self.begin_write().await?;
-        Ok(StoreTx { store: self.clone(), conn, backend: self.backend, _turn: turn, posted: BTreeMap::new(), audit_id: None })
+        Ok(StoreTx {
+            store: self.clone(),
+            conn,
+            backend: self.backend,
+            _turn: turn,
+            posted: BTreeMap::new(),
+            audit_id: None,
+        })
     }
 
     /// Begins a transaction that only reads (several reads that must agree); it takes no write turn.
     pub async fn begin_read(&self) -> StoreResult<StoreTx> {
         let conn = self.pool.begin().await?;
-        Ok(StoreTx { store: self.clone(), conn, backend: self.backend, _turn: None, posted: BTreeMap::new(), audit_id: None })
+        Ok(StoreTx {
+            store: self.clone(),
+            conn,
+            backend: self.backend,
+            _turn: None,
+            posted: BTreeMap::new(),
+            audit_id: None,
+        })
     }
 }
 
@@ -168,6 +182,7 @@ macro_rules! write_on_both {
      audit $action:literal, $object:expr, $now:expr) => {
         impl crate::Store {
             $(#[$meta])*
+            #[allow(clippy::too_many_arguments)]
             pub async fn $name(&self, $($arg: $ty),*) -> crate::StoreResult<$ret> {
                 let mut tx = self.begin().await?;
                 let out = self.$inner(&mut tx, $($arg),*).await?;
@@ -177,6 +192,7 @@ macro_rules! write_on_both {
         }
         impl crate::StoreTx {
             $(#[$meta])*
+            #[allow(clippy::too_many_arguments)]
             pub async fn $name(&mut self, $($arg: $ty),*) -> crate::StoreResult<$ret> {
                 let store = self.store.clone();
                 store.$inner(self, $($arg),*).await

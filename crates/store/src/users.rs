@@ -202,8 +202,6 @@ impl Store {
         tx.user(id).await
     }
 
-
-
     /// Every user, by username.
     pub async fn users(&self) -> StoreResult<Vec<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u {USER_JOINS} ORDER BY u.username");
@@ -211,10 +209,14 @@ impl Store {
         rows.iter().map(user_from_row).collect()
     }
 
-
-
     /// The language (`fa` or `en`) and the money unit a user reads pages in.
-    pub(crate) async fn set_user_preferences_in(&self, tx: &mut StoreTx, user_id: i64, language: &str, unit: domain::MoneyUnit) -> StoreResult<User> {
+    pub(crate) async fn set_user_preferences_in(
+        &self,
+        tx: &mut StoreTx,
+        user_id: i64,
+        language: &str,
+        unit: domain::MoneyUnit,
+    ) -> StoreResult<User> {
         if !matches!(language, "fa" | "en") {
             return Err(StoreError::Invalid("the language is fa or en".into()));
         }
@@ -231,7 +233,12 @@ impl Store {
         tx.user(user_id).await
     }
 
-    pub(crate) async fn set_password_hash_in(&self, tx: &mut StoreTx, user_id: i64, password_hash: &str) -> StoreResult<()> {
+    pub(crate) async fn set_password_hash_in(
+        &self,
+        tx: &mut StoreTx,
+        user_id: i64,
+        password_hash: &str,
+    ) -> StoreResult<()> {
         let changed = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
@@ -245,7 +252,17 @@ impl Store {
     }
 
     /// Records a session (or API token) by the hash of its secret.
-    pub(crate) async fn add_session_in(&self, tx: &mut StoreTx, token_hash: &str, user_id: i64, kind: SessionKind, label: &str, now_ms: i64, expires_at_ms: Option<i64>) -> StoreResult<()> {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn add_session_in(
+        &self,
+        tx: &mut StoreTx,
+        token_hash: &str,
+        user_id: i64,
+        kind: SessionKind,
+        label: &str,
+        now_ms: i64,
+        expires_at_ms: Option<i64>,
+    ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, kind, label, created_at_ms, expires_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -283,7 +300,13 @@ impl Store {
     }
 
     /// Ends every session of a user but one (after a password change).
-    pub(crate) async fn revoke_other_sessions_in(&self, tx: &mut StoreTx, user_id: i64, keep_hash: &str, now_ms: i64) -> StoreResult<()> {
+    pub(crate) async fn revoke_other_sessions_in(
+        &self,
+        tx: &mut StoreTx,
+        user_id: i64,
+        keep_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE sessions SET revoked_at_ms = $1 WHERE user_id = $2 AND token_hash <> $3 AND kind = 'browser' \
              AND revoked_at_ms IS NULL",
@@ -296,7 +319,13 @@ impl Store {
         Ok(())
     }
 
-    pub(crate) async fn record_sign_in_failure_in(&self, tx: &mut StoreTx, username: &str, address: &str, now_ms: i64) -> StoreResult<()> {
+    pub(crate) async fn record_sign_in_failure_in(
+        &self,
+        tx: &mut StoreTx,
+        username: &str,
+        address: &str,
+        now_ms: i64,
+    ) -> StoreResult<()> {
         sqlx::query("INSERT INTO sign_in_failures (username, address, at_ms) VALUES ($1, $2, $3)")
             .bind(username.trim().to_lowercase())
             .bind(address)
@@ -415,7 +444,7 @@ pub(crate) async fn user_on(conn: &mut sqlx::AnyConnection, id: i64) -> StoreRes
         .await?
         .ok_or(StoreError::NotFound { what: "user", id })?;
     user_from_row(&row)
-    }
+}
 
 read_on_both!(
     user(id: i64) -> User = user_on
@@ -423,7 +452,7 @@ read_on_both!(
 
 write_on_both!(
     add_user = add_user_in(new: &NewUser, now_ms: i64) -> User,
-    audit "user.add", "user:new".to_string(), 0
+    audit "user.add", "user:new", 0
 );
 
 write_on_both!(
@@ -443,7 +472,7 @@ write_on_both!(
 
 write_on_both!(
     revoke_session = revoke_session_in(token_hash: &str, now_ms: i64) -> (),
-    audit "user.sign_out", "session".to_string(), 0
+    audit "user.sign_out", "session", 0
 );
 
 write_on_both!(
@@ -453,20 +482,21 @@ write_on_both!(
 
 write_on_both!(
     record_sign_in_failure = record_sign_in_failure_in(username: &str, address: &str, now_ms: i64) -> (),
-    audit "user.sign_in_failed", "user".to_string(), 0
+    audit "user.sign_in_failed", "user", 0
 );
 
-pub(crate) async fn user_for_sign_in_on(conn: &mut sqlx::AnyConnection, username: &str) -> StoreResult<Option<(User, String)>> {
+pub(crate) async fn user_for_sign_in_on(
+    conn: &mut sqlx::AnyConnection,
+    username: &str,
+) -> StoreResult<Option<(User, String)>> {
     let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u {USER_JOINS} WHERE u.username = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(username.trim().to_lowercase())
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(username.trim().to_lowercase()).fetch_optional(&mut *conn).await?;
     match row {
         Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?))),
         None => Ok(None),
     }
-    }
+}
 
 read_on_both!(
     /// A user by username, with their password hash, for signing in.

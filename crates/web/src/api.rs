@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::errors::{ApiError, ApiResult};
 use crate::json::{Amount, Day, day_json, fund_json, installment_json, loan_json, member_json};
 use app::auth::{self, AuthError};
+use app::{Audited, StoreTx};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::Method;
@@ -17,7 +18,6 @@ use domain::{IsoDate, PlacePath, Rials};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use app::{Audited, StoreTx};
 use store::{SessionKind, User};
 
 /// A request body as JSON: malformed JSON, a wrong content type or an oversized body each get their
@@ -1006,22 +1006,22 @@ async fn repayment_sheet(
     let now = state.clock.now_ms();
     let after = caller
         .change(&state, "loan.repayment_sheet", async |tx| {
-    let repayments = tx.repay_sheet(id, &payments, body.on.0, &body.key, now).await?;
-    let after = json!({
-        "key": body.key,
-        "on": day_json(body.on.0),
-        "lines": payments.iter().zip(&repayments).map(|((loan, amount), r)| json!({
-            "loan_id": loan,
-            "amount_rials": amount.get(),
-            "entry_seq": r.seq.0,
-            "already_posted": r.already_posted,
-        })).collect::<Vec<_>>(),
-    });
-    let audited = repayments
-        .iter()
-        .any(|r| !r.already_posted)
-        .then(|| Audited::new(format!("fund:{id}"), &place, Value::Null, &after));
-    Ok((after, audited))
+            let repayments = tx.repay_sheet(id, &payments, body.on.0, &body.key, now).await?;
+            let after = json!({
+                "key": body.key,
+                "on": day_json(body.on.0),
+                "lines": payments.iter().zip(&repayments).map(|((loan, amount), r)| json!({
+                    "loan_id": loan,
+                    "amount_rials": amount.get(),
+                    "entry_seq": r.seq.0,
+                    "already_posted": r.already_posted,
+                })).collect::<Vec<_>>(),
+            });
+            let audited = repayments
+                .iter()
+                .any(|r| !r.already_posted)
+                .then(|| Audited::new(format!("fund:{id}"), &place, Value::Null, &after));
+            Ok((after, audited))
         })
         .await?;
     Ok(Json(after))
@@ -1094,17 +1094,17 @@ async fn capital(
     let clock = state.clock.as_ref();
     let after = caller
         .change(&state, "capital.move", async |tx| {
-    let outcome = app::funds::move_capital_in(tx, clock, &movement, &body.key, repayment).await?;
-    let after = json!({
-        "entry_seq": outcome.seq.0,
-        "already_posted": outcome.status != store::PostStatus::Posted,
-        "amount_rials": body.amount.0.get(),
-        "source": body.source,
-        "on": day_json(body.on.0),
-    });
-    let audited = (outcome.status == store::PostStatus::Posted)
-        .then(|| Audited::new(format!("fund:{id}"), &place, Value::Null, &after));
-    Ok((after, audited))
+            let outcome = app::funds::move_capital_in(tx, clock, &movement, &body.key, repayment).await?;
+            let after = json!({
+                "entry_seq": outcome.seq.0,
+                "already_posted": outcome.status != store::PostStatus::Posted,
+                "amount_rials": body.amount.0.get(),
+                "source": body.source,
+                "on": day_json(body.on.0),
+            });
+            let audited = (outcome.status == store::PostStatus::Posted)
+                .then(|| Audited::new(format!("fund:{id}"), &place, Value::Null, &after));
+            Ok((after, audited))
         })
         .await?;
     Ok(Json(after))
@@ -1167,19 +1167,19 @@ async fn lottery_draw(
     let now = state.clock.now_ms();
     let after = caller
         .change(&state, "lottery.draw", async |tx| {
-    let record = tx.draw_lottery(id, on, &cycle, &body.seed, now).await?;
-    let after = json!({
-        "draw_id": record.id,
-        "cycle": record.cycle,
-        "drawn_on": day_json(record.drawn_on),
-        "seed": record.draw.seed,
-        "entrants": record.draw.entrants,
-        "digest": record.draw.digest_hex,
-        "winner_member_id": record.draw.winner,
-        "verify_with": format!("abadi lottery verify {}", record.id),
-    });
-    let audited = Audited::new(format!("draw:{}", record.id), &place, Value::Null, &after);
-    Ok((after, Some(audited)))
+            let record = tx.draw_lottery(id, on, &cycle, &body.seed, now).await?;
+            let after = json!({
+                "draw_id": record.id,
+                "cycle": record.cycle,
+                "drawn_on": day_json(record.drawn_on),
+                "seed": record.draw.seed,
+                "entrants": record.draw.entrants,
+                "digest": record.draw.digest_hex,
+                "winner_member_id": record.draw.winner,
+                "verify_with": format!("abadi lottery verify {}", record.id),
+            });
+            let audited = Audited::new(format!("draw:{}", record.id), &place, Value::Null, &after);
+            Ok((after, Some(audited)))
         })
         .await?;
     Ok(Json(after))
@@ -1501,9 +1501,8 @@ async fn disburse(
             let loan = tx.disburse_loan(id, on, &body.key, now).await?;
             let after = loan_json(&loan);
             // A retry of the same payment changes nothing and is not audited twice.
-            let audited = tx
-                .has_posted()
-                .then(|| Audited::new(format!("loan:{id}"), &place, loan_json(&before), &after));
+            let audited =
+                tx.has_posted().then(|| Audited::new(format!("loan:{id}"), &place, loan_json(&before), &after));
             Ok((after, audited))
         })
         .await?;
@@ -1601,7 +1600,8 @@ async fn reverse(
     let now = state.clock.now_ms();
     let after = caller
         .change(&state, "loan.reverse_repayment", async |tx| {
-            let seq = tx.reverse_repayment(id, domain::EntrySeq(body.entry_seq), &body.key, &body.reason, on, now).await?;
+            let seq =
+                tx.reverse_repayment(id, domain::EntrySeq(body.entry_seq), &body.key, &body.reason, on, now).await?;
             let after =
                 json!({ "loan_id": id, "reversed_seq": body.entry_seq, "entry_seq": seq.0, "reason": body.reason });
             let audited = Audited::new(format!("loan:{id}"), &place, loan_json(&before), &after);

@@ -738,9 +738,7 @@ async fn join(
     })
     .await;
     match joined {
-        Ok(member) => {
-            Ok(Redirect::to(&format!("/members/{}", member.id)).into_response())
-        }
+        Ok(member) => Ok(Redirect::to(&format!("/members/{}", member.id)).into_response()),
         Err(StoreError::Conflict(_)) => rerender(&[("national_id", viewer.lang.t("already_member").to_string())]),
         Err(StoreError::Invalid(reason)) => rerender(&[("joined_on", reason)]),
         Err(e) => Err(viewer.internal(e)),
@@ -755,7 +753,8 @@ pub(crate) async fn change<T>(
     action: &str,
     change: impl AsyncFnOnce(&mut app::StoreTx) -> Result<(T, Option<app::Audited>), StoreError>,
 ) -> Result<T, StoreError> {
-    app::command(&state.store, state.clock.as_ref(), &app::Actor::user(&viewer.user, &viewer.address), action, change).await
+    app::command(&state.store, state.clock.as_ref(), &app::Actor::user(&viewer.user, &viewer.address), action, change)
+        .await
 }
 
 // ---- a member's statement ----

@@ -14,8 +14,13 @@ pub enum LoanStatus {
 }
 
 impl LoanStatus {
-    pub const ALL: [LoanStatus; 5] =
-        [LoanStatus::Requested, LoanStatus::Approved, LoanStatus::Disbursed, LoanStatus::Closed, LoanStatus::WrittenOff];
+    pub const ALL: [LoanStatus; 5] = [
+        LoanStatus::Requested,
+        LoanStatus::Approved,
+        LoanStatus::Disbursed,
+        LoanStatus::Closed,
+        LoanStatus::WrittenOff,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -60,12 +65,20 @@ impl Approver {
 pub enum LoanEvent<'a> {
     /// An approval; `needs_two` when the amount is above the fund's second-approval threshold, and
     /// `first` the approval already given, if any.
-    Approve { by: &'a Approver, first: Option<&'a Approver>, needs_two: bool },
+    Approve {
+        by: &'a Approver,
+        first: Option<&'a Approver>,
+        needs_two: bool,
+    },
     Disburse,
     /// A repayment leaving `owed_after` rials on the schedule.
-    Repay { owed_after_rials: i64 },
+    Repay {
+        owed_after_rials: i64,
+    },
     /// A repayment reversed, leaving `owed_after` rials.
-    ReverseRepayment { owed_after_rials: i64 },
+    ReverseRepayment {
+        owed_after_rials: i64,
+    },
     WriteOff,
 }
 
@@ -104,7 +117,9 @@ impl LoanRefusal {
         match self {
             LoanRefusal::NotWaitingForApproval(_) => "این وام در انتظار تأیید نیست".into(),
             LoanRefusal::AlreadyApproved => "این وام پیش‌تر تأیید شده است".into(),
-            LoanRefusal::SameApprover(name) => format!("{name} این وام را پیش‌تر تأیید کرده است؛ تأیید دوم با فرد دیگری است"),
+            LoanRefusal::SameApprover(name) => {
+                format!("{name} این وام را پیش‌تر تأیید کرده است؛ تأیید دوم با فرد دیگری است")
+            }
             LoanRefusal::NotApproved(_) => "این وام هنوز برای پرداخت تأیید نشده است".into(),
             LoanRefusal::NotDisbursed(_) => "پرداخت قسط فقط برای وام پرداخت‌شده است".into(),
             LoanRefusal::NotWrittenOffFrom(_) => "فقط وام پرداخت‌شده سوخت می‌شود".into(),

@@ -314,9 +314,7 @@ async fn request(
     })
     .await;
     match requested {
-        Ok(loan) => {
-            Ok(Redirect::to(&format!("/loans/{}", loan.id)).into_response())
-        }
+        Ok(loan) => Ok(Redirect::to(&format!("/loans/{}", loan.id)).into_response()),
         Err(StoreError::Ineligible(refusals)) => rerender(vec![], eligibility_html(lang, &refusals)).await,
         Err(StoreError::NotFound { .. }) => {
             rerender(vec![("member_id", lang.t("choose_member").to_string())], String::new()).await
@@ -556,9 +554,7 @@ async fn approve(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i
     })
     .await;
     let outcome = match approved {
-        Ok(_) => {
-            Ok(())
-        }
+        Ok(_) => Ok(()),
         Err(e) => Err(e),
     };
     after_step(&state, &viewer, id, &place, outcome).await
@@ -608,9 +604,7 @@ async fn disburse(
         Err(e) => Err(e),
     };
     let outcome = match outcome {
-        Ok(_) => {
-            Ok(())
-        }
+        Ok(_) => Ok(()),
         Err(e) => Err(e),
     };
     after_step(&state, &viewer, id, &place, outcome).await
@@ -640,9 +634,7 @@ async fn repay(
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(repayment) => {
-            Ok(Redirect::to(&format!("/loans/{id}/receipts/{}", repayment.seq.0)).into_response())
-        }
+        Ok(repayment) => Ok(Redirect::to(&format!("/loans/{id}/receipts/{}", repayment.seq.0)).into_response()),
         Err(e) => after_step(&state, &viewer, id, &place, Err(e)).await,
     }
 }
@@ -663,13 +655,15 @@ async fn reverse(
         Ok((seq, day_of(&state, viewer.lang, &form.on)?))
     })();
     let outcome = match typed {
-        Ok((seq, on)) => change(&state, &viewer, "loan.reverse_repayment", async |tx| {
-            let reversal = tx.reverse_repayment(id, EntrySeq(seq), &form.key, &form.reason, on, now).await?;
-            let after = serde_json::json!({ "reversed_seq": seq, "entry_seq": reversal.0, "reason": form.reason });
-            let audited = app::Audited::new(format!("loan:{id}"), &place, crate::json::loan_json(&before), after);
-            Ok(((), Some(audited)))
-        })
-        .await,
+        Ok((seq, on)) => {
+            change(&state, &viewer, "loan.reverse_repayment", async |tx| {
+                let reversal = tx.reverse_repayment(id, EntrySeq(seq), &form.key, &form.reason, on, now).await?;
+                let after = serde_json::json!({ "reversed_seq": seq, "entry_seq": reversal.0, "reason": form.reason });
+                let audited = app::Audited::new(format!("loan:{id}"), &place, crate::json::loan_json(&before), after);
+                Ok(((), Some(audited)))
+            })
+            .await
+        }
         Err(e) => Err(e),
     };
     after_step(&state, &viewer, id, &place, outcome).await
@@ -874,9 +868,7 @@ async fn record_visit(
     })
     .await;
     match visited {
-        Ok(_) => {
-            Ok(axum::response::Redirect::to(&format!("/loans/{}", loan.id)).into_response())
-        }
+        Ok(_) => Ok(axum::response::Redirect::to(&format!("/loans/{}", loan.id)).into_response()),
         Err(StoreError::JobRefused(refusal)) => {
             refuse(if lang == crate::i18n::Lang::Fa { refusal.message_fa() } else { refusal.to_string() }).await
         }
@@ -925,9 +917,7 @@ async fn describe_job(
     })
     .await;
     match described {
-        Ok(_) => {
-            Ok(axum::response::Redirect::to(&format!("/loans/{}", loan.id)).into_response())
-        }
+        Ok(_) => Ok(axum::response::Redirect::to(&format!("/loans/{}", loan.id)).into_response()),
         Err(e @ StoreError::Invalid(_)) => {
             loan_refused(&state, &viewer, &loan, &place, super::store_problem(lang, &e)).await
         }

@@ -114,14 +114,13 @@ async fn draw(
     let now = state.clock.now_ms();
     let drawn = crate::pages::change(&state, &viewer, "lottery.draw", async |tx| {
         let record = tx.draw_lottery(id, today, &cycle, &form.seed, now).await?;
-        let after = serde_json::json!({ "draw": record.id, "winner_member_id": record.draw.winner, "seed": record.draw.seed });
+        let after =
+            serde_json::json!({ "draw": record.id, "winner_member_id": record.draw.winner, "seed": record.draw.seed });
         Ok((record.id, Some(app::Audited::new(format!("draw:{}", record.id), &place, "null", after))))
     })
     .await;
     match drawn {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/funds/{id}/lottery")).into_response())
-        }
+        Ok(_) => Ok(Redirect::to(&format!("/funds/{id}/lottery")).into_response()),
         Err(e @ (store::StoreError::Invalid(_) | store::StoreError::Conflict(_))) => {
             let body = lottery_body(&state, &viewer, id, Some(super::store_problem(viewer.lang, &e))).await?;
             Ok((

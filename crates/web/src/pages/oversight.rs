@@ -279,9 +279,7 @@ async fn change_rules(
     })
     .await;
     match changed {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/funds/{id}/rules")).into_response())
-        }
+        Ok(()) => Ok(Redirect::to(&format!("/funds/{id}/rules")).into_response()),
         Err(e @ (store::StoreError::Invalid(_) | store::StoreError::Conflict(_))) => {
             refuse(super::store_problem(viewer.lang, &e)).await
         }
