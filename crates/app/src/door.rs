@@ -4,7 +4,7 @@
 
 use crate::Clock;
 use domain::PlacePath;
-use domain::access::{Action, Grant, Role, Scope, Target, allows};
+use domain::access::{Grant, Role, Scope};
 use store::{AuditRecord, Store, StoreError, StoreTx};
 
 /// Who makes a change: a signed-in user (from an address), or the system (the close of day).
@@ -41,11 +41,6 @@ impl Actor {
     /// The command line: the operator of the installation, named by the machine's user if known.
     pub fn operator(name: &str) -> Actor {
         Actor { username: if name.is_empty() { "operator".into() } else { name.to_string() }, ..Actor::system() }
-    }
-
-    /// Whether the actor may do `action` to something at `place` (a fund's id when it is a fund's).
-    pub fn may(&self, action: Action, place: &PlacePath, fund_id: Option<i64>) -> bool {
-        allows(&self.grant, action, Target { place, fund_id })
     }
 
     /// The audit record of a change this actor made now.

@@ -148,6 +148,28 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Unexpected(format!("stored {what} {value:?} is not valid"))
 }
 
+/// A loan's status as it stands inside the transaction.
+async fn status_in(tx: &mut StoreTx, loan_id: i64) -> StoreResult<LoanStatus> {
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM loans WHERE id = $1").bind(loan_id).fetch_one(tx.conn()).await?;
+    LoanStatus::parse(&status).ok_or_else(|| corrupt("loan status", &status))
+}
+
+/// What the loan's life refused, as the store tells it (naming the loan).
+fn lifecycle_conflict(loan_id: i64, refusal: domain::funds::lifecycle::LoanRefusal) -> StoreError {
+    use domain::funds::lifecycle::LoanRefusal::*;
+    StoreError::Conflict(match refusal {
+        NotWaitingForApproval(status) => format!("loan {loan_id} is {}, not waiting for approval", status.code()),
+        SameApprover(name) => format!("{name} already approved loan {loan_id}; a second person must approve it"),
+        AlreadyApproved => format!("loan {loan_id} is already approved"),
+        NotApproved(status) => format!("loan {loan_id} is {}, not approved for payment", status.code()),
+        NotDisbursed(status) => format!("loan {loan_id} is {}: payments go to disbursed loans", status.code()),
+        NotWrittenOffFrom(status) => {
+            format!("loan {loan_id} is {}: only a disbursed loan is written off", status.code())
+        }
+    })
+}
+
 fn invalid(e: impl std::fmt::Display) -> StoreError {
     StoreError::Invalid(e.to_string())
 }
@@ -223,12 +245,20 @@ pub(crate) async fn loan_on(conn: &mut sqlx::AnyConnection, id: i64) -> StoreRes
 read_on_both!(loan(id: i64) -> Loan = loan_on);
 read_on_both!(installments(loan_id: i64) -> Vec<InstallmentBalance> = installments_on);
 
-write_on_both!(
+impl Store {
     /// Checks a loan request against the fund's rules on its date: every reason it fails (none: it may
-    /// be recorded). Reads only.
-    check_loan = check_loan_in(fund_id: i64, application: &LoanApplication) -> Vec<domain::fund::Refusal>,
-    audit "loan.check", format!("fund:{fund_id}"), 0
-);
+    /// be recorded). Reads only, in a transaction that takes no write turn (the form asks as it is typed).
+    pub async fn check_loan(
+        &self,
+        fund_id: i64,
+        application: &LoanApplication,
+    ) -> StoreResult<Vec<domain::fund::Refusal>> {
+        let mut tx = self.begin_read().await?;
+        let refusals = self.check_loan_in(&mut tx, fund_id, application).await;
+        tx.rollback().await?;
+        refusals
+    }
+}
 write_on_both!(
     /// Records a loan request when every rule holds, and otherwise answers [`StoreError::Ineligible`]
     /// with every reason.
@@ -434,17 +464,7 @@ impl Store {
             .as_ref()
             .map(|first_name| Approver { user_id: loan.approved_by_user_id, name: first_name.clone() });
         let event = LoanEvent::Approve { by: approver, first: first.as_ref(), needs_two };
-        let step = next_step(loan.status, &event).map_err(|refusal| {
-            use domain::funds::lifecycle::LoanRefusal::*;
-            StoreError::Conflict(match refusal {
-                NotWaitingForApproval(status) => {
-                    format!("loan {loan_id} is {}, not waiting for approval", status.code())
-                }
-                SameApprover(_) => format!("{name} already approved loan {loan_id}; a second person must approve it"),
-                AlreadyApproved => format!("loan {loan_id} is already approved"),
-                other => other.to_string(),
-            })
-        })?;
+        let step = next_step(loan.status, &event).map_err(|refusal| lifecycle_conflict(loan_id, refusal))?;
         // The compare-and-set: only the row as it was read changes.
         let sql = match step {
             LoanStep::Approved { second: false } => {
@@ -484,7 +504,7 @@ impl Store {
         let loan = tx.loan(loan_id).await?;
         let fund = tx.fund(loan.fund_id).await?;
         let key = IdempotencyKey::parse(idempotency_key).map_err(invalid)?;
-        if loan.status != LoanStatus::Approved {
+        if let Err(refusal) = next_step(loan.status, &LoanEvent::Disburse) {
             let stored_key: Option<String> = sqlx::query_scalar("SELECT disbursement_key FROM loans WHERE id = $1")
                 .bind(loan_id)
                 .fetch_one(tx.conn())
@@ -492,10 +512,7 @@ impl Store {
             if stored_key.as_deref() == Some(key.as_str()) {
                 return Ok(loan); // a retry of the same disbursement
             }
-            return Err(StoreError::Conflict(format!(
-                "loan {loan_id} is {}, not approved for payment",
-                loan.status.code()
-            )));
+            return Err(lifecycle_conflict(loan_id, refusal));
         }
         let rules = tx.fund_rules(loan.fund_id).await?.on(on).clone();
         let terms = LoanTerms {
@@ -865,20 +882,20 @@ impl Store {
                     continue;
                 }
                 let status = statuses.get(loan_id).map(String::as_str).unwrap_or("?");
-                if status != LoanStatus::Disbursed.code() {
-                    let error =
-                        StoreError::Conflict(format!("loan {loan_id} is {status}: payments go to disbursed loans"));
-                    return Err(line_error(index, *loan_id, error));
-                }
+                let status = LoanStatus::parse(status).ok_or_else(|| corrupt("loan status", status))?;
                 let loan = loans.get(loan_id).ok_or(StoreError::NotFound { what: "loan", id: *loan_id })?;
                 let schedule = installments.get(loan_id).map(Vec::as_slice).unwrap_or_default();
+                let owed: i64 = schedule.iter().map(|i| i.outstanding().get()).sum();
+                let event = LoanEvent::Repay { owed_after_rials: owed - amount.get() };
+                if let Err(refusal) = next_step(status, &event) {
+                    return Err(line_error(index, *loan_id, lifecycle_conflict(*loan_id, refusal)));
+                }
                 let lines = allocate_payment(schedule, *amount, context.payment_order)
                     .map_err(|e| line_error(index, *loan_id, invalid(e)))?;
-                let owed_before: i64 = schedule.iter().map(|i| i.outstanding().get()).sum();
                 let account =
                     loan.account_id.ok_or_else(|| StoreError::Unexpected(format!("loan {loan_id} has no account")))?;
                 drafts.push(context.repayment_draft(*loan_id, account, key.clone(), *amount, on, &lines)?);
-                planned.push((index, *loan_id, lines, owed_before - amount.get()));
+                planned.push((index, *loan_id, lines, owed - amount.get()));
             }
             if drafts.is_empty() {
                 continue;
@@ -1027,11 +1044,10 @@ impl Store {
             }
             return Ok(PayStep::Retried(EntrySeq(seq)));
         }
-        let status: String =
-            sqlx::query_scalar("SELECT status FROM loans WHERE id = $1").bind(loan_id).fetch_one(tx.conn()).await?;
-        if status != LoanStatus::Disbursed.code() {
-            return Err(StoreError::Conflict(format!("loan {loan_id} is {status}: payments go to disbursed loans")));
-        }
+        let status = status_in(tx, loan_id).await?;
+        // Whether a payment may go to the loan at all (what it leaves owing is known further on; the
+        // closing is written with the installments).
+        next_step(status, &LoanEvent::Repay { owed_after_rials: 1 }).map_err(|r| lifecycle_conflict(loan_id, r))?;
         let mut installments = installments_on(tx.conn(), loan_id).await?;
         let amount = match amount {
             Some(amount) => amount,
@@ -1126,15 +1142,11 @@ impl Store {
         if self.backend == crate::Backend::Postgres {
             sqlx::query("SELECT id FROM loans WHERE id = $1 FOR UPDATE").bind(loan_id).fetch_one(tx.conn()).await?;
         }
-        let status: String =
-            sqlx::query_scalar("SELECT status FROM loans WHERE id = $1").bind(loan_id).fetch_one(tx.conn()).await?;
-        if status == LoanStatus::WrittenOff.code() {
-            return tx.loan(loan_id).await; // a retried write-off
-        }
-        if status != LoanStatus::Disbursed.code() {
-            return Err(StoreError::Conflict(format!(
-                "loan {loan_id} is {status}: only a disbursed loan is written off"
-            )));
+        let status = status_in(tx, loan_id).await?;
+        match next_step(status, &LoanEvent::WriteOff) {
+            Ok(LoanStep::AlreadyDone) => return tx.loan(loan_id).await, // a retried write-off
+            Ok(_) => {}
+            Err(refusal) => return Err(lifecycle_conflict(loan_id, refusal)),
         }
         let principal: i64 = sqlx::query_scalar("SELECT balance_rials FROM accounts WHERE id = $1")
             .bind(loan_account.0)
@@ -1274,7 +1286,7 @@ impl Store {
                 );
             }
         }
-        let status = if owed_after == 0 { "closed" } else { "disbursed" };
+        let status = if owed_after == 0 { LoanStatus::Closed } else { LoanStatus::Disbursed }.code();
         writes.push(
             format!("UPDATE loans SET status = {} WHERE id = {}", p(1), p(2)),
             vec![Bind::Text(status), Bind::Int(loan_id)],

@@ -67,10 +67,6 @@ impl Store {
 }
 
 impl StoreTx {
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
     /// The connection, for the store's own statements.
     pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.conn

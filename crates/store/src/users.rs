@@ -354,25 +354,11 @@ impl Store {
         Ok((row.try_get("by_user")?, row.try_get("by_address")?))
     }
 
+    /// Writes an audit record on its own (tests); a change writes its record with [`StoreTx::audit`].
     pub async fn record_audit(&self, record: &AuditRecord) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO audit_log (at_ms, user_id, username, address, action, object_ref, place_path, before_state, \
-             after_state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(record.at_ms)
-        .bind(record.user_id)
-        .bind(&record.username)
-        .bind(&record.address)
-        .bind(&record.action)
-        .bind(&record.object_ref)
-        .bind(&record.place_path)
-        .bind(&record.before_state)
-        .bind(&record.after_state)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.audit(record).await?;
+        tx.commit().await
     }
 
     /// The audit trail, newest first, filtered.

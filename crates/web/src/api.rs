@@ -1168,16 +1168,8 @@ async fn lottery_draw(
     let after = caller
         .change(&state, "lottery.draw", async |tx| {
             let record = tx.draw_lottery(id, on, &cycle, &body.seed, now).await?;
-            let after = json!({
-                "draw_id": record.id,
-                "cycle": record.cycle,
-                "drawn_on": day_json(record.drawn_on),
-                "seed": record.draw.seed,
-                "entrants": record.draw.entrants,
-                "digest": record.draw.digest_hex,
-                "winner_member_id": record.draw.winner,
-                "verify_with": format!("abadi lottery verify {}", record.id),
-            });
+            let mut after = draw_json(&record);
+            after["verify_with"] = json!(format!("abadi lottery verify {}", record.id));
             let audited = Audited::new(format!("draw:{}", record.id), &place, Value::Null, &after);
             Ok((after, Some(audited)))
         })
@@ -1190,17 +1182,23 @@ async fn lottery_record(State(state): State<AppState>, caller: Caller, Path(id):
     let record = state.store.lottery_draw(id).await.map_err(|e| not_found_as(e, "draw"))?;
     caller.may(&state, Action::Read, record.fund_id).await.map_err(|_| ApiError::NotFound("draw"))?;
     let again = domain::fund::draw_lottery(&record.draw.seed, &record.draw.entrants);
-    Ok(Json(json!({
+    let mut published = draw_json(&record);
+    published["fund_id"] = json!(record.fund_id);
+    published["recomputes"] = json!(again.as_ref().is_ok_and(|d| *d == record.draw));
+    Ok(Json(published))
+}
+
+/// A draw as published: what anyone needs to recompute it.
+fn draw_json(record: &store::DrawRecord) -> Value {
+    json!({
         "draw_id": record.id,
-        "fund_id": record.fund_id,
         "cycle": record.cycle,
         "drawn_on": day_json(record.drawn_on),
         "seed": record.draw.seed,
         "entrants": record.draw.entrants,
         "digest": record.draw.digest_hex,
         "winner_member_id": record.draw.winner,
-        "recomputes": again.as_ref().is_ok_and(|d| *d == record.draw),
-    })))
+    })
 }
 
 // ---- members ----

@@ -35,11 +35,6 @@ impl LoanStatus {
     pub fn parse(code: &str) -> Option<LoanStatus> {
         LoanStatus::ALL.into_iter().find(|s| s.code() == code)
     }
-
-    /// Requested, approved or disbursed: the member has a loan (or a request) in progress.
-    pub fn is_open(self) -> bool {
-        matches!(self, LoanStatus::Requested | LoanStatus::Approved | LoanStatus::Disbursed)
-    }
 }
 
 /// Who approves: a user (by id) with the name shown. The system and old records have no id; then the
