@@ -1,18 +1,16 @@
 //! Abadi's use cases: each command is one database transaction with one idempotency key. The clock and
 //! ids come in from the shell ([`Clock`]), so the use cases stay testable.
 
-pub mod auth;
-pub mod books;
 pub mod demo;
-pub mod door;
-pub mod export;
 pub mod funds;
-pub mod import;
-pub mod report;
+pub mod kernel;
+pub mod model;
 pub mod solar;
 pub mod workload;
 
-pub use door::{Actor, Audited, command};
+pub use funds::import;
+pub use kernel::door::{Actor, Audited, command};
+pub use kernel::{access, auth, books, days, door, export, jobs, report};
 pub use store::{Store, StoreError, StoreTx};
 
 /// Where "now" comes from. The core never reads the clock; the shells pass one in.

@@ -86,6 +86,21 @@ pub async fn post_synthetic(
     Ok(())
 }
 
+/// Posts `count` synthetic entries one at a time, each in its own durable transaction: the
+/// benchmark of single postings.
+pub async fn post_one_by_one(
+    store: &Store,
+    fund: &FundAccounts,
+    key_prefix: &str,
+    count: u64,
+    now_ms: i64,
+) -> StoreResult<()> {
+    for i in 0..count {
+        store.post_entry(fund.book, &synthetic_entry(fund, key_prefix, i)?, now_ms).await?;
+    }
+    Ok(())
+}
+
 /// A country, a province and its counties, with `villages` villages spread over them.
 pub async fn synthetic_province(store: &Store, counties: usize, villages: usize) -> StoreResult<(i64, Vec<i64>)> {
     let country = store.add_place(None, PlaceKind::Country, "ایران").await?;

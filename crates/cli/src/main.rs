@@ -3,15 +3,16 @@
 
 mod solar_cmd;
 
+use app::Store;
 use app::books::TrialBalanceScope;
 use app::export::JournalFormat;
+use app::model::{EntryFilter, StoreError};
 use app::{Clock, SystemClock};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use domain::BookId;
 use domain::text::Digits;
 use std::process::ExitCode;
 use std::sync::Arc;
-use store::{EntryFilter, Store, StoreError};
 
 const EXAMPLES: &str = "\
 Examples / نمونه‌ها:
@@ -509,33 +510,21 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 bank_id: None,
                 language,
             };
-            let operator = app::Actor::operator(&std::env::var("USER").unwrap_or_default());
-            let user = app::command(&store, &SystemClock, &operator, "user.add", async |tx| {
-                let user = app::auth::add_user_in(tx, &SystemClock, &request).await?;
-                let after = serde_json::json!({ "username": user.username, "role": user.grant.role.code() });
-                let place = domain::PlacePath::from_stored(app::auth::scope_path(&user));
-                let audited = app::Audited::new(format!("user:{}", user.id), &place, "null", after);
-                Ok::<_, app::auth::AuthError>((user, Some(audited)))
-            })
-            .await
-            .map_err(auth_failure)?;
+            let user =
+                app::auth::add_user_as(&store, &SystemClock, &operator(), &request).await.map_err(auth_failure)?;
             println!("user {} ({}) created: {}", user.username, user.id, user.grant.role.code());
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::Token { username, label }) => {
-            let (user, _) =
-                store.user_for_sign_in(&username).await?.ok_or_else(|| fail(format!("no user named {username}")))?;
-            let token = app::auth::issue_token(&store, &SystemClock, user.id, &label).await.map_err(auth_failure)?;
-            let operator = app::Actor::operator(&std::env::var("USER").unwrap_or_default());
-            let place = domain::PlacePath::from_stored(app::auth::scope_path(&user));
-            app::command(&store, &SystemClock, &operator, "user.token", async |_tx| {
-                let after = serde_json::json!({ "label": label });
-                Ok::<_, store::StoreError>((
-                    (),
-                    Some(app::Audited::new(format!("user:{}", user.id), &place, "null", after)),
-                ))
-            })
-            .await?;
+            let token =
+                app::auth::issue_token_as(&store, &SystemClock, &operator(), &username, &label).await.map_err(|e| {
+                    match e {
+                        app::auth::AuthError::Store(StoreError::NotFound { .. }) => {
+                            fail(format!("no user named {username}"))
+                        }
+                        other => auth_failure(other),
+                    }
+                })?;
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
@@ -596,15 +585,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Lottery(LotteryCommand::Draw { fund, seed, cycle, on }) => {
             let on = on.unwrap_or_else(|| app::today_in_iran(&SystemClock));
             let cycle = cycle.unwrap_or_else(|| on.year().to_string());
-            let operator = app::Actor::operator(&std::env::var("USER").unwrap_or_default());
-            let place = store.fund_place_path(fund).await?;
-            let record = app::command(&store, &SystemClock, &operator, "lottery.draw", async |tx| {
-                let record = tx.draw_lottery(fund, on.to_iso(), &cycle, &seed, SystemClock.now_ms()).await?;
-                let after = serde_json::json!({ "draw": record.id, "winner_member_id": record.draw.winner, "seed": record.draw.seed });
-                let audited = app::Audited::new(format!("draw:{}", record.id), &place, "null", after);
-                Ok::<_, store::StoreError>((record, Some(audited)))
-            })
-            .await?;
+            let record = app::funds::draw(&store, &SystemClock, &operator(), fund, on.to_iso(), &cycle, &seed).await?;
             print_draw(&record);
             Ok(ExitCode::SUCCESS)
         }
@@ -628,8 +609,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
         }
         Command::CloseDay { until } => {
-            let until = until.map_or_else(|| app::today_in_iran(&SystemClock).to_iso().add_days(-1), |d| d.to_iso());
-            let report = store.close_days_until(until, SystemClock.now_ms()).await?;
+            let until = until.map_or_else(|| app::days::yesterday(&SystemClock), |d| d.to_iso());
+            let report = app::days::close_days_until(&store, &SystemClock, until).await?;
             match (report.first, report.last) {
                 (Some(first), Some(last)) => println!(
                     "closed {} day(s), {} to {}: {} loan(s) late",
@@ -660,6 +641,11 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
 }
 
 /// Times the reports on an existing province (the demo's): the figures, the pages, the members' XLSX.
+/// Whoever runs the command: the operator of the installation, by the machine's user name.
+fn operator() -> app::Actor {
+    app::Actor::operator(&std::env::var("USER").unwrap_or_default())
+}
+
 async fn bench_reports(store: &Store) -> Result<ExitCode, Failure> {
     use std::time::Instant;
     let funds = store.funds_with_places(None).await?;
@@ -769,8 +755,7 @@ async fn serve(store: Store, addr: &str, secure_cookies: bool) -> Result<ExitCod
     let closer = store.clone();
     tokio::spawn(async move {
         loop {
-            let yesterday = app::today_in_iran(&SystemClock).to_iso().add_days(-1);
-            match closer.close_days_until(yesterday, SystemClock.now_ms()).await {
+            match app::days::close_days_until(&closer, &SystemClock, app::days::yesterday(&SystemClock)).await {
                 Ok(report) if report.days_closed > 0 => {
                     tracing::info!(days = report.days_closed, late = report.loans_late, "closed days")
                 }
@@ -975,7 +960,7 @@ fn calc_loan(args: &LoanArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_draw(record: &store::DrawRecord) {
+fn print_draw(record: &app::model::DrawRecord) {
     println!(
         "draw {} of fund {}, cycle {}, on {}",
         record.id,
@@ -1103,9 +1088,7 @@ async fn bench(
         let (_, villages) = app::workload::synthetic_province(store, 1, 1).await?;
         let fund = app::workload::open_fund_book(store, villages[0], "single", clock.now_ms()).await?;
         let started = std::time::Instant::now();
-        for i in 0..count {
-            store.post_entry(fund.book, &app::workload::synthetic_entry(&fund, "single", i)?, clock.now_ms()).await?;
-        }
+        app::workload::post_one_by_one(store, &fund, "single", count, clock.now_ms()).await?;
         println!("single durable entries: {:.0} entries/s", count as f64 / started.elapsed().as_secs_f64());
         return Ok(ExitCode::SUCCESS);
     }
@@ -1207,7 +1190,7 @@ fn ms(d: std::time::Duration) -> f64 {
 
 fn store_kind(store: &Store) -> &'static str {
     match store.backend() {
-        store::Backend::Sqlite => "SQLite",
-        store::Backend::Postgres => "PostgreSQL",
+        app::model::Backend::Sqlite => "SQLite",
+        app::model::Backend::Postgres => "PostgreSQL",
     }
 }

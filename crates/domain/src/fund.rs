@@ -26,6 +26,7 @@ pub mod codes {
         pub const SAVINGS_DEPOSIT: &str = "savings.deposit";
         pub const SAVINGS_OPENING: &str = "savings.opening";
         pub const SAVINGS_SETTLE: &str = "savings.settle";
+        pub const SAVINGS_WITHDRAW: &str = "savings.withdraw";
         pub const LOAN_DISBURSE: &str = "loan.disburse";
         pub const LOAN_REPAY: &str = "loan.repay";
         pub const LOAN_OPENING: &str = "loan.opening";

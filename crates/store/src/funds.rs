@@ -428,6 +428,19 @@ pub(crate) async fn fund_account_on(conn: &mut sqlx::AnyConnection, fund: &Fund,
     id.map(AccountId).ok_or_else(|| StoreError::Unexpected(format!("fund {} has no account {code}", fund.id)))
 }
 
+pub(crate) async fn fund_place_path_on(conn: &mut sqlx::AnyConnection, fund_id: i64) -> StoreResult<PlacePath> {
+    let path: Option<String> =
+        sqlx::query_scalar("SELECT p.path FROM funds f JOIN places p ON p.id = f.place_id WHERE f.id = $1")
+            .bind(fund_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    path.map(PlacePath::from_stored).ok_or(StoreError::NotFound { what: "fund", id: fund_id })
+}
+
+read_on_both!(
+    /// The path of the place a fund lies at.
+    fund_place_path(fund_id: i64) -> PlacePath = fund_place_path_on
+);
 read_on_both!(fund(id: i64) -> Fund = fund_on);
 read_on_both!(
     /// The fund's rules, every version with its date.
@@ -456,16 +469,6 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|r| Ok((fund_from_row(r)?, PlacePath::from_stored(r.try_get("path")?)))).collect()
-    }
-
-    /// The path of the place a fund lies at.
-    pub async fn fund_place_path(&self, fund_id: i64) -> StoreResult<PlacePath> {
-        let path: Option<String> =
-            sqlx::query_scalar("SELECT p.path FROM funds f JOIN places p ON p.id = f.place_id WHERE f.id = $1")
-                .bind(fund_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        path.map(PlacePath::from_stored).ok_or(StoreError::NotFound { what: "fund", id: fund_id })
     }
 
     /// Members whose name (however it was typed: ي or ی, with or without ZWNJ or spaces) or national

@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::errors::{ApiError, ApiResult};
 use crate::json::{Amount, Day, day_json, fund_json, installment_json, loan_json, member_json};
 use app::auth::{self, AuthError};
-use app::{Audited, StoreTx};
+use app::model::{Loan, Member, SessionKind, StoreError, User};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::Method;
@@ -18,7 +18,6 @@ use domain::{IsoDate, PlacePath, Rials};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use store::{SessionKind, User};
 
 /// A request body as JSON: malformed JSON, a wrong content type or an oversized body each get their
 /// own JSON error (see [`ApiError`]).
@@ -89,64 +88,26 @@ impl FromRequestParts<AppState> for Caller {
 impl Caller {
     /// Refuses (as "not found") unless the caller may do `action` on the fund; gives the fund's place.
     async fn may(&self, state: &AppState, action: Action, fund_id: i64) -> ApiResult<PlacePath> {
-        let place = match state.store.fund_place_path(fund_id).await {
-            Ok(place) => place,
-            Err(store::StoreError::NotFound { .. }) => return Err(ApiError::NotFound("fund")),
-            Err(e) => return Err(e.into()),
-        };
-        if allows(&self.user.grant, action, Target { place: &place, fund_id: Some(fund_id) }) {
-            Ok(place)
-        } else {
-            Err(ApiError::NotFound("fund"))
-        }
+        Ok(app::access::fund(&state.store, &self.user.grant, action, fund_id).await?)
     }
 
-    async fn may_on_loan(&self, state: &AppState, action: Action, loan_id: i64) -> ApiResult<(store::Loan, PlacePath)> {
-        let loan = state.store.loan(loan_id).await.map_err(|e| not_found_as(e, "loan"))?;
-        let place = self.may(state, action, loan.fund_id).await.map_err(|_| ApiError::NotFound("loan"))?;
-        Ok((loan, place))
+    async fn may_on_loan(&self, state: &AppState, action: Action, loan_id: i64) -> ApiResult<(Loan, PlacePath)> {
+        Ok(app::access::loan(&state.store, &self.user.grant, action, loan_id).await?)
     }
 
-    async fn may_on_member(
-        &self,
-        state: &AppState,
-        action: Action,
-        member_id: i64,
-    ) -> ApiResult<(store::Member, PlacePath)> {
-        let member = state.store.member(member_id).await.map_err(|e| not_found_as(e, "member"))?;
-        let place = self.may(state, action, member.fund_id).await.map_err(|_| ApiError::NotFound("member"))?;
-        Ok((member, place))
+    async fn may_on_member(&self, state: &AppState, action: Action, member_id: i64) -> ApiResult<(Member, PlacePath)> {
+        Ok(app::access::member(&state.store, &self.user.grant, action, member_id).await?)
     }
 
     /// The caller as the one who acts.
     fn actor(&self) -> app::Actor {
         app::Actor::user(&self.user, &self.address)
     }
-
-    /// Runs one change and its audit record in one transaction (see [`app::command`]).
-    async fn change<T>(
-        &self,
-        state: &AppState,
-        action: &str,
-        change: impl AsyncFnOnce(&mut StoreTx) -> ApiResult<(T, Option<Audited>)>,
-    ) -> ApiResult<T> {
-        app::command(&state.store, state.clock.as_ref(), &self.actor(), action, change).await
-    }
-
-    /// The approver as the loan's rules compare them: by user id.
-    fn approving(&self) -> store::Approver {
-        store::Approver { user_id: Some(self.user.id), name: self.approver() }
-    }
-
-    /// The name recorded as a loan's approver.
-    fn approver(&self) -> String {
-        if self.user.display_name.is_empty() { self.user.username.clone() } else { self.user.display_name.clone() }
-    }
 }
 
-fn not_found_as(error: store::StoreError, what: &'static str) -> ApiError {
+fn not_found_as(error: StoreError, what: &'static str) -> ApiError {
     match error {
-        store::StoreError::NotFound { .. } => ApiError::NotFound(what),
+        StoreError::NotFound { .. } => ApiError::NotFound(what),
         other => other.into(),
     }
 }
@@ -513,13 +474,6 @@ async fn sign_in(
     Ok(Json(json!({ "token": signed.secret, "user": user_json(&signed.user) })))
 }
 
-fn scope_path(user: &User) -> String {
-    match &user.grant.scope {
-        domain::access::Scope::Place(p) | domain::access::Scope::Fund { place: p, .. } => p.as_str().to_string(),
-        _ => "/".into(),
-    }
-}
-
 fn user_json(user: &User) -> Value {
     let (place, fund) = match &user.grant.scope {
         domain::access::Scope::Place(p) => (Some(p.as_str().to_string()), None),
@@ -538,14 +492,7 @@ fn user_json(user: &User) -> Value {
 }
 
 async fn sign_out(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    let place = PlacePath::from_stored(scope_path(&caller.user));
-    let now = state.clock.now_ms();
-    caller
-        .change(&state, "user.sign_out", async |tx| {
-            tx.revoke_session(&auth::secret_hash(&caller.secret), now).await?;
-            Ok(((), Some(Audited::new(format!("user:{}", caller.user.id), &place, Value::Null, Value::Null))))
-        })
-        .await?;
+    auth::sign_out(&state.store, state.clock.as_ref(), &caller.actor(), &caller.user, &caller.secret).await?;
     state.sessions.forget();
     Ok(Json(json!({ "signed_out": true })))
 }
@@ -566,21 +513,9 @@ async fn change_password(
     caller: Caller,
     Body(body): Body<PasswordBody>,
 ) -> ApiResult<Json<Value>> {
-    let place = PlacePath::from_stored(scope_path(&caller.user));
-    caller
-        .change(&state, "user.password", async |tx| {
-            auth::change_password_in(
-                tx,
-                state.clock.as_ref(),
-                &caller.user,
-                &body.current_password,
-                &body.new_password,
-                &caller.secret,
-            )
-            .await?;
-            Ok(((), Some(Audited::new(format!("user:{}", caller.user.id), &place, Value::Null, Value::Null))))
-        })
-        .await?;
+    let clock = state.clock.as_ref();
+    let (current, new) = (&body.current_password, &body.new_password);
+    auth::change_own_password(&state.store, clock, &caller.actor(), &caller.user, current, new, &caller.secret).await?;
     state.sessions.forget();
     Ok(Json(json!({ "changed": true })))
 }
@@ -731,20 +666,14 @@ async fn change_rules(
     Path(id): Path<i64>,
     Body(body): Body<RulesBody>,
 ) -> ApiResult<Json<Value>> {
-    let place = caller.may(&state, Action::Oversee, id).await?;
+    caller.may(&state, Action::Oversee, id).await?;
     let from = body.from.0;
-    let now = state.clock.now_ms();
-    let after_json = caller
-        .change(&state, "fund.rules", async |tx| {
-            let before = tx.fund_rules(id).await?.on(from).clone();
-            let after = body.apply(before.clone())?;
-            tx.change_fund_rules(id, from, &after, now).await?;
-            let after_json = rules_json(from, &after);
-            let audited = Audited::new(format!("fund:{id}"), &place, rules_json(from, &before), &after_json);
-            Ok((after_json, Some(audited)))
+    let (_, after) =
+        app::funds::change_rules(&state.store, state.clock.as_ref(), &caller.actor(), id, from, |before| {
+            body.apply(before)
         })
         .await?;
-    Ok(Json(json!({ "rules": after_json })))
+    Ok(Json(json!({ "rules": rules_json(from, &after) })))
 }
 
 #[derive(Deserialize)]
@@ -761,24 +690,22 @@ async fn open_fund(
     Path(place_id): Path<i64>,
     Body(body): Body<OpenFundBody>,
 ) -> ApiResult<Json<Value>> {
-    let place = state.store.place(place_id).await.map_err(|e| not_found_as(e, "place"))?;
-    if !allows(&caller.user.grant, Action::Oversee, Target { place: &place.path, fund_id: None }) {
-        return Err(ApiError::NotFound("place"));
-    }
+    let place = app::access::place(&state.store, &caller.user.grant, Action::Oversee, place_id).await?;
     if place.kind != domain::PlaceKind::Village {
         return Err(ApiError::field("place", "a fund opens at a village"));
     }
     let rules = domain::fund::FundRules::usual();
-    let now = state.clock.now_ms();
-    let (fund, after) = caller
-        .change(&state, "fund.open", async |tx| {
-            let fund = tx.create_fund(place_id, &body.name, body.opened_on.0, &rules, now).await?;
-            let after = fund_json(&fund, &place.path);
-            let audited = Audited::new(format!("fund:{}", fund.id), &place.path, Value::Null, &after);
-            Ok(((fund, after), Some(audited)))
-        })
-        .await?;
-    Ok(Json(json!({ "fund": after, "rules": rules_json(fund.opened_on, &rules) })))
+    let (fund, path) = app::funds::open_fund(
+        &state.store,
+        state.clock.as_ref(),
+        &caller.actor(),
+        place_id,
+        &body.name,
+        body.opened_on.0,
+        &rules,
+    )
+    .await?;
+    Ok(Json(json!({ "fund": fund_json(&fund, &path), "rules": rules_json(fund.opened_on, &rules) })))
 }
 
 #[derive(Deserialize)]
@@ -817,7 +744,7 @@ async fn join(
     Path(id): Path<i64>,
     Body(body): Body<JoinBody>,
 ) -> ApiResult<Json<Value>> {
-    let place = caller.may(&state, Action::Operate, id).await?;
+    caller.may(&state, Action::Operate, id).await?;
     let fund = state.store.fund(id).await?;
     let input = app::funds::MemberInput {
         national_id: &body.national_id,
@@ -828,14 +755,8 @@ async fn join(
         joined_on: &body.joined_on,
     };
     let new = app::funds::new_member(&input, fund.place_id).map_err(ApiError::field_problems)?;
-    let after = caller
-        .change(&state, "member.join", async |tx| {
-            let member = tx.add_member(id, &new).await?;
-            let after = member_json(&member);
-            Ok((after.clone(), Some(Audited::new(format!("member:{}", member.id), &place, Value::Null, &after))))
-        })
-        .await?;
-    Ok(Json(json!({ "member": after })))
+    let member = app::funds::join(&state.store, state.clock.as_ref(), &caller.actor(), id, &new).await?;
+    Ok(Json(json!({ "member": member_json(&member) })))
 }
 
 #[derive(Deserialize)]
@@ -860,25 +781,17 @@ async fn savings_sheet(
     Path(id): Path<i64>,
     Body(body): Body<SheetBody>,
 ) -> ApiResult<Json<Value>> {
-    let place = caller.may(&state, Action::Operate, id).await?;
     let deposits: Vec<(i64, Rials)> = body.lines.iter().map(|l| (l.id, l.amount.0)).collect();
-    let clock = state.clock.as_ref();
-    let after = caller
-        .change(&state, "savings.sheet", async |tx| {
-            let outcomes = app::funds::record_savings_sheet_in(tx, clock, id, &deposits, body.on.0, &body.key).await?;
-            let posted = outcomes.iter().filter(|o| o.status == store::PostStatus::Posted).count();
-            let after = json!({
-                "key": body.key,
-                "on": day_json(body.on.0),
-                "lines": deposits.iter().map(|(m, a)| json!({ "member_id": m, "amount_rials": a.get() })).collect::<Vec<_>>(),
-                "posted": posted,
-                "already_posted": outcomes.len() - posted,
-            });
-            let audited = (posted > 0).then(|| Audited::new(format!("fund:{id}"), &place, Value::Null, &after));
-            Ok((after, audited))
-        })
-        .await?;
-    Ok(Json(after))
+    let (clock, actor) = (state.clock.as_ref(), caller.actor());
+    let outcomes = app::funds::savings_sheet(&state.store, clock, &actor, id, &deposits, body.on.0, &body.key).await?;
+    let posted = outcomes.iter().filter(|o| o.status == app::model::PostStatus::Posted).count();
+    Ok(Json(json!({
+        "key": body.key,
+        "on": day_json(body.on.0),
+        "lines": deposits.iter().map(|(m, a)| json!({ "member_id": m, "amount_rials": a.get() })).collect::<Vec<_>>(),
+        "posted": posted,
+        "already_posted": outcomes.len() - posted,
+    })))
 }
 
 #[derive(Deserialize)]
@@ -933,8 +846,8 @@ struct LoanBody {
 }
 
 impl LoanBody {
-    fn application(self, on: IsoDate) -> store::LoanApplication {
-        store::LoanApplication {
+    fn application(self, on: IsoDate) -> app::model::LoanApplication {
+        app::model::LoanApplication {
             member_id: self.member_id,
             amount: self.amount.0,
             term_months: self.term_months,
@@ -968,16 +881,14 @@ async fn request_loan(
     Path(id): Path<i64>,
     Body(body): Body<LoanBody>,
 ) -> ApiResult<Json<Value>> {
-    let place = caller.may(&state, Action::Operate, id).await?;
     let application = body.application(today(&state));
-    let after = caller
-        .change(&state, "loan.request", async |tx| {
-            let loan = tx.request_loan(id, &application).await.map_err(|e| not_found_as(e, "member"))?;
-            let after = loan_json(&loan);
-            Ok((after.clone(), Some(Audited::new(format!("loan:{}", loan.id), &place, Value::Null, &after))))
-        })
-        .await?;
-    Ok(Json(json!({ "loan": after })))
+    let loan = app::funds::loans::request(&state.store, state.clock.as_ref(), &caller.actor(), id, &application)
+        .await
+        .map_err(|e| match e {
+            app::StoreError::NotFound { what: "fund", .. } => ApiError::NotFound("fund"),
+            other => not_found_as(other, "member"),
+        })?;
+    Ok(Json(json!({ "loan": loan_json(&loan) })))
 }
 
 #[derive(Deserialize)]
@@ -1001,30 +912,20 @@ async fn repayment_sheet(
     Path(id): Path<i64>,
     Body(body): Body<RepaymentSheetBody>,
 ) -> ApiResult<Json<Value>> {
-    let place = caller.may(&state, Action::Operate, id).await?;
     let payments: Vec<(i64, Rials)> = body.lines.iter().map(|l| (l.loan_id, l.amount.0)).collect();
-    let now = state.clock.now_ms();
-    let after = caller
-        .change(&state, "loan.repayment_sheet", async |tx| {
-            let repayments = tx.repay_sheet(id, &payments, body.on.0, &body.key, now).await?;
-            let after = json!({
-                "key": body.key,
-                "on": day_json(body.on.0),
-                "lines": payments.iter().zip(&repayments).map(|((loan, amount), r)| json!({
-                    "loan_id": loan,
-                    "amount_rials": amount.get(),
-                    "entry_seq": r.seq.0,
-                    "already_posted": r.already_posted,
-                })).collect::<Vec<_>>(),
-            });
-            let audited = repayments
-                .iter()
-                .any(|r| !r.already_posted)
-                .then(|| Audited::new(format!("fund:{id}"), &place, Value::Null, &after));
-            Ok((after, audited))
-        })
-        .await?;
-    Ok(Json(after))
+    let (clock, actor) = (state.clock.as_ref(), caller.actor());
+    let repayments =
+        app::funds::loans::repayment_sheet(&state.store, clock, &actor, id, &payments, body.on.0, &body.key).await?;
+    Ok(Json(json!({
+        "key": body.key,
+        "on": day_json(body.on.0),
+        "lines": payments.iter().zip(&repayments).map(|((loan, amount), r)| json!({
+            "loan_id": loan,
+            "amount_rials": amount.get(),
+            "entry_seq": r.seq.0,
+            "already_posted": r.already_posted,
+        })).collect::<Vec<_>>(),
+    })))
 }
 
 async fn fund_statements(
@@ -1084,30 +985,21 @@ async fn capital(
     Body(body): Body<CapitalBody>,
 ) -> ApiResult<Json<Value>> {
     use app::funds::{CapitalMove, InjectionKind};
-    let place = caller.may(&state, Action::Oversee, id).await?;
     let kind = match body.kind {
         CapitalKind::Grant => InjectionKind::Grant,
         CapitalKind::Loan | CapitalKind::Repayment => InjectionKind::Loan,
     };
     let movement = CapitalMove { fund_id: id, kind, amount: body.amount.0, source: &body.source, on: body.on.0 };
     let repayment = matches!(body.kind, CapitalKind::Repayment);
-    let clock = state.clock.as_ref();
-    let after = caller
-        .change(&state, "capital.move", async |tx| {
-            let outcome = app::funds::move_capital_in(tx, clock, &movement, &body.key, repayment).await?;
-            let after = json!({
-                "entry_seq": outcome.seq.0,
-                "already_posted": outcome.status != store::PostStatus::Posted,
-                "amount_rials": body.amount.0.get(),
-                "source": body.source,
-                "on": day_json(body.on.0),
-            });
-            let audited = (outcome.status == store::PostStatus::Posted)
-                .then(|| Audited::new(format!("fund:{id}"), &place, Value::Null, &after));
-            Ok((after, audited))
-        })
-        .await?;
-    Ok(Json(after))
+    let (clock, actor) = (state.clock.as_ref(), caller.actor());
+    let outcome = app::funds::move_capital(&state.store, clock, &actor, &movement, &body.key, repayment).await?;
+    Ok(Json(json!({
+        "entry_seq": outcome.seq.0,
+        "already_posted": outcome.status != app::model::PostStatus::Posted,
+        "amount_rials": body.amount.0.get(),
+        "source": body.source,
+        "on": day_json(body.on.0),
+    })))
 }
 
 async fn capital_records(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
@@ -1133,7 +1025,7 @@ async fn capital_records(State(state): State<AppState>, caller: Caller, Path(id)
 
 async fn users_list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     let under = domain::access::users_listed_by(&caller.user.grant)
-        .ok_or(ApiError::Store(store::StoreError::NotFound { what: "route", id: 0 }))?;
+        .ok_or(ApiError::Store(app::model::StoreError::NotFound { what: "route", id: 0 }))?;
     let users = state.store.users().await?;
     let listed: Vec<Value> = users
         .iter()
@@ -1161,19 +1053,12 @@ async fn lottery_draw(
     Path(id): Path<i64>,
     Body(body): Body<DrawBody>,
 ) -> ApiResult<Json<Value>> {
-    let place = caller.may(&state, Action::Operate, id).await?;
     let on = body.on.map_or_else(|| today(&state), |d| d.0);
     let cycle = body.cycle.unwrap_or_else(|| on.to_jalali().year().to_string());
-    let now = state.clock.now_ms();
-    let after = caller
-        .change(&state, "lottery.draw", async |tx| {
-            let record = tx.draw_lottery(id, on, &cycle, &body.seed, now).await?;
-            let mut after = draw_json(&record);
-            after["verify_with"] = json!(format!("abadi lottery verify {}", record.id));
-            let audited = Audited::new(format!("draw:{}", record.id), &place, Value::Null, &after);
-            Ok((after, Some(audited)))
-        })
-        .await?;
+    let record =
+        app::funds::draw(&state.store, state.clock.as_ref(), &caller.actor(), id, on, &cycle, &body.seed).await?;
+    let mut after = draw_json(&record);
+    after["verify_with"] = json!(format!("abadi lottery verify {}", record.id));
     Ok(Json(after))
 }
 
@@ -1189,7 +1074,7 @@ async fn lottery_record(State(state): State<AppState>, caller: Caller, Path(id):
 }
 
 /// A draw as published: what anyone needs to recompute it.
-fn draw_json(record: &store::DrawRecord) -> Value {
+fn draw_json(record: &app::model::DrawRecord) -> Value {
     json!({
         "draw_id": record.id,
         "cycle": record.cycle,
@@ -1236,17 +1121,9 @@ async fn leave(
     Path(id): Path<i64>,
     Body(body): Body<DatedKeyBody>,
 ) -> ApiResult<Json<Value>> {
-    let (before, place) = caller.may_on_member(&state, Action::Operate, id).await?;
     let on = body.on.map_or_else(|| today(&state), |d| d.0);
-    let now = state.clock.now_ms();
-    let after = caller
-        .change(&state, "member.leave", async |tx| {
-            let member = tx.leave_fund(id, on, &body.key, now).await?;
-            let after = member_json(&member);
-            Ok((after.clone(), Some(Audited::new(format!("member:{id}"), &place, member_json(&before), &after))))
-        })
-        .await?;
-    Ok(Json(json!({ "member": after })))
+    let member = app::funds::leave(&state.store, state.clock.as_ref(), &caller.actor(), id, on, &body.key).await?;
+    Ok(Json(json!({ "member": member_json(&member) })))
 }
 
 // ---- loans ----
@@ -1264,29 +1141,11 @@ async fn loan(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>
 }
 
 async fn approve(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
-    let (before, place) = caller.may_on_loan(&state, Action::Approve, id).await?;
-    let (today, now, clock) = (today(&state), state.clock.now_ms(), state.clock.as_ref());
-    let actor = caller.actor();
-    let after = caller
-        .change(&state, "loan.approve", async |tx| {
-            let loan = tx.approve_loan(id, &caller.approving()).await?;
-            let after = loan_json(&loan);
-            if loan.status == store::LoanStatus::Approved {
-                // The jobs the request promised become expected in the same transaction.
-                let jobs = tx.expect_requested_jobs(id, today, now).await?;
-                if !jobs.is_empty() {
-                    let record = json!({ "loan": id, "jobs": jobs });
-                    let audited = Audited::new(format!("loan:{id}"), &place, Value::Null, &record);
-                    tx.audit(&actor.record(clock, "jobs.expect", &audited)).await?;
-                }
-            }
-            Ok((after.clone(), Some(Audited::new(format!("loan:{id}"), &place, loan_json(&before), &after))))
-        })
-        .await?;
-    Ok(Json(json!({ "loan": after })))
+    let loan = app::funds::loans::approve(&state.store, state.clock.as_ref(), &caller.actor(), id).await?;
+    Ok(Json(json!({ "loan": loan_json(&loan) })))
 }
 
-fn job_json(job: &store::Job) -> Value {
+fn job_json(job: &app::model::Job) -> Value {
     json!({
         "id": job.id,
         "source": job.source.code(),
@@ -1329,29 +1188,21 @@ async fn job_visit(
     Path(id): Path<i64>,
     Body(body): Body<VisitBody>,
 ) -> ApiResult<Json<Value>> {
-    let job = state.store.job(id).await?;
-    let (_, place) = caller.may_on_loan(&state, Action::Oversee, job.source_id).await?;
+    app::jobs::job(&state.store, &caller.user.grant, id).await?;
     let purpose = domain::jobs::VisitPurpose::parse(&body.purpose)
         .ok_or_else(|| ApiError::field("purpose", "confirmation or follow_up"))?;
     let outcome = domain::jobs::VisitOutcome::parse(&body.outcome)
         .ok_or_else(|| ApiError::field("outcome", "working, not_yet or closed"))?;
-    let visit = store::Visit {
+    let visit = app::model::Visit {
         on: body.on.0,
         purpose,
         outcome,
-        visitor: caller.approver(),
+        visitor: caller.actor().name,
         seen: body.seen,
         insured_workers: body.insured_workers,
     };
-    let (today, now) = (today(&state), state.clock.now_ms());
-    let record = caller
-        .change(&state, "job.visit", async |tx| {
-            let after = tx.record_visit(id, &visit, today, now).await?;
-            let record = job_json(&after);
-            Ok((record.clone(), Some(Audited::new(format!("job:{id}"), &place, job_json(&job), &record))))
-        })
-        .await?;
-    Ok(Json(json!({ "job": record })))
+    let job = app::jobs::visit(&state.store, state.clock.as_ref(), &caller.actor(), id, &visit).await?;
+    Ok(Json(json!({ "job": job_json(&job) })))
 }
 
 #[derive(Deserialize)]
@@ -1371,8 +1222,7 @@ async fn describe_job(
     Body(body): Body<DescriptionBody>,
 ) -> ApiResult<Json<Value>> {
     use domain::jobs::{AgeGroup, JobHours, JobKind, Sex};
-    let job = state.store.job(id).await?;
-    let (_, place) = caller.may_on_loan(&state, Action::Oversee, job.source_id).await?;
+    app::jobs::job(&state.store, &caller.user.grant, id).await?;
     let mut wrong = Vec::new();
     let kind = JobKind::parse(&body.kind).or_else(|| {
         wrong.push(("kind", "created or revived".to_string()));
@@ -1393,15 +1243,9 @@ async fn describe_job(
     let (Some(kind), Some(hours), Some(sex), Some(age_group)) = (kind, hours, sex, age_group) else {
         return Err(ApiError::fields(wrong));
     };
-    let description = store::JobSpec { activity: body.activity, kind, hours, sex, age_group, count: 1 };
-    let record = caller
-        .change(&state, "job.describe", async |tx| {
-            let after = tx.describe_job(id, &description).await?;
-            let record = job_json(&after);
-            Ok((record.clone(), Some(Audited::new(format!("job:{id}"), &place, job_json(&job), &record))))
-        })
-        .await?;
-    Ok(Json(json!({ "job": record })))
+    let description = app::model::JobSpec { activity: body.activity, kind, hours, sex, age_group, count: 1 };
+    let job = app::jobs::describe(&state.store, state.clock.as_ref(), &caller.actor(), id, &description).await?;
+    Ok(Json(json!({ "job": job_json(&job) })))
 }
 
 #[derive(Deserialize)]
@@ -1491,20 +1335,10 @@ async fn disburse(
     Path(id): Path<i64>,
     Body(body): Body<DatedKeyBody>,
 ) -> ApiResult<Json<Value>> {
-    let (before, place) = caller.may_on_loan(&state, Action::Operate, id).await?;
     let on = body.on.map_or_else(|| today(&state), |d| d.0);
-    let now = state.clock.now_ms();
-    let after = caller
-        .change(&state, "loan.disburse", async |tx| {
-            let loan = tx.disburse_loan(id, on, &body.key, now).await?;
-            let after = loan_json(&loan);
-            // A retry of the same payment changes nothing and is not audited twice.
-            let audited =
-                tx.has_posted().then(|| Audited::new(format!("loan:{id}"), &place, loan_json(&before), &after));
-            Ok((after, audited))
-        })
-        .await?;
-    Ok(Json(json!({ "loan": after })))
+    let loan =
+        app::funds::loans::disburse(&state.store, state.clock.as_ref(), &caller.actor(), id, on, &body.key).await?;
+    Ok(Json(json!({ "loan": loan_json(&loan) })))
 }
 
 #[derive(Deserialize)]
@@ -1515,7 +1349,7 @@ struct RepayBody {
     key: String,
 }
 
-fn repayment_json(loan_id: i64, repayment: &store::Repayment) -> Value {
+fn repayment_json(loan_id: i64, repayment: &app::model::Repayment) -> Value {
     json!({
         "loan_id": loan_id,
         "entry_seq": repayment.seq.0,
@@ -1556,23 +1390,10 @@ async fn record_payment(
     on: Option<Day>,
     key: &str,
 ) -> ApiResult<Json<Value>> {
-    let (before, place) = caller.may_on_loan(state, Action::Operate, id).await?;
     let on = on.map_or_else(|| today(state), |d| d.0);
-    let now = state.clock.now_ms();
-    let action = if amount.is_some() { "loan.repay" } else { "loan.payoff" };
-    let after = caller
-        .change(state, action, async |tx| {
-            let repayment = match amount {
-                Some(amount) => tx.repay_loan(id, amount, on, key, now).await?,
-                None => tx.payoff_loan(id, on, key, now).await?,
-            };
-            let after = repayment_json(id, &repayment);
-            let audited = (!repayment.already_posted)
-                .then(|| Audited::new(format!("loan:{id}"), &place, loan_json(&before), &after));
-            Ok((after, audited))
-        })
-        .await?;
-    Ok(Json(after))
+    let repayment =
+        app::funds::loans::repay(&state.store, state.clock.as_ref(), &caller.actor(), id, amount, on, key).await?;
+    Ok(Json(repayment_json(id, &repayment)))
 }
 
 #[derive(Deserialize)]
@@ -1590,23 +1411,16 @@ async fn reverse(
     Path(id): Path<i64>,
     Body(body): Body<ReverseBody>,
 ) -> ApiResult<Json<Value>> {
-    let (before, place) = caller.may_on_loan(&state, Action::Operate, id).await?;
+    caller.may_on_loan(&state, Action::Operate, id).await?;
     if body.reason.trim().is_empty() {
         return Err(ApiError::field("reason", "say why the repayment is reversed"));
     }
     let on = body.on.map_or_else(|| today(&state), |d| d.0);
-    let now = state.clock.now_ms();
-    let after = caller
-        .change(&state, "loan.reverse_repayment", async |tx| {
-            let seq =
-                tx.reverse_repayment(id, domain::EntrySeq(body.entry_seq), &body.key, &body.reason, on, now).await?;
-            let after =
-                json!({ "loan_id": id, "reversed_seq": body.entry_seq, "entry_seq": seq.0, "reason": body.reason });
-            let audited = Audited::new(format!("loan:{id}"), &place, loan_json(&before), &after);
-            Ok((after, Some(audited)))
-        })
-        .await?;
-    Ok(Json(after))
+    let seq = domain::EntrySeq(body.entry_seq);
+    let (clock, actor) = (state.clock.as_ref(), caller.actor());
+    let reversal =
+        app::funds::loans::reverse_repayment(&state.store, clock, &actor, id, seq, &body.reason, on, &body.key).await?;
+    Ok(Json(json!({ "loan_id": id, "reversed_seq": body.entry_seq, "entry_seq": reversal.0, "reason": body.reason })))
 }
 
 async fn write_off(
@@ -1615,17 +1429,10 @@ async fn write_off(
     Path(id): Path<i64>,
     Body(body): Body<DatedKeyBody>,
 ) -> ApiResult<Json<Value>> {
-    let (before, place) = caller.may_on_loan(&state, Action::Approve, id).await?;
     let on = body.on.map_or_else(|| today(&state), |d| d.0);
-    let now = state.clock.now_ms();
-    let after = caller
-        .change(&state, "loan.write_off", async |tx| {
-            let loan = tx.write_off_loan(id, &caller.approver(), on, &body.key, now).await?;
-            let after = loan_json(&loan);
-            Ok((after.clone(), Some(Audited::new(format!("loan:{id}"), &place, loan_json(&before), &after))))
-        })
-        .await?;
-    Ok(Json(json!({ "loan": after })))
+    let loan =
+        app::funds::loans::write_off(&state.store, state.clock.as_ref(), &caller.actor(), id, on, &body.key).await?;
+    Ok(Json(json!({ "loan": loan_json(&loan) })))
 }
 
 // ---- the audit trail ----
@@ -1650,7 +1457,7 @@ async fn audit_trail(
     };
     let records = state
         .store
-        .audit_log(&store::AuditFilter {
+        .audit_log(&app::model::AuditFilter {
             under,
             username: query.username,
             action_prefix: query.action,

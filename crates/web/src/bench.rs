@@ -4,11 +4,11 @@
 
 use crate::{AppState, router};
 use app::auth;
+use app::model::{SessionKind, StoreError, StoreResult};
 use axum::body::Body;
 use axum::http::Request;
 use domain::access::Role;
 use std::time::{Duration, Instant};
-use store::{SessionKind, StoreError, StoreResult};
 use tower::ServiceExt;
 
 /// Median times of the pages the issue sets targets for.

@@ -1,10 +1,10 @@
 //! The one place where an error becomes an HTTP answer: a status, a stable code, and the message in
 //! English and Persian, as JSON.
 
+use app::model::StoreError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use store::StoreError;
 
 #[derive(Debug)]
 pub enum ApiError {

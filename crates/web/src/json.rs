@@ -49,7 +49,7 @@ pub fn rials(amount: Rials) -> i64 {
     amount.get()
 }
 
-pub fn fund_json(fund: &store::Fund, place: &PlacePath) -> Value {
+pub fn fund_json(fund: &app::model::Fund, place: &PlacePath) -> Value {
     json!({
         "id": fund.id,
         "name": fund.name,
@@ -60,7 +60,7 @@ pub fn fund_json(fund: &store::Fund, place: &PlacePath) -> Value {
     })
 }
 
-pub fn member_json(member: &store::Member) -> Value {
+pub fn member_json(member: &app::model::Member) -> Value {
     json!({
         "id": member.id,
         "fund_id": member.fund_id,
@@ -75,7 +75,7 @@ pub fn member_json(member: &store::Member) -> Value {
     })
 }
 
-pub fn loan_json(loan: &store::Loan) -> Value {
+pub fn loan_json(loan: &app::model::Loan) -> Value {
     json!({
         "id": loan.id,
         "fund_id": loan.fund_id,

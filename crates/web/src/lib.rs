@@ -2,6 +2,7 @@
 //! HTML and JSON.
 
 use app::Clock;
+use app::Store;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -9,7 +10,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use domain::text::Digits;
 use std::sync::Arc;
-use store::Store;
 
 pub mod api;
 pub mod assets;
@@ -50,16 +50,16 @@ pub type ReportCache =
 
 /// The funds under a place with their health figures, and the places they lie in (for names).
 pub struct FundsList {
-    pub funds: Vec<(store::Fund, domain::PlacePath, domain::fund::FundHealth)>,
-    pub places: std::collections::HashMap<i64, store::Place>,
+    pub funds: Vec<(app::model::Fund, domain::PlacePath, domain::fund::FundHealth)>,
+    pub places: std::collections::HashMap<i64, app::model::Place>,
 }
 
 /// What a fund's home page shows, read in one go.
 pub struct FundHome {
-    pub fund: store::Fund,
+    pub fund: app::model::Fund,
     pub health: domain::fund::FundHealth,
     /// The loans with something past due, most days late first, with their member's name.
-    pub late: Vec<(store::LoanDue, String)>,
+    pub late: Vec<(app::model::LoanDue, String)>,
 }
 
 /// Values kept between requests while `Store::data_version` stays the same. The version is read
@@ -78,10 +78,10 @@ impl<K: Eq + std::hash::Hash, V: Clone> VersionedCache<K, V> {
     }
 
     /// The value kept for `key` at the data's current version, or the one `fill` reads.
-    pub async fn get_or_fill<F, Fut>(&self, store: &Store, key: K, fill: F) -> store::StoreResult<V>
+    pub async fn get_or_fill<F, Fut>(&self, store: &Store, key: K, fill: F) -> app::model::StoreResult<V>
     where
         F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = store::StoreResult<V>>,
+        Fut: std::future::Future<Output = app::model::StoreResult<V>>,
     {
         let version = store.data_version().await?;
         if let Some(value) = self.kept(&key, &version) {
@@ -129,7 +129,7 @@ pub async fn cached_funds_health(
     state: &AppState,
     under: Option<&domain::PlacePath>,
     on: domain::IsoDate,
-) -> store::StoreResult<FundsHealth> {
+) -> app::model::StoreResult<FundsHealth> {
     let key = (under.map_or("/", domain::PlacePath::as_str).to_string(), on);
     state
         .funds_health_cache
@@ -146,13 +146,13 @@ pub async fn cached_fund_home(
     state: &AppState,
     fund_id: i64,
     on: domain::IsoDate,
-) -> store::StoreResult<Arc<FundHome>> {
+) -> app::model::StoreResult<Arc<FundHome>> {
     state
         .fund_home_cache
         .get_or_fill(&state.store, (fund_id, on), || async {
             let fund = state.store.fund(fund_id).await?;
             let health = state.store.fund_health(fund_id, on).await?;
-            let mut late: Vec<store::LoanDue> =
+            let mut late: Vec<app::model::LoanDue> =
                 state.store.loans_due(fund_id, on).await?.into_iter().filter(|d| d.days_past_due > 0).collect();
             late.sort_by_key(|d| std::cmp::Reverse(d.days_past_due));
             // Names are read only when someone is late.
@@ -315,7 +315,7 @@ async fn not_found(uri: axum::http::Uri) -> Response {
         .into_response()
 }
 
-fn server_error(error: &store::StoreError) -> Response {
+fn server_error(error: &app::model::StoreError) -> Response {
     tracing::error!(%error, "request failed");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -328,8 +328,8 @@ fn server_error(error: &store::StoreError) -> Response {
 
 async fn healthz(State(state): State<AppState>) -> Response {
     let database = match state.store.backend() {
-        store::Backend::Sqlite => "sqlite",
-        store::Backend::Postgres => "postgres",
+        app::model::Backend::Sqlite => "sqlite",
+        app::model::Backend::Postgres => "postgres",
     };
     match state.store.schema_version().await {
         Ok(version) => {

@@ -10,6 +10,7 @@
 use crate::AppState;
 use crate::i18n::Lang;
 use app::auth::{self, AuthError};
+use app::model::{SessionKind, StoreError, User};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -20,7 +21,6 @@ use domain::access::{Action, Role, Scope, Target, allows};
 use domain::{IsoDate, MoneyUnit, PlacePath, Rials};
 use serde::Deserialize;
 use std::collections::HashMap;
-use store::{SessionKind, StoreError, User};
 
 mod loans;
 mod lottery;
@@ -159,12 +159,20 @@ impl FromRequestParts<AppState> for Viewer {
 impl Viewer {
     /// The fund's place if the reader may do `action` there; otherwise "not found".
     async fn may(&self, state: &AppState, action: Action, fund_id: i64) -> Result<PlacePath, PageError> {
-        let place = state.store.fund_place_path(fund_id).await.map_err(|_| PageError::NotFound(self.lang))?;
-        if allows(&self.user.grant, action, Target { place: &place, fund_id: Some(fund_id) }) {
-            Ok(place)
-        } else {
-            Err(PageError::NotFound(self.lang))
+        app::access::fund(&state.store, &self.user.grant, action, fund_id).await.map_err(|e| self.refused(e))
+    }
+
+    /// A refusal to read: "not found" for what is missing or out of scope, else the error page.
+    fn refused(&self, error: StoreError) -> PageError {
+        match error {
+            StoreError::NotFound { .. } => PageError::NotFound(self.lang),
+            other => self.internal(other),
         }
+    }
+
+    /// The reader as the one who acts.
+    fn actor(&self) -> app::Actor {
+        app::Actor::user(&self.user, &self.address)
     }
 
     fn money(&self, amount: Rials) -> String {
@@ -357,7 +365,12 @@ async fn sign_in(
 }
 
 async fn sign_out(State(state): State<AppState>, viewer: Viewer) -> Response {
-    let _ = state.store.revoke_session(&auth::secret_hash(&viewer.secret), state.clock.now_ms()).await;
+    // Signing out ends the session whatever the audit trail says; a failure is logged, not shown.
+    if let Err(error) =
+        auth::sign_out(&state.store, state.clock.as_ref(), &viewer.actor(), &viewer.user, &viewer.secret).await
+    {
+        tracing::error!(%error, "sign-out failed");
+    }
     state.sessions.forget();
     let mut response = Redirect::to("/sign-in").into_response();
     response.headers_mut().insert(header::SET_COOKIE, session_cookie("", state.secure_cookies, 0));
@@ -708,7 +721,7 @@ async fn join(
     Path(id): Path<i64>,
     Form(form): Form<JoinForm>,
 ) -> PageResult {
-    let place = viewer.may(&state, Action::Operate, id).await?;
+    viewer.may(&state, Action::Operate, id).await?;
     let fund = state.store.fund(id).await.map_err(|e| viewer.internal(e))?;
     let rerender = |errors: &[(&str, String)]| {
         let body = join_form(viewer.lang, id, &form, errors);
@@ -731,30 +744,13 @@ async fn join(
             return rerender(&errors);
         }
     };
-    let joined = change(&state, &viewer, "member.join", async |tx| {
-        let member = tx.add_member(id, &new).await?;
-        let after = crate::json::member_json(&member);
-        Ok((member.clone(), Some(app::Audited::new(format!("member:{}", member.id), &place, "null", after))))
-    })
-    .await;
+    let joined = app::funds::join(&state.store, state.clock.as_ref(), &viewer.actor(), id, &new).await;
     match joined {
         Ok(member) => Ok(Redirect::to(&format!("/members/{}", member.id)).into_response()),
         Err(StoreError::Conflict(_)) => rerender(&[("national_id", viewer.lang.t("already_member").to_string())]),
         Err(StoreError::Invalid(reason)) => rerender(&[("joined_on", reason)]),
         Err(e) => Err(viewer.internal(e)),
     }
-}
-
-/// Runs one change and its audit record in one transaction, as the signed-in reader (see
-/// [`app::command`]).
-pub(crate) async fn change<T>(
-    state: &AppState,
-    viewer: &Viewer,
-    action: &str,
-    change: impl AsyncFnOnce(&mut app::StoreTx) -> Result<(T, Option<app::Audited>), StoreError>,
-) -> Result<T, StoreError> {
-    app::command(&state.store, state.clock.as_ref(), &app::Actor::user(&viewer.user, &viewer.address), action, change)
-        .await
 }
 
 // ---- a member's statement ----
@@ -879,7 +875,7 @@ async fn meeting_form(
     let fund = state.store.fund(fund_id).await.map_err(|e| viewer.internal(e))?;
     let dues = state.store.fund_dues(fund_id, on).await.map_err(|e| viewer.internal(e))?;
     let loans = state.store.loans_due(fund_id, on).await.map_err(|e| viewer.internal(e))?;
-    let loan_of: HashMap<i64, &store::LoanDue> = loans.iter().map(|l| (l.member_id, l)).collect();
+    let loan_of: HashMap<i64, &app::model::LoanDue> = loans.iter().map(|l| (l.member_id, l)).collect();
     let key = match typed.get("key") {
         Some(key) => key.clone(),
         None => format!(
@@ -901,7 +897,7 @@ async fn meeting_form(
             .cloned()
             .unwrap_or_else(|| if default.is_positive() { viewer.input_amount(default) } else { String::new() })
     };
-    let mut dues_sorted: Vec<&store::DuesLine> = dues.iter().collect();
+    let mut dues_sorted: Vec<&app::model::DuesLine> = dues.iter().collect();
     dues_sorted.sort_by(|a, b| a.name.cmp(&b.name));
     let rows: String = dues_sorted
         .iter()
@@ -969,7 +965,7 @@ async fn meeting(
     Path(id): Path<i64>,
     Form(typed): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let place = viewer.may(&state, Action::Operate, id).await?;
+    viewer.may(&state, Action::Operate, id).await?;
     let lang = viewer.lang;
     let rerender = |on: IsoDate, problem: String| {
         let state = state.clone();
@@ -1019,13 +1015,17 @@ async fn meeting(
     repayments.sort();
     // A sheet without its revision (an old page, a hand-made request) is taken as it is.
     let loaded_at = typed.get("revision").and_then(|r| r.parse::<i64>().ok());
-    let now = state.clock.now_ms();
-    let outcome = change(&state, &viewer, "meeting.sheet", async |tx| {
-        let meeting = tx.record_meeting(id, on, &key, &deposits, &repayments, loaded_at, now).await?;
-        let after = serde_json::json!({ "key": key, "deposits": deposits.len(), "repayments": repayments.len(), "posted": meeting.posted });
-        let audited = (meeting.posted > 0).then(|| app::Audited::new(format!("fund:{id}"), &place, "null", after));
-        Ok((meeting, audited))
-    })
+    let outcome = app::funds::meeting_sheet(
+        &state.store,
+        state.clock.as_ref(),
+        &viewer.actor(),
+        id,
+        on,
+        &key,
+        &deposits,
+        &repayments,
+        loaded_at,
+    )
     .await;
     match outcome {
         Ok(meeting) => {
@@ -1129,16 +1129,9 @@ struct SettingsForm {
 async fn save_settings(State(state): State<AppState>, viewer: Viewer, Form(form): Form<SettingsForm>) -> PageResult {
     let unit = if form.unit == "toman" { MoneyUnit::Toman } else { MoneyUnit::Rial };
     let language = if form.language == "en" { "en" } else { "fa" };
-    let place = PlacePath::from_stored(auth::scope_path(&viewer.user));
-    let user = change(&state, &viewer, "user.settings", async |tx| {
-        let user = tx.set_user_preferences(viewer.user.id, language, unit).await?;
-        let unit_code = |unit: MoneyUnit| if unit == MoneyUnit::Toman { "toman" } else { "rial" };
-        let before = serde_json::json!({ "language": viewer.user.language, "unit": unit_code(viewer.unit) });
-        let after = serde_json::json!({ "language": user.language, "unit": unit_code(user.money_unit) });
-        Ok((user, Some(app::Audited::new(format!("user:{}", viewer.user.id), &place, before, after))))
-    })
-    .await
-    .map_err(|e| viewer.internal(e))?;
+    let user = auth::set_preferences(&state.store, state.clock.as_ref(), &viewer.actor(), &viewer.user, language, unit)
+        .await
+        .map_err(|e| viewer.internal(e))?;
     state.sessions.forget();
     let viewer = Viewer {
         lang: Lang::from_code(&user.language),
@@ -1159,14 +1152,16 @@ struct PasswordForm {
 
 async fn change_password(State(state): State<AppState>, viewer: Viewer, Form(form): Form<PasswordForm>) -> PageResult {
     let lang = viewer.lang;
-    let clock = state.clock.as_ref();
-    let place = PlacePath::from_stored(auth::scope_path(&viewer.user));
-    let actor = app::Actor::user(&viewer.user, &viewer.address);
-    let outcome = app::command(&state.store, clock, &actor, "user.password", async |tx| {
-        auth::change_password_in(tx, clock, &viewer.user, &form.current_password, &form.new_password, &viewer.secret)
-            .await?;
-        Ok(((), Some(app::Audited::new(format!("user:{}", viewer.user.id), &place, "null", "null"))))
-    })
+    let (current, new) = (&form.current_password, &form.new_password);
+    let outcome = auth::change_own_password(
+        &state.store,
+        state.clock.as_ref(),
+        &viewer.actor(),
+        &viewer.user,
+        current,
+        new,
+        &viewer.secret,
+    )
     .await;
     state.sessions.forget();
     let (status, notice) = match outcome {

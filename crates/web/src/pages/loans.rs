@@ -2,9 +2,10 @@
 //! sent (htmx asks as the treasurer types), a loan's page with its schedule and the step its status
 //! allows (approve, pay out, record a repayment, reverse one with a reason), and a printable receipt.
 
-use super::{PageError, PageResult, Viewer, change, esc, layout};
+use super::{PageError, PageResult, Viewer, esc, layout};
 use crate::AppState;
 use crate::i18n::Lang;
+use app::model::{Loan, LoanApplication, LoanStatus, StoreError};
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -13,7 +14,6 @@ use domain::access::{Action, Target, allows};
 use domain::{EntrySeq, IsoDate, Rials};
 use serde::Deserialize;
 use std::collections::HashMap;
-use store::{LoanStatus, StoreError};
 
 pub fn router() -> axum::Router<AppState> {
     use axum::routing::{get, post};
@@ -116,7 +116,7 @@ fn application_of(
     viewer: &Viewer,
     form: &RequestForm,
     today: IsoDate,
-) -> Result<store::LoanApplication, Vec<(&'static str, String)>> {
+) -> Result<LoanApplication, Vec<(&'static str, String)>> {
     let lang = viewer.lang;
     let mut wrong = Vec::new();
     let whole = |name: &'static str, text: &str, wrong: &mut Vec<(&'static str, String)>| -> u32 {
@@ -160,7 +160,7 @@ fn application_of(
     if !wrong.is_empty() {
         return Err(wrong);
     }
-    Ok(store::LoanApplication {
+    Ok(LoanApplication {
         member_id,
         amount,
         term_months,
@@ -289,7 +289,7 @@ async fn request(
     Path(id): Path<i64>,
     Form(form): Form<RequestForm>,
 ) -> PageResult {
-    let place = viewer.may(&state, Action::Operate, id).await?;
+    viewer.may(&state, Action::Operate, id).await?;
     let lang = viewer.lang;
     let rerender = |errors: Vec<(&'static str, String)>, eligibility: String| {
         let state = state.clone();
@@ -307,12 +307,8 @@ async fn request(
         Ok(application) => application,
         Err(errors) => return rerender(errors, String::new()).await,
     };
-    let requested = change(&state, &viewer, "loan.request", async |tx| {
-        let loan = tx.request_loan(id, &application).await?;
-        let after = crate::json::loan_json(&loan);
-        Ok((loan.clone(), Some(app::Audited::new(format!("loan:{}", loan.id), &place, "null", after))))
-    })
-    .await;
+    let requested =
+        app::funds::loans::request(&state.store, state.clock.as_ref(), &viewer.actor(), id, &application).await;
     match requested {
         Ok(loan) => Ok(Redirect::to(&format!("/loans/{}", loan.id)).into_response()),
         Err(StoreError::Ineligible(refusals)) => rerender(vec![], eligibility_html(lang, &refusals)).await,
@@ -335,7 +331,7 @@ async fn loan_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
 async fn loan_body(
     state: &AppState,
     viewer: &Viewer,
-    loan: &store::Loan,
+    loan: &Loan,
     place: &domain::PlacePath,
     problem: Option<String>,
 ) -> Result<String, PageError> {
@@ -346,7 +342,7 @@ async fn loan_body(
 async fn loan_body_main(
     state: &AppState,
     viewer: &Viewer,
-    loan: &store::Loan,
+    loan: &Loan,
     place: &domain::PlacePath,
     problem: Option<String>,
 ) -> Result<String, PageError> {
@@ -481,19 +477,13 @@ async fn loan_step(
     viewer: &Viewer,
     id: i64,
     action: Action,
-) -> Result<(store::Loan, domain::PlacePath), PageError> {
-    let loan = state.store.loan(id).await.map_err(|_| PageError::NotFound(viewer.lang))?;
-    let place = viewer.may(state, action, loan.fund_id).await?;
-    Ok((loan, place))
+) -> Result<(Loan, domain::PlacePath), PageError> {
+    app::access::loan(&state.store, &viewer.user.grant, action, id).await.map_err(|e| viewer.refused(e))
 }
 
 /// A job's loan and the fund's place, if the reader may oversee it; otherwise "not found".
-async fn job_step(
-    state: &AppState,
-    viewer: &Viewer,
-    job_id: i64,
-) -> Result<(store::Loan, domain::PlacePath), PageError> {
-    let job = state.store.job(job_id).await.map_err(|_| PageError::NotFound(viewer.lang))?;
+async fn job_step(state: &AppState, viewer: &Viewer, job_id: i64) -> Result<(Loan, domain::PlacePath), PageError> {
+    let (job, _) = app::jobs::job(&state.store, &viewer.user.grant, job_id).await.map_err(|e| viewer.refused(e))?;
     loan_step(state, viewer, job.source_id, Action::Oversee).await
 }
 
@@ -501,7 +491,7 @@ async fn job_step(
 async fn loan_refused(
     state: &AppState,
     viewer: &Viewer,
-    loan: &store::Loan,
+    loan: &Loan,
     place: &domain::PlacePath,
     problem: String,
 ) -> PageResult {
@@ -529,34 +519,8 @@ async fn after_step(
 }
 
 async fn approve(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
-    let (before, place) = loan_step(&state, &viewer, id, Action::Approve).await?;
-    let approver = if viewer.user.display_name.is_empty() {
-        viewer.user.username.clone()
-    } else {
-        viewer.user.display_name.clone()
-    };
-    let (today, now, clock) = (crate::today(&state), state.clock.now_ms(), state.clock.as_ref());
-    let actor = app::Actor::user(&viewer.user, &viewer.address);
-    let approving = store::Approver { user_id: Some(viewer.user.id), name: approver };
-    let approved = change(&state, &viewer, "loan.approve", async |tx| {
-        let loan = tx.approve_loan(id, &approving).await?;
-        if loan.status == LoanStatus::Approved {
-            // The jobs the request counted are expected from the day of approval, in the same transaction.
-            let jobs = tx.expect_requested_jobs(id, today, now).await?;
-            if !jobs.is_empty() {
-                let after = serde_json::json!({ "loan": id, "jobs": jobs });
-                let audited = app::Audited::new(format!("loan:{id}"), &place, "null", after);
-                tx.audit(&actor.record(clock, "jobs.expect", &audited)).await?;
-            }
-        }
-        let (b, a) = (crate::json::loan_json(&before), crate::json::loan_json(&loan));
-        Ok((loan, Some(app::Audited::new(format!("loan:{id}"), &place, b, a))))
-    })
-    .await;
-    let outcome = match approved {
-        Ok(_) => Ok(()),
-        Err(e) => Err(e),
-    };
+    let (_, place) = loan_step(&state, &viewer, id, Action::Approve).await?;
+    let outcome = app::funds::loans::approve(&state.store, state.clock.as_ref(), &viewer.actor(), id).await.map(|_| ());
     after_step(&state, &viewer, id, &place, outcome).await
 }
 
@@ -589,17 +553,10 @@ async fn disburse(
     Path(id): Path<i64>,
     Form(form): Form<DatedForm>,
 ) -> PageResult {
-    let (before, place) = loan_step(&state, &viewer, id, Action::Operate).await?;
-    let now = state.clock.now_ms();
+    let (_, place) = loan_step(&state, &viewer, id, Action::Operate).await?;
     let outcome = match day_of(&state, viewer.lang, &form.on) {
         Ok(on) => {
-            change(&state, &viewer, "loan.disburse", async |tx| {
-                let loan = tx.disburse_loan(id, on, &form.key, now).await?;
-                let (b, a) = (crate::json::loan_json(&before), crate::json::loan_json(&loan));
-                let audited = tx.has_posted().then(|| app::Audited::new(format!("loan:{id}"), &place, b, a));
-                Ok((loan, audited))
-            })
-            .await
+            app::funds::loans::disburse(&state.store, state.clock.as_ref(), &viewer.actor(), id, on, &form.key).await
         }
         Err(e) => Err(e),
     };
@@ -616,19 +573,20 @@ async fn repay(
     Path(id): Path<i64>,
     Form(form): Form<DatedForm>,
 ) -> PageResult {
-    let (before, place) = loan_step(&state, &viewer, id, Action::Operate).await?;
-    let now = state.clock.now_ms();
+    let (_, place) = loan_step(&state, &viewer, id, Action::Operate).await?;
     let typed = day_of(&state, viewer.lang, &form.on)
         .and_then(|on| Ok((on, viewer.parse_amount(&form.amount).map_err(StoreError::Invalid)?)));
     let outcome = match typed {
         Ok((on, amount)) => {
-            change(&state, &viewer, "loan.repay", async |tx| {
-                let repayment = tx.repay_loan(id, amount, on, &form.key, now).await?;
-                let after = serde_json::json!({ "entry_seq": repayment.seq.0, "amount": form.amount });
-                let audited = (!repayment.already_posted)
-                    .then(|| app::Audited::new(format!("loan:{id}"), &place, crate::json::loan_json(&before), after));
-                Ok((repayment, audited))
-            })
+            app::funds::loans::repay(
+                &state.store,
+                state.clock.as_ref(),
+                &viewer.actor(),
+                id,
+                Some(amount),
+                on,
+                &form.key,
+            )
             .await
         }
         Err(e) => Err(e),
@@ -645,8 +603,7 @@ async fn reverse(
     Path(id): Path<i64>,
     Form(form): Form<DatedForm>,
 ) -> PageResult {
-    let (before, place) = loan_step(&state, &viewer, id, Action::Operate).await?;
-    let now = state.clock.now_ms();
+    let (_, place) = loan_step(&state, &viewer, id, Action::Operate).await?;
     let typed = (|| {
         if form.reason.trim().is_empty() {
             return Err(StoreError::Invalid(viewer.lang.t("reason_needed").into()));
@@ -655,15 +612,18 @@ async fn reverse(
         Ok((seq, day_of(&state, viewer.lang, &form.on)?))
     })();
     let outcome = match typed {
-        Ok((seq, on)) => {
-            change(&state, &viewer, "loan.reverse_repayment", async |tx| {
-                let reversal = tx.reverse_repayment(id, EntrySeq(seq), &form.key, &form.reason, on, now).await?;
-                let after = serde_json::json!({ "reversed_seq": seq, "entry_seq": reversal.0, "reason": form.reason });
-                let audited = app::Audited::new(format!("loan:{id}"), &place, crate::json::loan_json(&before), after);
-                Ok(((), Some(audited)))
-            })
-            .await
-        }
+        Ok((seq, on)) => app::funds::loans::reverse_repayment(
+            &state.store,
+            state.clock.as_ref(),
+            &viewer.actor(),
+            id,
+            EntrySeq(seq),
+            &form.reason,
+            on,
+            &form.key,
+        )
+        .await
+        .map(|_| ()),
         Err(e) => Err(e),
     };
     after_step(&state, &viewer, id, &place, outcome).await
@@ -726,7 +686,7 @@ async fn receipt(State(state): State<AppState>, viewer: Viewer, Path((id, seq)):
 async fn jobs_section(
     state: &AppState,
     viewer: &Viewer,
-    loan: &store::Loan,
+    loan: &Loan,
     place: &domain::PlacePath,
 ) -> Result<String, PageError> {
     let lang = viewer.lang;
@@ -852,7 +812,7 @@ async fn record_visit(
     else {
         return refuse(lang.t("visit_outcome").to_string()).await;
     };
-    let visit = store::Visit {
+    let visit = app::model::Visit {
         on,
         purpose,
         outcome,
@@ -860,13 +820,7 @@ async fn record_visit(
         seen: form.seen.clone(),
         insured_workers: domain::text::to_latin_digits(form.insured_workers.trim()).parse().unwrap_or(0),
     };
-    let (today, now) = (crate::today(&state), state.clock.now_ms());
-    let visited = change(&state, &viewer, "job.visit", async |tx| {
-        let after = tx.record_visit(job_id, &visit, today, now).await?;
-        let record = serde_json::json!({ "job": job_id, "on": on.to_string(), "purpose": purpose.code(), "outcome": outcome.code(), "status": after.status.code() });
-        Ok((after, Some(app::Audited::new(format!("job:{job_id}"), &place, "null", record))))
-    })
-    .await;
+    let visited = app::jobs::visit(&state.store, state.clock.as_ref(), &viewer.actor(), job_id, &visit).await;
     match visited {
         Ok(_) => Ok(axum::response::Redirect::to(&format!("/loans/{}", loan.id)).into_response()),
         Err(StoreError::JobRefused(refusal)) => {
@@ -909,13 +863,9 @@ async fn describe_job(
     let (Some(kind), Some(hours), Some(sex), Some(age_group)) = parsed else {
         return loan_refused(&state, &viewer, &loan, &place, lang.t("fix_errors").to_string()).await;
     };
-    let description = store::JobSpec { activity: form.activity.clone(), kind, hours, sex, age_group, count: 1 };
-    let described = change(&state, &viewer, "job.describe", async |tx| {
-        let after = tx.describe_job(job_id, &description).await?;
-        let record = serde_json::json!({ "job": job_id, "activity": after.activity, "kind": kind.code(), "hours": hours.code(), "sex": sex.code(), "age_group": age_group.code() });
-        Ok((after, Some(app::Audited::new(format!("job:{job_id}"), &place, "null", record))))
-    })
-    .await;
+    let description = app::model::JobSpec { activity: form.activity.clone(), kind, hours, sex, age_group, count: 1 };
+    let described =
+        app::jobs::describe(&state.store, state.clock.as_ref(), &viewer.actor(), job_id, &description).await;
     match described {
         Ok(_) => Ok(axum::response::Redirect::to(&format!("/loans/{}", loan.id)).into_response()),
         Err(e @ StoreError::Invalid(_)) => {

@@ -108,20 +108,14 @@ async fn draw(
     Path(id): Path<i64>,
     Form(form): Form<DrawForm>,
 ) -> PageResult {
-    let place = viewer.may(&state, Action::Operate, id).await?;
+    viewer.may(&state, Action::Operate, id).await?;
     let today = crate::today(&state);
     let cycle = today.to_jalali().year().to_string();
-    let now = state.clock.now_ms();
-    let drawn = crate::pages::change(&state, &viewer, "lottery.draw", async |tx| {
-        let record = tx.draw_lottery(id, today, &cycle, &form.seed, now).await?;
-        let after =
-            serde_json::json!({ "draw": record.id, "winner_member_id": record.draw.winner, "seed": record.draw.seed });
-        Ok((record.id, Some(app::Audited::new(format!("draw:{}", record.id), &place, "null", after))))
-    })
-    .await;
+    let drawn =
+        app::funds::draw(&state.store, state.clock.as_ref(), &viewer.actor(), id, today, &cycle, &form.seed).await;
     match drawn {
         Ok(_) => Ok(Redirect::to(&format!("/funds/{id}/lottery")).into_response()),
-        Err(e @ (store::StoreError::Invalid(_) | store::StoreError::Conflict(_))) => {
+        Err(e @ (app::model::StoreError::Invalid(_) | app::model::StoreError::Conflict(_))) => {
             let body = lottery_body(&state, &viewer, id, Some(super::store_problem(viewer.lang, &e))).await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,

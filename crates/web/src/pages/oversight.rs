@@ -2,7 +2,7 @@
 //! rules with their history, which an officer above the fund may change from a date on, and the
 //! organisation's capital put into a fund (and repaid), which the officer records.
 
-use super::{PageError, PageResult, Viewer, change, esc, layout};
+use super::{PageError, PageResult, Viewer, esc, layout};
 use crate::AppState;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -67,7 +67,7 @@ async fn audit_page(State(state): State<AppState>, viewer: Viewer, Query(query):
                 .into_response());
         }
     };
-    let filter = store::AuditFilter {
+    let filter = app::model::AuditFilter {
         under,
         username: query.user.clone().filter(|u| !u.trim().is_empty()),
         action_prefix: query.action.clone().filter(|a| !a.trim().is_empty()),
@@ -222,7 +222,7 @@ async fn change_rules(
     Path(id): Path<i64>,
     Form(form): Form<RulesForm>,
 ) -> PageResult {
-    let place = viewer.may(&state, Action::Oversee, id).await?;
+    viewer.may(&state, Action::Oversee, id).await?;
     let refuse = |problem: String| {
         let state = state.clone();
         let viewer = &viewer;
@@ -264,23 +264,19 @@ async fn change_rules(
             Err(e) => return refuse(e.to_string()).await,
         }
     }
-    let describe = |r: &FundRules| {
-        serde_json::json!({
-            "from": from.to_string(),
-            "monthly_savings_rials": r.monthly_savings.get(),
-            "fee_rate_basis_points": r.fee_rate.basis_points(),
-            "second_approval_above_rials": r.second_approval_above.get(),
-        })
-    };
-    let now = state.clock.now_ms();
-    let changed = change(&state, &viewer, "fund.rules", async |tx| {
-        tx.change_fund_rules(id, from, &after, now).await?;
-        Ok(((), Some(app::Audited::new(format!("fund:{id}"), &place, describe(&before), describe(&after)))))
+    // The edits were made to the rules as the form read them: refused if they changed meanwhile.
+    let changed = app::funds::change_rules(&state.store, state.clock.as_ref(), &viewer.actor(), id, from, |fresh| {
+        if fresh == before {
+            Ok(after.clone())
+        } else {
+            Err(app::model::StoreError::Conflict(viewer.lang.t("stale").to_string()))
+        }
     })
-    .await;
+    .await
+    .map(|_| ());
     match changed {
         Ok(()) => Ok(Redirect::to(&format!("/funds/{id}/rules")).into_response()),
-        Err(e @ (store::StoreError::Invalid(_) | store::StoreError::Conflict(_))) => {
+        Err(e @ (app::model::StoreError::Invalid(_) | app::model::StoreError::Conflict(_))) => {
             refuse(super::store_problem(viewer.lang, &e)).await
         }
         Err(e) => Err(viewer.internal(e)),
@@ -545,26 +541,25 @@ async fn move_capital(
         return refuse(format!("{}: {}", lang.t("capital_source"), lang.t("capital_source_hint"))).await;
     }
     let movement = CapitalMove { fund_id: id, kind, amount, source: &form.source, on };
-    let clock = state.clock.as_ref();
-    let posted = change(&state, &viewer, "capital.move", async |tx| {
-        let outcome = app::funds::move_capital_in(tx, clock, &movement, &form.key, repayment).await?;
-        let after = serde_json::json!({ "kind": form.kind, "amount_rials": amount.get(), "source": form.source, "on": on.to_string(), "entry_seq": outcome.seq.0 });
-        let audited = (outcome.status == store::PostStatus::Posted)
-            .then(|| app::Audited::new(format!("fund:{id}"), &place, "null", after));
-        Ok((outcome, audited))
-    })
-    .await;
+    let posted =
+        app::funds::move_capital(&state.store, state.clock.as_ref(), &viewer.actor(), &movement, &form.key, repayment)
+            .await;
     match posted {
         Ok(outcome) => {
-            let message =
-                if outcome.status == store::PostStatus::Posted { lang.t("saved") } else { lang.t("already_recorded") };
+            let message = if outcome.status == app::model::PostStatus::Posted {
+                lang.t("saved")
+            } else {
+                lang.t("already_recorded")
+            };
             let body =
                 capital_body(&state, &viewer, id, &place, &CapitalForm::default(), Some(("ok", message.to_string())))
                     .await?;
             Ok(layout(lang, Some(&viewer.user), lang.t("capital"), &body).into_response())
         }
         Err(
-            e @ (store::StoreError::Invalid(_) | store::StoreError::Rejected { .. } | store::StoreError::Conflict(_)),
+            e @ (app::model::StoreError::Invalid(_)
+            | app::model::StoreError::Rejected { .. }
+            | app::model::StoreError::Conflict(_)),
         ) => refuse(super::store_problem(lang, &e)).await,
         Err(e) => Err(viewer.internal(e)),
     }
@@ -620,7 +615,7 @@ async fn users_body(
 ) -> Result<String, PageError> {
     let lang = viewer.lang;
     let users = state.store.users().await.map_err(|e| viewer.internal(e))?;
-    let places: std::collections::HashMap<i64, store::Place> =
+    let places: std::collections::HashMap<i64, app::model::Place> =
         state.store.places_under(under).await.map_err(|e| viewer.internal(e))?.into_iter().map(|p| (p.id, p)).collect();
     let funds = state.store.funds_with_places(under).await.map_err(|e| viewer.internal(e))?;
     let scope_name = |grant: &domain::access::Grant| -> String {
@@ -665,7 +660,7 @@ async fn users_body(
         };
         let role_options: String =
             roles.iter().map(|r| option(r.code().to_string(), role_name(*r), &typed.role)).collect();
-        let mut place_list: Vec<&store::Place> = places.values().collect();
+        let mut place_list: Vec<&app::model::Place> = places.values().collect();
         place_list.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str()));
         let place_options: String =
             place_list.iter().map(|p| option(p.id.to_string(), &p.name, &typed.place_id)).collect();
@@ -775,15 +770,7 @@ async fn add_user(State(state): State<AppState>, viewer: Viewer, Form(form): For
         bank_id: None,
         language: if form.language == "en" { "en".into() } else { "fa".into() },
     };
-    let place = target.clone().unwrap_or_else(|| domain::PlacePath::from_stored("/".into()));
-    let clock = state.clock.as_ref();
-    let actor = app::Actor::user(&viewer.user, &viewer.address);
-    let added = app::command(&state.store, clock, &actor, "user.add", async |tx| {
-        let user = app::auth::add_user_in(tx, clock, &request).await?;
-        let after = serde_json::json!({ "username": user.username, "role": role.code(), "place_id": place_id, "fund_id": fund_id });
-        Ok::<_, app::auth::AuthError>((user.clone(), Some(app::Audited::new(format!("user:{}", user.id), &place, "null", after))))
-    })
-    .await;
+    let added = app::auth::add_user_as(&state.store, state.clock.as_ref(), &viewer.actor(), &request).await;
     match added {
         Ok(_) => {
             let body = users_body(
@@ -797,10 +784,10 @@ async fn add_user(State(state): State<AppState>, viewer: Viewer, Form(form): For
             Ok(layout(lang, Some(&viewer.user), lang.t("users"), &body).into_response())
         }
         Err(app::auth::AuthError::WeakPassword) => refuse(lang.t("password_hint").to_string()).await,
-        Err(app::auth::AuthError::Store(store::StoreError::Conflict(_))) => {
+        Err(app::auth::AuthError::Store(app::model::StoreError::Conflict(_))) => {
             refuse(lang.t("username_taken").to_string()).await
         }
-        Err(app::auth::AuthError::Store(e @ store::StoreError::Invalid(_))) => {
+        Err(app::auth::AuthError::Store(e @ app::model::StoreError::Invalid(_))) => {
             refuse(super::store_problem(lang, &e)).await
         }
         Err(app::auth::AuthError::Store(e)) => Err(viewer.internal(e)),

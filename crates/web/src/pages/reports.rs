@@ -39,7 +39,7 @@ async fn report_place(
     state: &AppState,
     viewer: &Viewer,
     asked: Option<i64>,
-) -> Result<Option<store::Place>, PageError> {
+) -> Result<Option<app::model::Place>, PageError> {
     app::report::place_for(&state.store, &viewer.user.grant, asked).await.map_err(|_| PageError::NotFound(viewer.lang))
 }
 
@@ -58,7 +58,7 @@ async fn load(
     state: &AppState,
     viewer: &Viewer,
     query: &ReportQuery,
-) -> Result<Result<(std::sync::Arc<ProgrammeReport>, Option<store::Place>), String>, PageError> {
+) -> Result<Result<(std::sync::Arc<ProgrammeReport>, Option<app::model::Place>), String>, PageError> {
     let asked = query.place.as_deref().and_then(|p| domain::text::to_latin_digits(p.trim()).parse().ok());
     let place = report_place(state, viewer, asked).await?;
     let (from, to) = match period(state, viewer.lang, query) {
@@ -81,7 +81,7 @@ async fn load(
     Ok(Ok((report, place)))
 }
 
-fn query_string(place: &Option<store::Place>, report: &ProgrammeReport) -> String {
+fn query_string(place: &Option<app::model::Place>, report: &ProgrammeReport) -> String {
     format!(
         "place={}&from={}&to={}",
         place.as_ref().map_or(String::new(), |p| p.id.to_string()),
@@ -93,7 +93,7 @@ fn query_string(place: &Option<store::Place>, report: &ProgrammeReport) -> Strin
 fn period_form(
     lang: Lang,
     action: &str,
-    place: &Option<store::Place>,
+    place: &Option<app::model::Place>,
     query: &ReportQuery,
     report: Option<&ProgrammeReport>,
 ) -> String {
@@ -385,7 +385,7 @@ async fn league(State(state): State<AppState>, viewer: Viewer, Query(query): Que
     let list = crate::cached_funds_health(&state, under.as_ref(), crate::today(&state))
         .await
         .map_err(|e| viewer.internal(e))?;
-    let mut funds: Vec<&(store::Fund, PlacePath, domain::fund::FundHealth)> = list.funds.iter().collect();
+    let mut funds: Vec<&(app::model::Fund, PlacePath, domain::fund::FundHealth)> = list.funds.iter().collect();
     funds.sort_by(|a, b| {
         b.2.par30
             .total_cmp(&a.2.par30)
@@ -548,7 +548,7 @@ async fn export(State(state): State<AppState>, viewer: Viewer, Query(query): Que
         _ => {
             let mut bytes = Vec::new();
             app::report::write_csv(&report, &mut bytes)
-                .map_err(|e| viewer.internal(store::StoreError::Unexpected(e.to_string())))?;
+                .map_err(|e| viewer.internal(app::model::StoreError::Unexpected(e.to_string())))?;
             Ok((
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -12,6 +12,9 @@ use store::{AuditRecord, Store, StoreError, StoreTx};
 pub struct Actor {
     pub user_id: Option<i64>,
     pub username: String,
+    /// The name the actor signs with (a loan's approver, a job's visitor): the display name, or else
+    /// the username.
+    pub name: String,
     /// Where the request came from (an IP address; empty on the command line).
     pub address: String,
     pub grant: Grant,
@@ -23,6 +26,7 @@ impl Actor {
         Actor {
             user_id: Some(user.id),
             username: user.username.clone(),
+            name: if user.display_name.is_empty() { user.username.clone() } else { user.display_name.clone() },
             address: address.to_string(),
             grant: user.grant.clone(),
         }
@@ -33,6 +37,7 @@ impl Actor {
         Actor {
             user_id: None,
             username: "system".into(),
+            name: "system".into(),
             address: String::new(),
             grant: Grant { role: Role::Administrator, scope: Scope::Installation },
         }
@@ -40,7 +45,8 @@ impl Actor {
 
     /// The command line: the operator of the installation, named by the machine's user if known.
     pub fn operator(name: &str) -> Actor {
-        Actor { username: if name.is_empty() { "operator".into() } else { name.to_string() }, ..Actor::system() }
+        let name = if name.is_empty() { "operator".to_string() } else { name.to_string() };
+        Actor { username: name.clone(), name, ..Actor::system() }
     }
 
     /// The audit record of a change this actor made now.

@@ -1,10 +1,12 @@
 //! Signing in: passwords hashed with Argon2id, sessions and API tokens as random secrets of which only
 //! a SHA-256 hash is stored, and limits on failed sign-ins per account and per address.
 
-use crate::Clock;
+use crate::kernel::snapshot::{NOTHING, Snapshot};
+use crate::{Actor, Audited, Clock};
 use domain::access::Role;
+use domain::{MoneyUnit, PlacePath};
 use sha2::{Digest, Sha256};
-use store::{NewUser, SessionKind, Store, StoreError, StoreTx, User};
+use store::{NewUser, SessionKind, Store, StoreError, StoreResult, StoreTx, User};
 
 /// Failed sign-ins counted over this window.
 pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
@@ -85,10 +87,16 @@ pub async fn add_user(store: &Store, clock: &dyn Clock, request: &UserRequest) -
 
 /// [`add_user`] inside a command's transaction (the password is hashed before anything is written).
 pub async fn add_user_in(tx: &mut StoreTx, clock: &dyn Clock, request: &UserRequest) -> Result<User, AuthError> {
+    let new = new_user(request)?;
+    Ok(tx.add_user(&new, clock.now_ms()).await?)
+}
+
+/// The user to store: the password long enough, and hashed.
+fn new_user(request: &UserRequest) -> Result<NewUser, AuthError> {
     if request.password.chars().count() < PASSWORD_CHARS_MIN {
         return Err(AuthError::WeakPassword);
     }
-    let new = NewUser {
+    Ok(NewUser {
         username: request.username.clone(),
         display_name: request.display_name.clone(),
         password_hash: hash_password(&request.password)?,
@@ -97,8 +105,7 @@ pub async fn add_user_in(tx: &mut StoreTx, clock: &dyn Clock, request: &UserRequ
         fund_id: request.fund_id,
         bank_id: request.bank_id,
         language: request.language.clone(),
-    };
-    Ok(tx.add_user(&new, clock.now_ms()).await?)
+    })
 }
 
 /// A signed-in session: the secret goes to the client once; the database keeps its hash.
@@ -278,6 +285,114 @@ pub async fn change_password_in(
     tx.set_password_hash(user.id, &hash_password(new_password)?).await?;
     tx.revoke_other_sessions(user.id, &secret_hash(keep_secret), clock.now_ms()).await?;
     Ok(())
+}
+
+/// The place and name a change to a user is audited under.
+fn user_audit(user: &User, before: impl ToString, after: impl ToString) -> Audited {
+    Audited::new(format!("user:{}", user.id), &PlacePath::from_stored(scope_path(user)), before, after)
+}
+
+/// Changes the actor's own password (see [`change_password_in`]), audited. The passwords are checked
+/// and hashed before the transaction begins, so that the slow hash holds no write turn; the change is
+/// refused if the password changed meanwhile.
+pub async fn change_own_password(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    user: &User,
+    current: &str,
+    new_password: &str,
+    keep_secret: &str,
+) -> Result<(), AuthError> {
+    let (_, hash) = store.user_for_sign_in(&user.username).await?.ok_or(AuthError::WrongCredentials)?;
+    if !password_matches(current, &hash) {
+        return Err(AuthError::WrongCredentials);
+    }
+    if new_password.chars().count() < PASSWORD_CHARS_MIN {
+        return Err(AuthError::WeakPassword);
+    }
+    let new_hash = hash_password(new_password)?;
+    crate::command(store, clock, actor, "user.password", async |tx| {
+        let (_, now_hash) = tx.user_for_sign_in(&user.username).await?.ok_or(AuthError::WrongCredentials)?;
+        if now_hash != hash {
+            return Err(AuthError::WrongCredentials);
+        }
+        tx.set_password_hash(user.id, &new_hash).await?;
+        tx.revoke_other_sessions(user.id, &secret_hash(keep_secret), clock.now_ms()).await?;
+        Ok(((), Some(user_audit(user, NOTHING, NOTHING))))
+    })
+    .await
+}
+
+/// Ends the session behind `secret`, audited.
+pub async fn sign_out(store: &Store, clock: &dyn Clock, actor: &Actor, user: &User, secret: &str) -> StoreResult<()> {
+    crate::command(store, clock, actor, "user.sign_out", async |tx| {
+        tx.revoke_session(&secret_hash(secret), clock.now_ms()).await?;
+        Ok(((), Some(user_audit(user, NOTHING, NOTHING))))
+    })
+    .await
+}
+
+/// Sets the language (`fa` or `en`) and money unit a user reads in; the user as changed.
+pub async fn set_preferences(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    user: &User,
+    language: &str,
+    unit: MoneyUnit,
+) -> StoreResult<User> {
+    let describe = |language: &str, unit: MoneyUnit| {
+        Snapshot::new().text("language", language).text("unit", if unit == MoneyUnit::Toman { "toman" } else { "rial" })
+    };
+    crate::command(store, clock, actor, "user.settings", async |tx| {
+        let changed = tx.set_user_preferences(user.id, language, unit).await?;
+        let audited = user_audit(
+            user,
+            describe(&user.language, user.money_unit),
+            describe(&changed.language, changed.money_unit),
+        );
+        Ok((changed, Some(audited)))
+    })
+    .await
+}
+
+/// Adds a user, as the actor (the users page, or the operator at the command line), audited. The
+/// password is hashed before the transaction begins.
+pub async fn add_user_as(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    request: &UserRequest,
+) -> Result<User, AuthError> {
+    let new = new_user(request)?;
+    crate::command(store, clock, actor, "user.add", async |tx| {
+        let user = tx.add_user(&new, clock.now_ms()).await?;
+        let after = Snapshot::new()
+            .text("username", &user.username)
+            .text("role", user.grant.role.code())
+            .opt_int("place_id", request.place_id)
+            .opt_int("fund_id", request.fund_id);
+        Ok((user.clone(), Some(user_audit(&user, NOTHING, after))))
+    })
+    .await
+}
+
+/// Issues an API token for a user without their password (the operator's `abadi user token`), audited.
+pub async fn issue_token_as(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    username: &str,
+    label: &str,
+) -> Result<String, AuthError> {
+    let secret = new_secret()?;
+    crate::command(store, clock, actor, "user.token", async |tx| {
+        let (user, _) = tx.user_for_sign_in(username).await?.ok_or(StoreError::NotFound { what: "user", id: 0 })?;
+        tx.add_session(&secret_hash(&secret), user.id, SessionKind::ApiToken, label, clock.now_ms(), None).await?;
+        Ok((secret.clone(), Some(user_audit(&user, NOTHING, Snapshot::new().text("label", label)))))
+    })
+    .await
 }
 
 /// A valid Argon2id hash of a password nobody has, checked against when the username is unknown.
