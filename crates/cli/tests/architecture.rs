@@ -78,3 +78,119 @@ fn the_check_would_catch_a_banned_dependency() {
     let deps = dependencies_of("store");
     assert!(deps.iter().any(|d| d == "sqlx"), "{deps:?}");
 }
+
+/// The direct dependencies of a package (its own `[dependencies]`, resolved).
+fn direct_dependencies_of(package: &str) -> Vec<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml");
+    let output = Command::new(cargo)
+        .args([
+            "tree",
+            "--offline",
+            "--manifest-path",
+            manifest,
+            "-p",
+            package,
+            "-e",
+            "normal",
+            "--depth",
+            "1",
+            "--prefix",
+            "none",
+            "-f",
+            "{p}",
+        ])
+        .output()
+        .expect("cargo tree runs");
+    assert!(output.status.success(), "cargo tree failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_shells_reach_the_store_only_through_app() {
+    for shell in ["web", "cli"] {
+        let deps = direct_dependencies_of(shell);
+        assert!(deps.iter().any(|d| d == "app"), "{shell} depends on app: {deps:?}");
+        assert!(!deps.iter().any(|d| d == "store" || d == "sqlx"), "{shell} must not depend on the store: {deps:?}");
+    }
+    // And the check sees a direct dependency where there is one.
+    assert!(direct_dependencies_of("app").iter().any(|d| d == "store"));
+}
+
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The store's methods that change data: those the `write_on_both!` macro offers, and those whose
+/// body opens a write transaction (`self.begin()`).
+fn store_writers() -> Vec<String> {
+    let mut files = Vec::new();
+    rust_files(&root().join("crates/store/src"), &mut files);
+    let mut names = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (i, _) in text.match_indices("write_on_both!(") {
+            let rest = &text[i..];
+            let body = &rest[..rest.find(");").unwrap_or(rest.len())];
+            if let Some(eq) = body.find(" = ") {
+                let before = body[..eq].trim_end();
+                let name = before.rsplit(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or("");
+                names.push(name.to_string());
+            }
+        }
+        for (i, _) in text.match_indices("pub async fn ") {
+            let rest = &text[i + "pub async fn ".len()..];
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let body = &rest[..rest.find("\n    }\n").unwrap_or(rest.len())];
+            if body.contains("self.begin().await") {
+                names.push(name);
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[test]
+fn the_shells_change_nothing_but_through_app_commands() {
+    let writers = store_writers();
+    for expected in ["add_member", "post_entries", "disburse_loan", "record_meeting", "close_days_until"] {
+        assert!(writers.iter().any(|w| w == expected), "{expected} is found as a store writer: {writers:?}");
+    }
+    let mut files = Vec::new();
+    for shell in ["crates/web/src", "crates/cli/src"] {
+        rust_files(&root().join(shell), &mut files);
+    }
+    let mut offending = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for word in ["StoreTx", "app::command(", "Audited::new("] {
+            if text.contains(word) {
+                offending.push(format!("{}: names {word}", file.display()));
+            }
+        }
+        for writer in &writers {
+            if text.contains(&format!(".{writer}(")) {
+                offending.push(format!("{}: calls the store's {writer} (a change) directly", file.display()));
+            }
+        }
+    }
+    assert!(offending.is_empty(), "changes bypass app's commands:\n{}", offending.join("\n"));
+}

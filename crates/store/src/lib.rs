@@ -4,19 +4,13 @@
 //! same SQL (with `$1…$n` placeholders) runs on both through sqlx's `Any` driver. Migrations are
 //! embedded and applied on open. Driver errors are mapped here: callers never see sqlx types.
 
-mod books;
-mod closeday;
 mod funds;
-mod health;
-mod jobs;
-mod loans;
-mod lottery;
-mod report;
-mod schema;
-mod statement;
+mod kernel;
 pub mod testing;
-mod tx;
-mod users;
+
+// The modules by their short names, wherever their programme's folder keeps them.
+use funds::{closeday, loans, lottery, statement};
+use kernel::{books, jobs, report, schema, tx, users};
 
 pub use books::{Account, Book, EntryFilter, Place, PostOutcome, PostStatus, PostedEntry, VerifyProblem, VerifyReport};
 pub use closeday::{CATCH_UP_DAYS_MAX, CloseReport};

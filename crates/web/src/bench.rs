@@ -38,13 +38,9 @@ async fn session_for(
         bank_id: None,
         language: "fa".into(),
     };
-    let user = auth::add_user(&state.store, state.clock.as_ref(), &request).await.map_err(failed)?;
-    let secret = auth::new_secret().map_err(failed)?;
-    state
-        .store
-        .add_session(&auth::secret_hash(&secret), user.id, SessionKind::Browser, "bench", state.clock.now_ms(), None)
-        .await?;
-    Ok(secret)
+    let (clock, system) = (state.clock.as_ref(), app::Actor::system());
+    let user = auth::add_user_as(&state.store, clock, &system, &request).await.map_err(failed)?;
+    auth::open_session_as(&state.store, clock, &system, &user, SessionKind::Browser, "bench").await.map_err(failed)
 }
 
 async fn median_page(

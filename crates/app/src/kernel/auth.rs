@@ -395,6 +395,24 @@ pub async fn issue_token_as(
     .await
 }
 
+/// Opens a session for a user without their password, as the actor (the system's own tools: the
+/// page benchmark), audited.
+pub async fn open_session_as(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    user: &User,
+    kind: SessionKind,
+    label: &str,
+) -> Result<String, AuthError> {
+    let secret = new_secret()?;
+    crate::command(store, clock, actor, "user.session", async |tx| {
+        tx.add_session(&secret_hash(&secret), user.id, kind, label, clock.now_ms(), None).await?;
+        Ok((secret.clone(), Some(user_audit(user, NOTHING, Snapshot::new().text("label", label)))))
+    })
+    .await
+}
+
 /// A valid Argon2id hash of a password nobody has, checked against when the username is unknown.
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$ZLqU7lJ1k8H8b9b0mR2QyL3m0bS8m9y3a7cV3pQ2hNk";
