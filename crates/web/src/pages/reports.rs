@@ -48,7 +48,7 @@ fn period(state: &AppState, lang: Lang, query: &ReportQuery) -> Result<(IsoDate,
     let today = crate::today(state);
     let parse = |text: &Option<String>, default: IsoDate| match text.as_deref().map(str::trim) {
         None | Some("") => Ok(default),
-        Some(text) => JalaliDate::parse(text).map(|d| d.to_iso()).map_err(|e| super::date_problem(lang, &e)),
+        Some(text) => JalaliDate::parse(text).map(|d| d.to_iso()).map_err(|e| crate::pages::date_problem(lang, &e)),
     };
     let (year_start, today) = app::report::this_year_so_far(today);
     Ok((parse(&query.from, year_start)?, parse(&query.to, today)?))

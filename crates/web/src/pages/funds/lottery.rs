@@ -116,7 +116,7 @@ async fn draw(
     match drawn {
         Ok(_) => Ok(Redirect::to(&format!("/funds/{id}/lottery")).into_response()),
         Err(e @ (app::model::StoreError::Invalid(_) | app::model::StoreError::Conflict(_))) => {
-            let body = lottery_body(&state, &viewer, id, Some(super::store_problem(viewer.lang, &e))).await?;
+            let body = lottery_body(&state, &viewer, id, Some(crate::pages::store_problem(viewer.lang, &e))).await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 layout(viewer.lang, Some(&viewer.user), viewer.lang.t("lottery"), &body),

@@ -1,6 +1,6 @@
-//! Pages for oversight: the audit trail with its filters (auditors and administrators), a fund's
-//! rules with their history, which an officer above the fund may change from a date on, and the
-//! organisation's capital put into a fund (and repaid), which the officer records.
+//! A fund's pages for officers: its rules with their history, which an officer above the fund may
+//! change from a date on, its statements derived from the books, and the organisation's capital put
+//! into the fund (and repaid), which the officer records.
 
 use super::{PageError, PageResult, Viewer, esc, layout};
 use crate::AppState;
@@ -8,7 +8,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use domain::access::{Action, Role, Scope, Target, allows};
+use domain::access::{Action, Target, allows};
 use domain::fund::FundRules;
 use domain::{IsoDate, Rials};
 use serde::Deserialize;
@@ -16,109 +16,9 @@ use serde::Deserialize;
 pub fn router() -> axum::Router<AppState> {
     use axum::routing::get;
     axum::Router::new()
-        .route("/audit", get(audit_page))
         .route("/funds/{id}/rules", get(rules_page).post(change_rules))
         .route("/funds/{id}/statements", get(statements_page))
         .route("/funds/{id}/capital", get(capital_page).post(move_capital))
-        .route("/users", get(users_page).post(add_user))
-}
-
-/// Milliseconds since the epoch as the Jalali date and the time of day in Iran (UTC+03:30).
-fn moment(lang: crate::i18n::Lang, at_ms: i64) -> String {
-    let (day, minutes) = app::moment_in_iran(at_ms);
-    let time = domain::text::show_digits(&format!("{:02}:{:02}", minutes / 60, minutes % 60), lang.digits());
-    format!("{} {time}", lang.date(day))
-}
-
-#[derive(Deserialize, Default)]
-struct AuditQuery {
-    user: Option<String>,
-    action: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-}
-
-/// The audit trail of the reader's scope, newest first, filtered by user, action and Jalali dates.
-async fn audit_page(State(state): State<AppState>, viewer: Viewer, Query(query): Query<AuditQuery>) -> PageResult {
-    let lang = viewer.lang;
-    let under = match (viewer.user.grant.role, &viewer.user.grant.scope) {
-        (Role::Administrator, _) => None,
-        (Role::Auditor, Scope::Place(place)) => Some(place.clone()),
-        _ => return Err(PageError::NotFound(lang)),
-    };
-    let day_ms = |text: &Option<String>, end: bool| -> Result<Option<i64>, String> {
-        match text.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(text) => {
-                let day = domain::JalaliDate::parse(text).map_err(|e| super::date_problem(lang, &e))?.to_iso();
-                let day = if end { day.add_days(1) } else { day };
-                Ok(Some(app::day_start_in_iran_ms(day)))
-            }
-        }
-    };
-    let (from_ms, until_ms) = match (day_ms(&query.from, false), day_ms(&query.to, true)) {
-        (Ok(from), Ok(until)) => (from, until),
-        (Err(e), _) | (_, Err(e)) => {
-            let body = format!(r#"<h1>{}</h1><p class="notice error">{}</p>"#, lang.t("audit_trail"), esc(&e));
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                layout(lang, Some(&viewer.user), lang.t("audit_trail"), &body),
-            )
-                .into_response());
-        }
-    };
-    let filter = app::model::AuditFilter {
-        under,
-        username: query.user.clone().filter(|u| !u.trim().is_empty()),
-        action_prefix: query.action.clone().filter(|a| !a.trim().is_empty()),
-        from_ms,
-        until_ms,
-        limit: 200,
-    };
-    let records = state.store.audit_log(&filter).await.map_err(|e| viewer.internal(e))?;
-    let rows: String = records
-        .iter()
-        .map(|r| {
-            format!(
-                r#"<tr><td>{when}</td><td>{user}</td><td class="hide-narrow">{address}</td><td><code>{action}</code></td><td><code>{object}</code></td><td class="hide-narrow"><details><summary>{changes}</summary><pre dir="ltr">{before}
-→ {after}</pre></details></td></tr>"#,
-                when = moment(lang, r.at_ms),
-                user = esc(&r.username),
-                address = esc(&r.address),
-                action = esc(&r.action),
-                object = esc(&r.object_ref),
-                changes = lang.t("before_after"),
-                before = esc(&r.before_state),
-                after = esc(&r.after_state),
-            )
-        })
-        .collect();
-    let value = |v: &Option<String>| esc(v.as_deref().unwrap_or(""));
-    let body = format!(
-        r#"<h1>{title}</h1>
-<form class="search" method="get" action="/audit">
-<input name="user" value="{user}" placeholder="{user_label}" aria-label="{user_label}">
-<input name="action" value="{action}" placeholder="{action_label}" aria-label="{action_label}">
-<input name="from" value="{from}" placeholder="{from_label}" aria-label="{from_label}">
-<input name="to" value="{to}" placeholder="{to_label}" aria-label="{to_label}">
-<button type="submit">{filter}</button></form>
-<div class="table-wrap"><table><thead><tr><th>{when}</th><th>{user_label}</th><th class="hide-narrow">{address}</th><th>{action_label}</th><th>{object}</th><th class="hide-narrow">{changes}</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
-        title = lang.t("audit_trail"),
-        user = value(&query.user),
-        user_label = lang.t("username"),
-        action = value(&query.action),
-        action_label = lang.t("action"),
-        from = value(&query.from),
-        from_label = lang.t("from_date"),
-        to = value(&query.to),
-        to_label = lang.t("to_date"),
-        filter = lang.t("filter"),
-        when = lang.t("when"),
-        address = lang.t("address"),
-        object = lang.t("object"),
-        changes = lang.t("before_after"),
-    );
-    Ok(layout(lang, Some(&viewer.user), lang.t("audit_trail"), &body).into_response())
 }
 
 fn rules_row(viewer: &Viewer, from: IsoDate, r: &FundRules) -> String {
@@ -240,7 +140,7 @@ async fn change_rules(
     };
     let from = match domain::JalaliDate::parse(&form.from) {
         Ok(day) => day.to_iso(),
-        Err(e) => return refuse(super::date_problem(viewer.lang, &e)).await,
+        Err(e) => return refuse(crate::pages::date_problem(viewer.lang, &e)).await,
     };
     let history = state.store.fund_rules(id).await.map_err(|e| viewer.internal(e))?;
     let before = history.on(from).clone();
@@ -277,7 +177,7 @@ async fn change_rules(
     match changed {
         Ok(()) => Ok(Redirect::to(&format!("/funds/{id}/rules")).into_response()),
         Err(e @ (app::model::StoreError::Invalid(_) | app::model::StoreError::Conflict(_))) => {
-            refuse(super::store_problem(viewer.lang, &e)).await
+            refuse(crate::pages::store_problem(viewer.lang, &e)).await
         }
         Err(e) => Err(viewer.internal(e)),
     }
@@ -306,7 +206,7 @@ async fn statements_page(
             let body = format!(
                 r#"<h1>{}</h1><p class="notice error">{}</p>"#,
                 lang.t("statements"),
-                esc(&super::date_problem(lang, &e))
+                esc(&crate::pages::date_problem(lang, &e))
             );
             return Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -442,7 +342,7 @@ async fn capital_body(
     };
     let oversee = allows(&viewer.user.grant, Action::Oversee, Target { place, fund_id: Some(id) });
     let form = if oversee {
-        let key = if typed.key.is_empty() { super::loans::fresh_key("capital") } else { typed.key.clone() };
+        let key = if typed.key.is_empty() { super::fresh_key("capital") } else { typed.key.clone() };
         let option = |value: &str, label: &str| {
             let mark = if typed.kind == value { " selected" } else { "" };
             format!(r#"<option value="{value}"{mark}>{label}</option>"#)
@@ -535,7 +435,7 @@ async fn move_capital(
     };
     let on = match domain::JalaliDate::parse(&form.on) {
         Ok(day) => day.to_iso(),
-        Err(e) => return refuse(format!("{}: {}", lang.t("date"), super::date_problem(lang, &e))).await,
+        Err(e) => return refuse(format!("{}: {}", lang.t("date"), crate::pages::date_problem(lang, &e))).await,
     };
     if form.source.trim().is_empty() {
         return refuse(format!("{}: {}", lang.t("capital_source"), lang.t("capital_source_hint"))).await;
@@ -560,237 +460,7 @@ async fn move_capital(
             e @ (app::model::StoreError::Invalid(_)
             | app::model::StoreError::Rejected { .. }
             | app::model::StoreError::Conflict(_)),
-        ) => refuse(super::store_problem(lang, &e)).await,
+        ) => refuse(crate::pages::store_problem(lang, &e)).await,
         Err(e) => Err(viewer.internal(e)),
-    }
-}
-
-// ---- users of the reader's places ----
-
-/// Who may open the users page, and over which place (see `domain::access::users_listed_by`).
-fn users_scope(viewer: &Viewer) -> Result<Option<domain::PlacePath>, PageError> {
-    domain::access::users_listed_by(&viewer.user.grant).ok_or(PageError::NotFound(viewer.lang))
-}
-
-/// The roles a reader may grant: an administrator any, an officer treasurers and auditors within
-/// their place (never a role above their own), an auditor none.
-fn grantable_roles(viewer: &Viewer) -> &'static [Role] {
-    match viewer.user.grant.role {
-        Role::Administrator => &[Role::Treasurer, Role::Officer, Role::Auditor, Role::BankLiaison, Role::Administrator],
-        Role::Officer => &[Role::Treasurer, Role::Auditor],
-        _ => &[],
-    }
-}
-
-#[derive(Deserialize, Default, Clone)]
-struct UserForm {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    display_name: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    role: String,
-    #[serde(default)]
-    place_id: String,
-    #[serde(default)]
-    fund_id: String,
-    #[serde(default)]
-    language: String,
-}
-
-async fn users_page(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    let under = users_scope(&viewer)?;
-    let body = users_body(&state, &viewer, under.as_ref(), &UserForm::default(), None).await?;
-    Ok(layout(viewer.lang, Some(&viewer.user), viewer.lang.t("users"), &body).into_response())
-}
-
-async fn users_body(
-    state: &AppState,
-    viewer: &Viewer,
-    under: Option<&domain::PlacePath>,
-    typed: &UserForm,
-    notice: Option<(&str, String)>,
-) -> Result<String, PageError> {
-    let lang = viewer.lang;
-    let users = state.store.users().await.map_err(|e| viewer.internal(e))?;
-    let places: std::collections::HashMap<i64, app::model::Place> =
-        state.store.places_under(under).await.map_err(|e| viewer.internal(e))?.into_iter().map(|p| (p.id, p)).collect();
-    let funds = state.store.funds_with_places(under).await.map_err(|e| viewer.internal(e))?;
-    let scope_name = |grant: &domain::access::Grant| -> String {
-        match &grant.scope {
-            Scope::Installation => lang.t("all").to_string(),
-            Scope::Place(place) => {
-                place.last_id().and_then(|id| places.get(&id)).map_or_else(String::new, |p| p.name.clone())
-            }
-            Scope::Fund { fund_id, .. } => funds
-                .iter()
-                .find(|(f, _)| f.id == *fund_id)
-                .map_or_else(|| format!("#{fund_id}"), |(f, _)| f.name.clone()),
-            Scope::Bank(bank) => format!("#{bank}"),
-        }
-    };
-    let role_name = |role: Role| lang.t(&format!("role_{}", role.code()));
-    let rows: String = users
-        .iter()
-        .filter(|u| domain::access::grant_within(&u.grant, under))
-        .map(|u| {
-            let disabled = if u.disabled {
-                format!(r#" <span class="badge late">{}</span>"#, lang.t("disabled"))
-            } else {
-                String::new()
-            };
-            format!(
-                r#"<tr><td>{username}{disabled}</td><td>{name}</td><td>{role}</td><td>{scope}</td></tr>"#,
-                username = esc(&u.username),
-                name = esc(&u.display_name),
-                role = role_name(u.grant.role),
-                scope = esc(&scope_name(&u.grant)),
-            )
-        })
-        .collect();
-    let roles = grantable_roles(viewer);
-    let form = if roles.is_empty() {
-        String::new()
-    } else {
-        let option = |value: String, label: &str, chosen: &str| {
-            let mark = if value == chosen { " selected" } else { "" };
-            format!(r#"<option value="{value}"{mark}>{}</option>"#, esc(label))
-        };
-        let role_options: String =
-            roles.iter().map(|r| option(r.code().to_string(), role_name(*r), &typed.role)).collect();
-        let mut place_list: Vec<&app::model::Place> = places.values().collect();
-        place_list.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str()));
-        let place_options: String =
-            place_list.iter().map(|p| option(p.id.to_string(), &p.name, &typed.place_id)).collect();
-        let fund_options: String =
-            funds.iter().map(|(f, _)| option(f.id.to_string(), &f.name, &typed.fund_id)).collect();
-        let language = if typed.language.is_empty() { lang.code() } else { typed.language.as_str() };
-        format!(
-            r#"<h2>{title}</h2>
-<form class="stack" method="post" action="/users">
-<label for="username">{username}</label><input id="username" name="username" required autocomplete="off" value="{username_value}">
-<label for="display_name">{display}</label><input id="display_name" name="display_name" value="{display_value}">
-<label for="password">{password} <span class="hint">{hint}</span></label><input id="password" name="password" type="password" autocomplete="new-password" required minlength="{min}">
-<label for="role">{role}</label><select id="role" name="role">{role_options}</select>
-<label for="place_id">{place}</label><select id="place_id" name="place_id"><option value=""></option>{place_options}</select>
-<label for="fund_id">{fund}</label><select id="fund_id" name="fund_id"><option value=""></option>{fund_options}</select>
-<label for="language">{language_label}</label><select id="language" name="language">{fa}{en}</select>
-<button type="submit">{save}</button></form>"#,
-            title = lang.t("add_user"),
-            username = lang.t("username"),
-            username_value = esc(&typed.username),
-            display = lang.t("display_name"),
-            display_value = esc(&typed.display_name),
-            password = lang.t("initial_password"),
-            hint = lang.t("password_hint"),
-            min = app::auth::PASSWORD_CHARS_MIN,
-            role = lang.t("role"),
-            place = lang.t("place_for_role"),
-            fund = lang.t("fund_for_role"),
-            language_label = lang.t("language"),
-            fa = option("fa".into(), "فارسی", language),
-            en = option("en".into(), "English", language),
-            save = lang.t("save"),
-        )
-    };
-    let notice = notice.map_or(String::new(), |(class, text)| {
-        let role = if class == "error" { "alert" } else { "status" };
-        format!(r#"<p class="notice {class}" role="{role}">{}</p>"#, esc(&text))
-    });
-    Ok(format!(
-        r#"<h1>{title}</h1>{notice}
-<div class="table-wrap"><table><thead><tr><th>{username}</th><th>{name}</th><th>{role}</th><th>{scope}</th></tr></thead><tbody>{rows}</tbody></table></div>
-{form}"#,
-        title = lang.t("users"),
-        username = lang.t("username"),
-        name = lang.t("display_name"),
-        role = lang.t("role"),
-        scope = lang.t("scope"),
-    ))
-}
-
-/// An administrator adds any user; an officer adds treasurers of funds and auditors of places within
-/// their own place. A refusal keeps what was typed (but never the password).
-async fn add_user(State(state): State<AppState>, viewer: Viewer, Form(form): Form<UserForm>) -> PageResult {
-    let under = users_scope(&viewer)?;
-    let lang = viewer.lang;
-    let refuse = |problem: String| {
-        let state = state.clone();
-        let viewer = &viewer;
-        let under = under.clone();
-        let form = UserForm { password: String::new(), ..form.clone() };
-        async move {
-            let body = users_body(&state, viewer, under.as_ref(), &form, Some(("error", problem))).await?;
-            Ok::<_, PageError>(
-                (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    layout(viewer.lang, Some(&viewer.user), viewer.lang.t("users"), &body),
-                )
-                    .into_response(),
-            )
-        }
-    };
-    let Some(role) = Role::parse(&form.role).ok().filter(|r| grantable_roles(&viewer).contains(r)) else {
-        return refuse(lang.t("role_not_yours").to_string()).await;
-    };
-    let id = |text: &str| domain::text::to_latin_digits(text.trim()).parse::<i64>().ok();
-    let (place_id, fund_id) = match role {
-        Role::Officer | Role::Auditor => (id(&form.place_id), None),
-        Role::Treasurer => (None, id(&form.fund_id)),
-        _ => (None, None),
-    };
-    // The place or fund granted must lie within the reader's own place.
-    let target = match (place_id, fund_id) {
-        (Some(place), _) => state.store.place(place).await.ok().map(|p| p.path),
-        (_, Some(fund)) => state.store.fund_place_path(fund).await.ok(),
-        _ => None,
-    };
-    let inside = match (&under, &target) {
-        (None, _) => true,
-        (Some(scope), Some(target)) => scope.contains(target),
-        (Some(_), None) => false,
-    };
-    if !inside || (matches!(role, Role::Officer | Role::Auditor | Role::Treasurer) && target.is_none()) {
-        return refuse(lang.t("role_not_yours").to_string()).await;
-    }
-    let username = form.username.trim().to_string();
-    let request = app::auth::UserRequest {
-        display_name: if form.display_name.trim().is_empty() {
-            username.clone()
-        } else {
-            form.display_name.trim().to_string()
-        },
-        username,
-        password: form.password.clone(),
-        role,
-        place_id,
-        fund_id,
-        bank_id: None,
-        language: if form.language == "en" { "en".into() } else { "fa".into() },
-    };
-    let added = app::auth::add_user_as(&state.store, state.clock.as_ref(), &viewer.actor(), &request).await;
-    match added {
-        Ok(_) => {
-            let body = users_body(
-                &state,
-                &viewer,
-                under.as_ref(),
-                &UserForm::default(),
-                Some(("ok", lang.t("user_added").to_string())),
-            )
-            .await?;
-            Ok(layout(lang, Some(&viewer.user), lang.t("users"), &body).into_response())
-        }
-        Err(app::auth::AuthError::WeakPassword) => refuse(lang.t("password_hint").to_string()).await,
-        Err(app::auth::AuthError::Store(app::model::StoreError::Conflict(_))) => {
-            refuse(lang.t("username_taken").to_string()).await
-        }
-        Err(app::auth::AuthError::Store(e @ app::model::StoreError::Invalid(_))) => {
-            refuse(super::store_problem(lang, &e)).await
-        }
-        Err(app::auth::AuthError::Store(e)) => Err(viewer.internal(e)),
-        Err(_) => refuse(lang.t("role_not_yours").to_string()).await,
     }
 }
