@@ -194,3 +194,47 @@ fn the_shells_change_nothing_but_through_app_commands() {
     }
     assert!(offending.is_empty(), "changes bypass app's commands:\n{}", offending.join("\n"));
 }
+
+/// Generated tables, exempt from the length rule.
+const GENERATED: &[&str] = &["crates/solar/src/spa_tables.rs"];
+/// The longest a source file may be before its test module.
+const LINES_MAX: usize = 600;
+
+#[test]
+fn no_source_file_needs_a_scroll_bar() {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(root().join("crates")).unwrap() {
+        let src = entry.unwrap().path().join("src");
+        if src.is_dir() {
+            rust_files(&src, &mut files);
+        }
+    }
+    assert!(files.len() > 50, "the check sees the sources: {}", files.len());
+    let mut long = Vec::new();
+    for file in files {
+        let shown = file.strip_prefix(root()).unwrap_or(&file).display().to_string().replace("../", "");
+        if GENERATED.iter().any(|g| shown.ends_with(g)) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let before_tests = text.lines().take_while(|l| !l.starts_with("#[cfg(test)]")).count();
+        if before_tests > LINES_MAX {
+            long.push(format!("{shown}: {before_tests} lines before its tests"));
+        }
+    }
+    assert!(long.is_empty(), "split these files (at most {LINES_MAX} lines before the tests):\n{}", long.join("\n"));
+}
+
+#[test]
+fn every_layer_keeps_a_folder_per_programme_and_a_kernel() {
+    for layer in ["domain", "store", "app"] {
+        for folder in ["funds", "kernel"] {
+            let path = root().join("crates").join(layer).join("src").join(folder);
+            assert!(path.join("mod.rs").is_file(), "{} is a folder with its mod.rs", path.display());
+        }
+    }
+    for shell in ["api", "pages"] {
+        let path = root().join("crates/web/src").join(shell).join("funds");
+        assert!(path.join("mod.rs").is_file(), "{} is a folder with its mod.rs", path.display());
+    }
+}

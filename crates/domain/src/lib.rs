@@ -3,19 +3,13 @@
 //! Money, Jalali dates, national IDs, phone numbers, Persian text rules, places and the double-entry
 //! books. Plain Rust: no IO, no async, no database, no JSON, no clock. Time and ids are passed in.
 
-pub mod access;
-pub mod books;
-pub mod date;
-pub mod fund;
 pub mod funds;
-pub mod jobs;
-pub mod loan;
-pub mod money;
-pub mod national_id;
-pub mod phone;
-pub mod place;
-pub mod report;
-pub mod text;
+pub mod kernel;
+
+/// The funds' core by its older name.
+pub use funds as fund;
+/// The kernel's modules by their short names.
+pub use kernel::{access, books, date, jobs, loan, money, national_id, phone, place, report, text};
 
 pub use books::{
     AccountCode, AccountId, AccountKind, BookId, EntryCode, EntryDraft, EntrySeq, IdempotencyKey, LedgerError,

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, dead_code)] // test code; each test file uses part of it
 
+pub mod pages;
 use app::FixedClock;
 use app::auth::{UserRequest, add_user, issue_token};
 use domain::access::Role;

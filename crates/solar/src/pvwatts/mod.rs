@@ -7,6 +7,17 @@
 use crate::irradiance::{self, Components, SkyModel, Surface};
 use crate::position::{Daylight, GeocentricSun, Observer, ObserverTerms, SunSeries};
 
+mod fleet;
+// What the parts define is named as if it were written here.
+#[allow(unused_imports)]
+pub use self::fleet::*;
+
+mod calendar;
+mod geometry;
+// What the parts define is named as if it were written here.
+#[allow(unused_imports)]
+pub use self::{calendar::*, geometry::*};
+
 /// Power, in kilowatts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
 pub struct Kilowatts(pub f64);
@@ -24,6 +35,7 @@ impl Kilowatts {
 
 impl std::ops::Add for KilowattHours {
     type Output = KilowattHours;
+
     fn add(self, other: KilowattHours) -> KilowattHours {
         KilowattHours(self.0 + other.0)
     }
@@ -97,6 +109,7 @@ pub struct SapmTemperature {
 impl SapmTemperature {
     /// A rooftop: close-mount glass/glass modules.
     pub const CLOSE_MOUNT_GLASS_GLASS: SapmTemperature = SapmTemperature { a: -2.98, b: -0.0471, delta_t: 1.0 };
+
     pub const OPEN_RACK_GLASS_GLASS: SapmTemperature = SapmTemperature { a: -3.47, b: -0.0594, delta_t: 3.0 };
 
     /// Cell temperature, °C, from plane-of-array irradiance, air temperature and wind speed.
@@ -251,78 +264,6 @@ impl SharedSky {
     }
 }
 
-/// What a plant's chain needs of its own geometry, computed once per plant.
-#[derive(Clone, Debug, PartialEq)]
-struct PlantGeometry {
-    cos_tilt: f64,
-    sin_tilt: f64,
-    cos_azimuth: f64,
-    sin_azimuth: f64,
-    iam: Iam,
-    /// W of DC per W/m² of effective irradiance at 25 °C, after the losses.
-    dc_w_per_w_m2: f64,
-    inverter: Inverter,
-    /// The usual rooftop mounting, whose wind heating the sky keeps for every plant.
-    close_mount: bool,
-}
-
-/// How the direct beam's angle of incidence is charged.
-#[derive(Clone, Debug, PartialEq)]
-enum Iam {
-    None,
-    /// The physical model's formula (glass n, K, L, and its normal-incidence transmittance).
-    Formula(f64, f64, f64, f64),
-    /// The same, tabulated once for a run over many hours.
-    Table(std::sync::Arc<irradiance::IamTable>),
-}
-
-impl PlantGeometry {
-    fn of(design: &PlantDesign) -> PlantGeometry {
-        let iam = match design.iam {
-            Some((n, k, l)) => Iam::Formula(n, k, l, irradiance::iam_normal_transmittance(n, k, l)),
-            None => Iam::None,
-        };
-        PlantGeometry::with_iam(design, iam)
-    }
-
-    /// For a run over many hours: the IAM from a table (one per glass, shared through `tables`).
-    fn tabulated(design: &PlantDesign, tables: &mut Vec<std::sync::Arc<irradiance::IamTable>>) -> PlantGeometry {
-        let iam = match design.iam {
-            Some(glass) => {
-                let table = match tables.iter().find(|t| t.glass == glass) {
-                    Some(table) => table.clone(),
-                    None => {
-                        let table = std::sync::Arc::new(irradiance::IamTable::of(glass.0, glass.1, glass.2));
-                        tables.push(table.clone());
-                        table
-                    }
-                };
-                Iam::Table(table)
-            }
-            None => Iam::None,
-        };
-        PlantGeometry::with_iam(design, iam)
-    }
-
-    fn with_iam(design: &PlantDesign, iam: Iam) -> PlantGeometry {
-        let (sin_tilt, cos_tilt) = design.surface.tilt_deg.to_radians().sin_cos();
-        let (sin_azimuth, cos_azimuth) = design.surface.azimuth_deg.to_radians().sin_cos();
-        PlantGeometry {
-            cos_tilt,
-            sin_tilt,
-            cos_azimuth,
-            sin_azimuth,
-            iam,
-            dc_w_per_w_m2: design.dc_capacity.0 * (1.0 - design.losses_percent / 100.0),
-            inverter: Inverter::of(
-                design.ac_rating().0 * 1000.0 / design.inverter_efficiency,
-                design.inverter_efficiency,
-            ),
-            close_mount: design.temperature == CellTemperature::Sapm(SapmTemperature::CLOSE_MOUNT_GLASS_GLASS),
-        }
-    }
-}
-
 /// The sun and the sky of each daylight hour of the weather at a place (shared by all its plants).
 /// Night hours are passed over without interpolating the sun: a glance at the nearest node tells most
 /// of them.
@@ -427,39 +368,6 @@ fn sky_hour(index: usize, w: &WeatherHour, sun: &Daylight, dni_extra: f64) -> Sk
     }
 }
 
-/// The day of the year (1–366) of an instant, in UTC.
-pub fn day_of_year_utc(unix_s: i64) -> u32 {
-    let days = unix_s.div_euclid(86_400);
-    let (year, _, _) = civil_from_days(days);
-    let jan1 = days_from_civil(year, 1, 1);
-    u32::try_from(days - jan1 + 1).unwrap_or(1)
-}
-
-/// Year, month, day of days since 1970-01-01 (Howard Hinnant's algorithm).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// Days since 1970-01-01 of a civil date.
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// One plant in one hour of its place's sky.
 pub fn hour(design: &PlantDesign, sky: &SkyHour) -> HourResult {
     hour_with(design, &PlantGeometry::of(design), sky)
@@ -522,35 +430,6 @@ fn hour_with(design: &PlantDesign, plant: &PlantGeometry, sky: &SkyHour) -> Hour
     }
 }
 
-/// The PVWatts inverter (pvlib `inverter.pvwatts`): efficiency by load, capped at its AC rating.
-pub fn pvwatts_inverter(pdc_w: f64, pdc0_w: f64, eta_nominal: f64) -> f64 {
-    Inverter::of(pdc0_w, eta_nominal).ac_w(pdc_w)
-}
-
-/// The PVWatts inverter with its constants worked out once: η(ζ)·P_dc with ζ = P_dc / P_dc0 is
-/// k·(0.9858·P − 0.0162·P²/P_dc0 − 0.0059·P_dc0), k = η_nom / 0.9637 — no division an hour.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Inverter {
-    pdc0_w: f64,
-    inverse_pdc0: f64,
-    k: f64,
-    pac0_w: f64,
-}
-
-impl Inverter {
-    fn of(pdc0_w: f64, eta_nominal: f64) -> Inverter {
-        Inverter { pdc0_w, inverse_pdc0: 1.0 / pdc0_w, k: eta_nominal / 0.9637, pac0_w: eta_nominal * pdc0_w }
-    }
-
-    fn ac_w(&self, pdc_w: f64) -> f64 {
-        if pdc_w <= 0.0 {
-            return 0.0;
-        }
-        let ac = self.k * (0.9858 * pdc_w - 0.0162 * pdc_w * pdc_w * self.inverse_pdc0 - 0.0059 * self.pdc0_w);
-        ac.min(self.pac0_w).max(0.0)
-    }
-}
-
 /// A year (or any span) of a plant's output.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Estimate {
@@ -593,52 +472,6 @@ pub fn estimate(design: &PlantDesign, sky: &[SkyHour], weather: &[WeatherHour], 
         specific_yield_kwh_per_kwp: annual.0 / design.dc_capacity.0,
         capacity_factor: annual.0 / (design.dc_capacity.0 * hours as f64),
         hours,
-    }
-}
-
-/// The Jalali month (1 = Farvardin) of a Gregorian date.
-pub fn jalali_month_of(year: i64, month: u32, day: u32) -> u32 {
-    i32::try_from(year)
-        .ok()
-        .and_then(|y| domain::IsoDate::from_ymd(y, month, day).ok())
-        .map_or(1, |d| d.to_jalali().month())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pvwatts_losses_default_to_14_08_percent() {
-        assert!((Losses::default().total_percent() - 14.075_660_688_264_469).abs() < 1e-9);
-    }
-
-    #[test]
-    fn civil_dates_round_trip() {
-        for days in [-1000, 0, 18_000, 20_089, 60_000] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
-        }
-        assert_eq!(civil_from_days(20_089), (2025, 1, 1));
-        assert_eq!(day_of_year_utc(1_735_689_600 + 86_400 * 40), 41);
-        assert_eq!(jalali_month_of(2025, 3, 21), 1);
-        assert_eq!(jalali_month_of(2025, 3, 20), 12);
-        assert_eq!(jalali_month_of(2025, 9, 23), 7);
-        assert_eq!(jalali_month_of(2025, 12, 21), 9);
-        assert_eq!(jalali_month_of(2025, 12, 22), 10);
-    }
-
-    #[test]
-    fn the_inverter_never_exceeds_its_rating_and_gives_nothing_at_night() {
-        assert_eq!(pvwatts_inverter(0.0, 5000.0, 0.96), 0.0);
-        assert!((pvwatts_inverter(9000.0, 5000.0, 0.96) - 4800.0).abs() < 1e-9);
-        assert!(pvwatts_inverter(2500.0, 5000.0, 0.96) < 2500.0);
-    }
-
-    #[test]
-    fn power_times_hours_is_energy() {
-        let e = Kilowatts(5.0).over_hours(3.0);
-        assert_eq!(e, KilowattHours(15.0));
     }
 }
 
@@ -744,68 +577,4 @@ impl PlantDesign {
 }
 
 #[cfg(test)]
-mod input_tests {
-    use super::*;
-
-    #[test]
-    fn impossible_plants_and_places_are_refused_precisely() {
-        assert_eq!(observer(91.0, 50.0, 0.0), Err(InputError::Latitude(91.0)));
-        assert_eq!(observer(36.0, 181.0, 0.0), Err(InputError::Longitude(181.0)));
-        assert_eq!(PlantDesign::checked(5.0, 95.0, 180.0, 14.0, 1.2), Err(InputError::Tilt(95.0)));
-        assert_eq!(PlantDesign::checked(-5.0, 30.0, 180.0, 14.0, 1.2), Err(InputError::Capacity(-5.0)));
-        assert_eq!(PlantDesign::checked(5.0, 30.0, 180.0, 120.0, 1.2), Err(InputError::Losses(120.0)));
-        assert!(InputError::Tilt(95.0).message_fa().contains("۹۵"));
-        assert!(PlantDesign::checked(5.0, 30.0, 180.0, 14.08, 1.2).is_ok());
-    }
-}
-
-/// A fleet: many plants at their own places, tilts and azimuths, over the same hours. The sun's
-/// geocentric part is computed once per hour, each place's sky once, and each plant runs the chain
-/// only in daylight.
-pub fn fleet_annual(
-    places: &[Observer],
-    plants: &[(usize, PlantDesign)],
-    weather: &[WeatherHour],
-) -> Vec<KilowattHours> {
-    let places: Vec<FleetPlace> = places.iter().map(|&observer| FleetPlace { observer, weather }).collect();
-    fleet_annual_each(&places, plants)
-}
-
-/// A fleet's village: where it stands and its weather (its own typical year, or one shared).
-#[derive(Clone, Copy, Debug)]
-pub struct FleetPlace<'a> {
-    pub observer: Observer,
-    pub weather: &'a [WeatherHour],
-}
-
-/// `fleet_annual` with each village under its own weather. Villages whose weather holds the same
-/// instants (every built-in typical year does) share one sun.
-pub fn fleet_annual_each(places: &[FleetPlace], plants: &[(usize, PlantDesign)]) -> Vec<KilowattHours> {
-    let mut suns: Vec<(&[WeatherHour], SharedSun)> = Vec::new();
-    let skies: Vec<Vec<SkyHour>> = places
-        .iter()
-        .map(|place| {
-            let same_hours = |hours: &[WeatherHour]| {
-                hours.len() == place.weather.len() && hours.iter().zip(place.weather).all(|(a, b)| a.unix_s == b.unix_s)
-            };
-            let index = match suns.iter().position(|(hours, _)| same_hours(hours)) {
-                Some(index) => index,
-                None => {
-                    suns.push((place.weather, SharedSun::over(place.weather)));
-                    suns.len() - 1
-                }
-            };
-            sky_hours_sharing(&place.observer, place.weather, &suns[index].1)
-        })
-        .collect();
-    let mut iam_tables = Vec::new();
-    plants
-        .iter()
-        .map(|(place, design)| {
-            let plant = PlantGeometry::tabulated(design, &mut iam_tables);
-            skies.get(*place).map_or(KilowattHours(0.0), |sky| {
-                sky.iter().map(|s| hour_with(design, &plant, s).ac.over_hours(1.0)).sum()
-            })
-        })
-        .collect()
-}
+mod tests;
