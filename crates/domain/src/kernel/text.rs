@@ -70,14 +70,24 @@ fn is_space_like(c: char) -> bool {
     c.is_whitespace() || c == '\u{00A0}' || c == '\u{200F}' || c == '\u{200E}'
 }
 
+/// The bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): typed
+/// into a name they turn the text around it (U+202E before "txt.exe" shows it as "exe.txt"). Never kept, never shown.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Normalises a name or other free text for storage: Persian letter forms, whitespace collapsed and
-/// trimmed, ZWNJ cleaned (no doubles, none next to a space or at either end). Digits are left alone.
+/// trimmed, ZWNJ cleaned (no doubles, none next to a space or at either end), bidirectional controls
+/// dropped ([`is_bidi_control`]). Digits are left alone.
 pub fn normalize_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     for c in text.chars() {
         if is_space_like(c) {
             pending_space = true;
+            continue;
+        }
+        if is_bidi_control(c) {
             continue;
         }
         let c = persian_letter(c);
@@ -158,6 +168,13 @@ pub fn group_digits(ascii_digits: &str, digits: Digits) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidirectional_controls_are_dropped_from_names_and_marks_are_not() {
+        assert_eq!(normalize_text("علی\u{202E}exe.txt\u{2066}"), "علیexe.txt");
+        assert!((0x202A..=0x202E).chain(0x2066..=0x2069).all(|c| is_bidi_control(char::from_u32(c).unwrap())));
+        assert!(!is_bidi_control('\u{200E}') && !is_bidi_control('\u{200C}'));
+    }
 
     #[test]
     fn digits_convert_both_ways() {

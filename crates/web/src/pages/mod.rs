@@ -54,11 +54,13 @@ pub fn router() -> Router<AppState> {
         .route("/settings/password", axum::routing::post(change_password))
 }
 
-/// Escapes text for HTML, attributes included.
+/// Escapes text for HTML, attributes included; bidirectional controls are dropped, so that a name
+/// cannot turn the page's text around (`domain::text::is_bidi_control`).
 pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
+            c if domain::text::is_bidi_control(c) => {}
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
