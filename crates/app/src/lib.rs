@@ -5,6 +5,7 @@ pub mod demo;
 pub mod funds;
 pub mod kernel;
 pub mod model;
+pub mod render;
 pub mod solar;
 pub mod workload;
 

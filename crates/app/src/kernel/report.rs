@@ -173,14 +173,8 @@ const COLUMNS: &[&str] = &[
     "وام به ازای هر شغل (ریال)",
 ];
 
-/// A cell of the report: a number or text.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Cell {
-    Text(String),
-    Whole(i64),
-    Decimal(f64),
-    Empty,
-}
+pub use crate::render::Cell;
+use crate::render::Table;
 
 fn row(level: &str, name: &str, f: &ReportFacts) -> Vec<Cell> {
     let optional = |r: Option<Rials>| r.map_or(Cell::Empty, |r| Cell::Whole(r.get()));
@@ -217,98 +211,61 @@ pub fn table(report: &ProgrammeReport) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
     (COLUMNS.to_vec(), rows)
 }
 
-fn cell_text(cell: &Cell) -> String {
-    match cell {
-        Cell::Text(t) => t.clone(),
-        Cell::Whole(v) => v.to_string(),
-        Cell::Decimal(v) => format!("{v}"),
-        Cell::Empty => String::new(),
+/// The report as one table: the total, then each county, then each fund.
+pub fn report_table(report: &ProgrammeReport) -> Table {
+    let (columns, rows) = table(report);
+    Table { name: "گزارش".into(), columns: columns.iter().map(|c| c.to_string()).collect(), rows }
+}
+
+/// The report's months as a table: capital in, loans out, jobs expected and confirmed.
+pub fn months_table(report: &ProgrammeReport) -> Table {
+    let mut table =
+        Table::new("ماه‌ها", &["ماه", "سرمایهٔ تزریقی (ریال)", "وام پرداختی (ریال)", "شغل پیش‌بینی‌شده", "شغل تأییدشده"]);
+    for (month, f) in &report.by_month {
+        table.rows.push(vec![
+            Cell::Text(format!("{}/{:02}", month.year(), month.month())),
+            Cell::Whole(f.capital_injected.get()),
+            Cell::Whole(f.loans_disbursed.get()),
+            Cell::Decimal(domain::report::fte_number(f.jobs_expected_fte_hundredths)),
+            Cell::Decimal(domain::report::fte_number(f.jobs_confirmed_fte_hundredths)),
+        ]);
     }
+    table
 }
 
 /// The report as CSV with a byte-order mark (Excel then reads the Persian correctly).
 pub fn write_csv(report: &ProgrammeReport, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    out.write_all("\u{FEFF}".as_bytes())?;
-    let (columns, rows) = table(report);
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(&columns)?;
-    for r in &rows {
-        writer.write_record(r.iter().map(cell_text))?;
-    }
-    writer.flush()
+    crate::render::csv::write(&report_table(report), out)
 }
 
 /// The report as an XLSX workbook with right-to-left sheets: the table, and the months.
 pub fn xlsx_bytes(report: &ProgrammeReport) -> Result<Vec<u8>, StoreError> {
-    use rust_xlsxwriter::Workbook;
-    let failed = |e: rust_xlsxwriter::XlsxError| StoreError::Unexpected(format!("cannot write the workbook: {e}"));
-    let mut book = Workbook::new();
-    let (columns, rows) = table(report);
-    let sheet = book.add_worksheet().set_name("گزارش").map_err(failed)?;
-    sheet.set_right_to_left(true);
-    for (c, title) in columns.iter().enumerate() {
-        sheet.write_string(0, c as u16, *title).map_err(failed)?;
-    }
-    for (r, cells) in rows.iter().enumerate() {
-        for (c, cell) in cells.iter().enumerate() {
-            let (r, c) = (r as u32 + 1, c as u16);
-            match cell {
-                Cell::Text(t) => sheet.write_string(r, c, t).map(|_| ()),
-                Cell::Whole(v) => sheet.write_number(r, c, *v as f64).map(|_| ()),
-                Cell::Decimal(v) => sheet.write_number(r, c, *v).map(|_| ()),
-                Cell::Empty => Ok(()),
-            }
-            .map_err(failed)?;
-        }
-    }
-    let months = book.add_worksheet().set_name("ماه‌ها").map_err(failed)?;
-    months.set_right_to_left(true);
-    for (c, title) in
-        ["ماه", "سرمایهٔ تزریقی (ریال)", "وام پرداختی (ریال)", "شغل پیش‌بینی‌شده", "شغل تأییدشده"].iter().enumerate()
-    {
-        months.write_string(0, c as u16, *title).map_err(failed)?;
-    }
-    for (r, (month, f)) in report.by_month.iter().enumerate() {
-        let r = r as u32 + 1;
-        months.write_string(r, 0, format!("{}/{:02}", month.year(), month.month())).map_err(failed)?;
-        months.write_number(r, 1, f.capital_injected.get() as f64).map_err(failed)?;
-        months.write_number(r, 2, f.loans_disbursed.get() as f64).map_err(failed)?;
-        months.write_number(r, 3, domain::report::fte_number(f.jobs_expected_fte_hundredths)).map_err(failed)?;
-        months.write_number(r, 4, domain::report::fte_number(f.jobs_confirmed_fte_hundredths)).map_err(failed)?;
-    }
-    book.save_to_buffer().map_err(failed)
+    Ok(crate::render::xlsx::workbook(&[report_table(report), months_table(report)])?)
 }
 
 /// Every member of the funds under a place as an XLSX workbook (right to left): fund, name, father's
 /// name, national ID (as text, so no leading zero is lost), phone, joined and left (Jalali), savings.
 pub async fn members_xlsx(store: &Store, under: Option<&PlacePath>) -> Result<Vec<u8>, StoreError> {
-    use rust_xlsxwriter::Workbook;
-    let failed = |e: rust_xlsxwriter::XlsxError| StoreError::Unexpected(format!("cannot write the workbook: {e}"));
     let members = store.members_with_savings(under).await?;
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet().set_name("اعضا").map_err(failed)?;
-    sheet.set_right_to_left(true);
-    let titles =
-        ["صندوق", "نام", "نام خانوادگی", "نام پدر", "کد ملی", "تلفن", "تاریخ عضویت", "تاریخ خروج", "پس‌انداز (ریال)"];
-    for (c, title) in titles.iter().enumerate() {
-        sheet.write_string(0, c as u16, *title).map_err(failed)?;
+    let mut table = Table::new(
+        "اعضا",
+        &["صندوق", "نام", "نام خانوادگی", "نام پدر", "کد ملی", "تلفن", "تاریخ عضویت", "تاریخ خروج", "پس‌انداز (ریال)"],
+    );
+    let jalali = |d: IsoDate| Cell::Text(JalaliDate::from_iso(d).to_string());
+    for (m, fund, savings) in &members {
+        table.rows.push(vec![
+            Cell::Text(fund.clone()),
+            Cell::Text(m.first_name.clone()),
+            Cell::Text(m.last_name.clone()),
+            Cell::Text(m.father_name.clone()),
+            Cell::Text(m.national_id.clone()),
+            Cell::Text(m.phone.clone()),
+            jalali(m.joined_on),
+            m.left_on.map_or(Cell::Empty, jalali),
+            Cell::Whole(savings.get()),
+        ]);
     }
-    let jalali = |d: IsoDate| JalaliDate::from_iso(d).to_string();
-    for (r, (m, fund, savings)) in members.iter().enumerate() {
-        let r = r as u32 + 1;
-        sheet.write_string(r, 0, fund).map_err(failed)?;
-        sheet.write_string(r, 1, &m.first_name).map_err(failed)?;
-        sheet.write_string(r, 2, &m.last_name).map_err(failed)?;
-        sheet.write_string(r, 3, &m.father_name).map_err(failed)?;
-        sheet.write_string(r, 4, m.national_id.as_str()).map_err(failed)?;
-        sheet.write_string(r, 5, &m.phone).map_err(failed)?;
-        sheet.write_string(r, 6, jalali(m.joined_on)).map_err(failed)?;
-        if let Some(left) = m.left_on {
-            sheet.write_string(r, 7, jalali(left)).map_err(failed)?;
-        }
-        sheet.write_number(r, 8, savings.get() as f64).map_err(failed)?;
-    }
-    book.save_to_buffer().map_err(failed)
+    Ok(crate::render::xlsx::workbook(&[table])?)
 }
 
 /// The place a user may report on: the one asked for if it lies within what they oversee

@@ -125,43 +125,14 @@ fn optional_money(viewer: &Viewer, amount: Option<Rials>) -> String {
     amount.map_or_else(|| "—".to_string(), |a| viewer.money(a))
 }
 
-/// A bar chart drawn on the server: labels and values in the reader's digits, printable, no script.
+/// A bar chart drawn on the server (`app::render::svg`): labels and values in the reader's digits.
 fn bar_chart(title: &str, bars: &[(String, i64)], format: &dyn Fn(i64) -> String) -> String {
-    if bars.iter().all(|b| b.1 == 0) {
-        return String::new();
-    }
-    let (width, height, top, bottom) = (640.0_f64, 220.0_f64, 24.0_f64, 40.0_f64);
-    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1) as f64;
-    let step = width / bars.len() as f64;
-    let bar_width = (step * 0.7).max(1.0);
-    let mut shapes = String::new();
-    let label_every = (bars.len() / 12).max(1);
-    for (i, (label, value)) in bars.iter().enumerate() {
-        let h = (*value as f64 / max) * (height - top - bottom);
-        let x = i as f64 * step + (step - bar_width) / 2.0;
-        let y = height - bottom - h;
-        shapes.push_str(&format!(
-            r##"<rect x="{x:.1}" y="{y:.1}" width="{bar_width:.1}" height="{h:.1}" fill="#1f6b4a"><title>{} {}</title></rect>"##,
-            esc(label),
-            esc(&format(*value))
-        ));
-        if i % label_every == 0 {
-            shapes.push_str(&format!(
-                r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle">{}</text>"##,
-                x + bar_width / 2.0,
-                height - bottom + 16.0,
-                esc(label)
-            ));
-        }
-    }
-    let max_label = format(max as i64);
-    format!(
-        r##"<figure class="chart"><figcaption>{title}</figcaption><svg viewBox="0 0 {width} {height}" role="img" aria-label="{title}" direction="ltr" font-family="Vazirmatn, sans-serif">
-<line x1="0" y1="{base}" x2="{width}" y2="{base}" stroke="#888"/><text x="4" y="14" font-size="11">{max_label}</text>{shapes}</svg></figure>"##,
-        title = esc(title),
-        base = height - bottom,
-        max_label = esc(&max_label),
-    )
+    let bars: Vec<app::render::svg::Bar> = bars
+        .iter()
+        .map(|(label, value)| app::render::svg::Bar { label: label.clone(), value: *value, shown: format(*value) })
+        .collect();
+    let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
+    app::render::svg::bar_chart(title, &bars, &format(max))
 }
 
 fn figures(viewer: &Viewer, f: &ReportFacts) -> String {
