@@ -17,12 +17,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use domain::access::{Action, Role, Scope, Target, allows};
+use domain::access::{Action, Scope, Target, allows};
 use domain::{IsoDate, MoneyUnit, PlacePath, Rials};
 use serde::Deserialize;
 use std::collections::HashMap;
 
 mod account;
+pub(crate) mod components;
 mod funds;
 // What the parts define is named as if it were written here.
 #[allow(unused_imports)]
@@ -226,61 +227,7 @@ impl Viewer {
 
 /// The frame of every page: language and direction, the stylesheet, htmx, and the header.
 pub fn layout(lang: Lang, user: Option<&User>, title: &str, body: &str) -> Html<String> {
-    let mut nav = String::new();
-    let mut who = String::new();
-    if let Some(user) = user {
-        if let Scope::Fund { fund_id, .. } = user.grant.scope {
-            nav.push_str(&format!(
-                r#"<a href="/funds/{fund_id}">{}</a><a href="/funds/{fund_id}/members">{}</a><a href="/funds/{fund_id}/loans">{}</a><a href="/funds/{fund_id}/meeting">{}</a>"#,
-                lang.t("home"),
-                lang.t("members"),
-                lang.t("loans"),
-                lang.t("meeting_sheet")
-            ));
-        } else {
-            nav.push_str(&format!(r#"<a href="/funds">{}</a>"#, lang.t("funds")));
-        }
-        if matches!(user.grant.role, Role::Administrator | Role::Officer | Role::Auditor) {
-            nav.push_str(&format!(r#"<a href="/reports">{}</a>"#, lang.t("reports")));
-            nav.push_str(&format!(r#"<a href="/users">{}</a>"#, lang.t("users")));
-        }
-        if matches!(user.grant.role, Role::Administrator | Role::Auditor) {
-            nav.push_str(&format!(r#"<a href="/audit">{}</a>"#, lang.t("audit_trail")));
-        }
-        nav.push_str(&format!(r#"<a href="/solar">{}</a>"#, lang.t("solar")));
-        who = format!(
-            r#"<span class="who"><a href="/settings">{}</a><form method="post" action="/sign-out"><button type="submit">{}</button></form></span>"#,
-            esc(&user.display_name),
-            lang.t("sign_out")
-        );
-    }
-    Html(format!(
-        r#"<!doctype html>
-<html lang="{lang_code}" dir="{dir}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · {brand}</title>
-<link rel="stylesheet" href="{css}">
-<script src="{htmx}" defer></script>
-<script src="{script}" defer></script>
-</head>
-<body>
-<header class="top"><a class="brand" href="/">{brand}</a><nav>{nav}</nav>{who}</header>
-<main>
-{body}
-</main>
-</body>
-</html>
-"#,
-        lang_code = lang.code(),
-        dir = lang.dir(),
-        title = esc(title),
-        brand = lang.t("brand"),
-        css = crate::assets::STYLESHEET,
-        htmx = crate::assets::HTMX,
-        script = crate::assets::SCRIPT,
-    ))
+    components::layout(lang, user, title, components::trusted(body.to_string()))
 }
 
 /// A mistyped date explained in the reader's language.
