@@ -152,7 +152,7 @@ impl Render for Field<'_> {
             label {
                 (Text(self.label))
                 @if !self.hint.is_empty() { span.hint { (Text(self.hint)) } }
-                input class=[class] name=(self.name) value=(Text(self.value)) inputmode=[inputmode]
+                input name=(self.name) value=(Text(self.value)) class=[class] inputmode=[inputmode]
                     required[self.required] aria-invalid=[self.error.map(|_| "true")]
                     aria-describedby=[self.error.map(|_| error_id.as_str())];
                 @if let Some(error) = self.error { span.field-error id=(error_id) { (Text(error)) } }

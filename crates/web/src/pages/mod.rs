@@ -7,6 +7,8 @@
 //! holding a random secret whose hash the database keeps; a form posted from another site is refused
 //! (see `lib.rs`, `refuse_cross_site`). A page outside the reader's scope answers 404.
 
+#[allow(unused_imports)]
+use self::components::{Field, Input, Text, Tone, form_problems, layout as page, notice, table, trusted};
 use crate::AppState;
 use crate::i18n::Lang;
 use app::auth::{self, AuthError};
@@ -19,6 +21,8 @@ use axum::routing::get;
 use axum::{Form, Router};
 use domain::access::{Action, Scope, Target, allows};
 use domain::{IsoDate, MoneyUnit, PlacePath, Rials};
+#[allow(unused_imports)]
+use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 use std::collections::HashMap;
 

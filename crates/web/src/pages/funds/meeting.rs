@@ -24,7 +24,7 @@ pub(crate) async fn meeting_page(
         _ => crate::today(&state),
     };
     let body = meeting_form(&state, &viewer, id, on, &HashMap::new(), None).await?;
-    Ok(layout(viewer.lang, Some(&viewer.user), viewer.lang.t("meeting_sheet"), &body).into_response())
+    Ok(page(viewer.lang, Some(&viewer.user), viewer.lang.t("meeting_sheet"), body).into_response())
 }
 
 pub(crate) async fn meeting_form(
@@ -34,7 +34,7 @@ pub(crate) async fn meeting_form(
     on: IsoDate,
     typed: &HashMap<String, String>,
     problem: Option<String>,
-) -> Result<String, PageError> {
+) -> Result<Markup, PageError> {
     let lang = viewer.lang;
     let fund = state.store.fund(fund_id).await.map_err(|e| viewer.internal(e))?;
     let dues = state.store.fund_dues(fund_id, on).await.map_err(|e| viewer.internal(e))?;
@@ -63,64 +63,48 @@ pub(crate) async fn meeting_form(
     };
     let mut dues_sorted: Vec<&app::model::DuesLine> = dues.iter().collect();
     dues_sorted.sort_by(|a, b| a.name.cmp(&b.name));
-    let rows: String = dues_sorted
-        .iter()
-        .map(|line| {
-            let owed = Rials::new(line.month.behind.get().max(line.month.dues.get() - line.month.deposits.get()).max(0));
-            let savings_name = format!("s{}", line.member_id);
-            let savings_input = format!(
-                r#"<input class="amount" inputmode="numeric" name="{savings_name}" value="{v}" aria-label="{label} {who}">"#,
-                v = esc(&value(savings_name.clone(), owed)),
-                label = lang.t("savings_paid"),
-                who = esc(&line.name),
-            );
-            let loan_input = match loan_of.get(&line.member_id) {
-                Some(loan) => {
-                    let name = format!("l{}", loan.loan_id);
-                    format!(
-                        r#"<input class="amount" inputmode="numeric" name="{name}" value="{v}" aria-label="{label} {who}">"#,
-                        v = esc(&value(name.clone(), loan.due)),
-                        label = lang.t("installment_paid"),
-                        who = esc(&line.name),
-                    )
+    let amount_input = |name: String, default: Rials, label: &str, who: &str| {
+        html! {
+            input.amount inputmode="numeric" name=(name) value=(Text(&value(name.clone(), default)))
+                aria-label={ (label) " " (Text(who)) };
+        }
+    };
+    Ok(html! {
+        h1 { (lang.t("meeting_sheet")) " · " (Text(&fund.name)) }
+        @if let Some(problem) = &problem { div.notice.error role="alert" { (Text(problem)) } }
+        form method="post" action={ "/funds/" (fund_id) "/meeting" } {
+            input type="hidden" name="key" value=(Text(&key));
+            input type="hidden" name="revision" value=(Text(&revision));
+            p { label {
+                (lang.t("meeting_date")) " " span.hint { (lang.t("date_hint")) }
+                input name="on" value=(Text(&typed.get("on").cloned().unwrap_or_else(|| lang.date(on)))) required;
+            } }
+            div.table-wrap { table {
+                thead { tr {
+                    th { (lang.t("member")) }
+                    th.num.hide-narrow { (lang.t("behind")) " (" (viewer.unit_name()) ")" }
+                    th { (lang.t("savings_paid")) " (" (viewer.unit_name()) ")" }
+                    th { (lang.t("installment_paid")) " (" (viewer.unit_name()) ")" }
+                } }
+                tbody {
+                    @for line in &dues_sorted {
+                        @let owed = Rials::new(line.month.behind.get().max(line.month.dues.get() - line.month.deposits.get()).max(0));
+                        tr class=[line.month.behind.is_positive().then_some("behind")] {
+                            td { a href={ "/members/" (line.member_id) } { (Text(&line.name)) } }
+                            td.num.hide-narrow { (viewer.amount(line.month.behind)) }
+                            td { (amount_input(format!("s{}", line.member_id), owed, lang.t("savings_paid"), &line.name)) }
+                            td {
+                                @if let Some(loan) = loan_of.get(&line.member_id) {
+                                    (amount_input(format!("l{}", loan.loan_id), loan.due, lang.t("installment_paid"), &line.name))
+                                }
+                            }
+                        }
+                    }
                 }
-                None => String::new(),
-            };
-            let class = if line.month.behind.is_positive() { r#" class="behind""# } else { "" };
-            format!(
-                r#"<tr{class}><td><a href="/members/{id}">{name}</a></td><td class="num hide-narrow">{behind}</td><td>{savings_input}</td><td>{loan_input}</td></tr>"#,
-                id = line.member_id,
-                name = esc(&line.name),
-                behind = viewer.amount(line.month.behind),
-            )
-        })
-        .collect();
-    let notice =
-        problem.map_or(String::new(), |p| format!(r#"<div class="notice error" role="alert">{}</div>"#, esc(&p)));
-    Ok(format!(
-        r#"<h1>{title} · {fund}</h1>{notice}
-<form method="post" action="/funds/{fund_id}/meeting">
-<input type="hidden" name="key" value="{key}"><input type="hidden" name="revision" value="{revision}">
-<p><label>{date_label} <span class="hint">{hint}</span><input name="on" value="{on}" required></label></p>
-<div class="table-wrap"><table>
-<thead><tr><th>{member}</th><th class="num hide-narrow">{behind} ({rials})</th><th>{savings} ({rials})</th><th>{installment} ({rials})</th></tr></thead>
-<tbody>{rows}</tbody></table></div>
-<div class="actions"><button type="submit">{save}</button></div>
-</form>"#,
-        title = lang.t("meeting_sheet"),
-        fund = esc(&fund.name),
-        key = esc(&key),
-        revision = esc(&revision),
-        date_label = lang.t("meeting_date"),
-        hint = lang.t("date_hint"),
-        on = esc(&typed.get("on").cloned().unwrap_or_else(|| lang.date(on))),
-        member = lang.t("member"),
-        behind = lang.t("behind"),
-        rials = viewer.unit_name(),
-        savings = lang.t("savings_paid"),
-        installment = lang.t("installment_paid"),
-        save = lang.t("save_sheet"),
-    ))
+            } }
+            div.actions { button type="submit" { (lang.t("save_sheet")) } }
+        }
+    })
 }
 
 pub(crate) async fn meeting(
@@ -138,7 +122,7 @@ pub(crate) async fn meeting(
         async move {
             let body = meeting_form(&state, viewer, id, on, &typed, Some(problem)).await?;
             Ok::<Response, PageError>(
-                (StatusCode::UNPROCESSABLE_ENTITY, layout(lang, Some(&viewer.user), lang.t("meeting_sheet"), &body))
+                (StatusCode::UNPROCESSABLE_ENTITY, page(lang, Some(&viewer.user), lang.t("meeting_sheet"), body))
                     .into_response(),
             )
         }
@@ -194,13 +178,15 @@ pub(crate) async fn meeting(
     match outcome {
         Ok(meeting) => {
             let message = if meeting.posted > 0 { lang.t("sheet_saved") } else { lang.t("sheet_already") };
-            let body = format!(
-                r#"<h1>{title}</h1><p class="notice ok" role="status">{message}</p><p><a href="/funds/{id}">{home}</a> · <a href="/funds/{id}/meeting">{again}</a></p>"#,
-                title = lang.t("meeting_sheet"),
-                home = lang.t("home"),
-                again = lang.t("meeting_sheet"),
-            );
-            Ok(layout(lang, Some(&viewer.user), lang.t("meeting_sheet"), &body).into_response())
+            let body = html! {
+                h1 { (lang.t("meeting_sheet")) }
+                (notice(Tone::Ok, message))
+                p {
+                    a href={ "/funds/" (id) } { (lang.t("home")) } " · "
+                    a href={ "/funds/" (id) "/meeting" } { (lang.t("meeting_sheet")) }
+                }
+            };
+            Ok(page(lang, Some(&viewer.user), lang.t("meeting_sheet"), body).into_response())
         }
         Err(
             e @ (StoreError::SheetLine { .. }
@@ -214,7 +200,7 @@ pub(crate) async fn meeting(
             let mut typed = typed.clone();
             typed.remove("revision");
             let body = meeting_form(&state, &viewer, id, on, &typed, Some(lang.t("stale").to_string())).await?;
-            Ok((StatusCode::CONFLICT, layout(lang, Some(&viewer.user), lang.t("meeting_sheet"), &body)).into_response())
+            Ok((StatusCode::CONFLICT, page(lang, Some(&viewer.user), lang.t("meeting_sheet"), body)).into_response())
         }
         Err(e) => Err(viewer.internal(e)),
     }

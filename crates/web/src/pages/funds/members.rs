@@ -20,46 +20,40 @@ pub(crate) async fn members_page(
     let fund = state.store.fund(id).await.map_err(|e| viewer.internal(e))?;
     let q = query.q.unwrap_or_default();
     let members = state.store.find_members(id, Some(&q)).await.map_err(|e| viewer.internal(e))?;
-    let rows: String = members
-        .iter()
-        .map(|m| {
-            let status = if m.left_on.is_some() { lang.t("left") } else { lang.t("active") };
-            format!(
-                r#"<tr><td><a href="/members/{id}">{first} {last}</a></td><td class="num hide-narrow">{nid}</td><td>{joined}</td><td>{status}</td></tr>"#,
-                id = m.id,
-                first = esc(&m.first_name),
-                last = esc(&m.last_name),
-                nid = domain::text::show_digits(&m.national_id, lang.digits()),
-                joined = lang.date(m.joined_on),
-            )
-        })
-        .collect();
-    let table = if members.is_empty() {
-        format!(r#"<p class="muted">{}</p>"#, if q.is_empty() { lang.t("no_members") } else { lang.t("no_results") })
-    } else {
-        format!(
-            r#"<div class="table-wrap"><table><thead><tr><th>{name}</th><th class="num hide-narrow">{nid}</th><th>{joined}</th><th>{status}</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
-            name = lang.t("name"),
-            nid = lang.t("national_id"),
-            joined = lang.t("joined_on"),
-            status = lang.t("status"),
-        )
+    let body = html! {
+        h1 { (lang.t("members")) " · " (Text(&fund.name)) }
+        form.search method="get" action={ "/funds/" (id) "/members" } role="search" {
+            label.hide-narrow for="q" { (lang.t("search")) }
+            input id="q" name="q" value=(Text(&q)) placeholder=(lang.t("search_hint"));
+            button type="submit" { (lang.t("search")) }
+        }
+        div.actions { a.button href={ "/funds/" (id) "/members/new" } { (lang.t("join")) } }
+        @if members.is_empty() {
+            p.muted { (if q.is_empty() { lang.t("no_members") } else { lang.t("no_results") }) }
+        } @else {
+            div.table-wrap {
+                table {
+                    thead { tr {
+                        th { (lang.t("name")) }
+                        th.num.hide-narrow { (lang.t("national_id")) }
+                        th { (lang.t("joined_on")) }
+                        th { (lang.t("status")) }
+                    } }
+                    tbody {
+                        @for m in &members {
+                            tr {
+                                td { a href={ "/members/" (m.id) } { (Text(&m.first_name)) " " (Text(&m.last_name)) } }
+                                td.num.hide-narrow { (domain::text::show_digits(&m.national_id, lang.digits())) }
+                                td { (lang.date(m.joined_on)) }
+                                td { (if m.left_on.is_some() { lang.t("left") } else { lang.t("active") }) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     };
-    let body = format!(
-        r#"<h1>{members} · {fund}</h1>
-<form class="search" method="get" action="/funds/{id}/members" role="search">
-<label class="hide-narrow" for="q">{search}</label><input id="q" name="q" value="{q}" placeholder="{hint}">
-<button type="submit">{search}</button></form>
-<div class="actions"><a class="button" href="/funds/{id}/members/new">{join}</a></div>
-{table}"#,
-        members = lang.t("members"),
-        fund = esc(&fund.name),
-        search = lang.t("search"),
-        q = esc(&q),
-        hint = lang.t("search_hint"),
-        join = lang.t("join"),
-    );
-    Ok(layout(lang, Some(&viewer.user), lang.t("members"), &body).into_response())
+    Ok(page(lang, Some(&viewer.user), lang.t("members"), body).into_response())
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -78,39 +72,21 @@ pub(crate) struct JoinForm {
     pub(crate) joined_on: String,
 }
 
-pub(crate) fn join_form(lang: Lang, fund_id: i64, form: &JoinForm, errors: &[(&str, String)]) -> String {
-    let field = |name: &str, label: &str, value: &str, extra: &str, hint: &str| {
-        let error = errors.iter().find(|(f, _)| *f == name).map(|(_, e)| e.as_str());
-        let invalid = if error.is_some() { r#" aria-invalid="true""# } else { "" };
-        let described = if error.is_some() { format!(r#" aria-describedby="{name}-error""#) } else { String::new() };
-        let error_html = error
-            .map_or(String::new(), |e| format!(r#"<span class="field-error" id="{name}-error">{}</span>"#, esc(e)));
-        let hint_html = if hint.is_empty() { String::new() } else { format!(r#"<span class="hint">{hint}</span>"#) };
-        format!(
-            r#"<label>{label}{hint_html}<input name="{name}" value="{value}"{extra}{invalid}{described}>{error_html}</label>"#,
-            value = esc(value)
-        )
-    };
-    let summary = if errors.is_empty() {
-        String::new()
-    } else {
-        format!(r#"<div class="notice error" role="alert">{}</div>"#, lang.t("fix_errors"))
-    };
-    format!(
-        r#"<h1>{title}</h1>{summary}
-<form class="stack" method="post" action="/funds/{fund_id}/members/new" novalidate>
-{nid}{first}{last}{father}{phone}{joined}
-<button type="submit">{save}</button>
-</form>"#,
-        title = lang.t("join"),
-        nid = field("national_id", lang.t("national_id"), &form.national_id, r#" inputmode="numeric" required"#, ""),
-        first = field("first_name", lang.t("first_name"), &form.first_name, " required", ""),
-        last = field("last_name", lang.t("last_name"), &form.last_name, " required", ""),
-        father = field("father_name", lang.t("father_name"), &form.father_name, "", ""),
-        phone = field("phone", lang.t("phone"), &form.phone, r#" inputmode="tel""#, ""),
-        joined = field("joined_on", lang.t("joined_on"), &form.joined_on, " required", lang.t("date_hint")),
-        save = lang.t("save"),
-    )
+pub(crate) fn join_form(lang: Lang, fund_id: i64, form: &JoinForm, errors: &[(&str, String)]) -> Markup {
+    html! {
+        h1 { (lang.t("join")) }
+        @if !errors.is_empty() { (form_problems(lang)) }
+        form.stack method="post" action={ "/funds/" (fund_id) "/members/new" } novalidate {
+            (Field::new("national_id", lang.t("national_id"), &form.national_id).input(Input::Number).required().errors(errors))
+            (Field::new("first_name", lang.t("first_name"), &form.first_name).required().errors(errors))
+            (Field::new("last_name", lang.t("last_name"), &form.last_name).required().errors(errors))
+            (Field::new("father_name", lang.t("father_name"), &form.father_name).errors(errors))
+            (Field::new("phone", lang.t("phone"), &form.phone).input(Input::Phone).errors(errors))
+            (Field::new("joined_on", lang.t("joined_on"), &form.joined_on)
+                .input(Input::Date).required().hint(lang.t("date_hint")).errors(errors))
+            button type="submit" { (lang.t("save")) }
+        }
+    }
 }
 
 pub(crate) async fn join_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
@@ -118,7 +94,7 @@ pub(crate) async fn join_page(State(state): State<AppState>, viewer: Viewer, Pat
     let today = app::today_in_iran(state.clock.as_ref());
     let form = JoinForm { joined_on: today.format(viewer.lang.digits()), ..JoinForm::default() };
     let body = join_form(viewer.lang, id, &form, &[]);
-    Ok(layout(viewer.lang, Some(&viewer.user), viewer.lang.t("join"), &body).into_response())
+    Ok(page(viewer.lang, Some(&viewer.user), viewer.lang.t("join"), body).into_response())
 }
 
 pub(crate) async fn join(
@@ -131,7 +107,7 @@ pub(crate) async fn join(
     let fund = state.store.fund(id).await.map_err(|e| viewer.internal(e))?;
     let rerender = |errors: &[(&str, String)]| {
         let body = join_form(viewer.lang, id, &form, errors);
-        Ok((StatusCode::UNPROCESSABLE_ENTITY, layout(viewer.lang, Some(&viewer.user), viewer.lang.t("join"), &body))
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, page(viewer.lang, Some(&viewer.user), viewer.lang.t("join"), body))
             .into_response())
     };
     let input = app::funds::MemberInput {
@@ -167,79 +143,62 @@ pub(crate) async fn member_page(State(state): State<AppState>, viewer: Viewer, P
     let lang = viewer.lang;
     let today = crate::today(&state);
     let statement = state.store.member_statement(id, today).await.map_err(|e| viewer.internal(e))?;
-    let savings_rows: String = statement
-        .savings
-        .iter()
-        .rev()
-        .map(|m| {
-            let class = if m.behind.is_positive() { r#" class="behind""# } else { "" };
-            format!(
-                r#"<tr{class}><td>{month}</td><td class="num">{dues}</td><td class="num">{deposits}</td><td class="num hide-narrow">{withdrawals}</td><td class="num">{balance}</td><td class="num">{behind}</td></tr>"#,
-                month = m.month.name(lang.digits()),
-                dues = viewer.amount(m.dues),
-                deposits = viewer.amount(m.deposits),
-                withdrawals = viewer.amount(m.withdrawals),
-                balance = viewer.amount(m.balance),
-                behind = viewer.amount(m.behind),
-            )
-        })
-        .collect();
-    let mut loans_html = String::new();
-    for (loan, installments) in &statement.loans {
-        let rows: String = installments
-            .iter()
-            .map(|i| {
-                format!(
-                    r#"<tr><td class="num">{n}</td><td>{due}</td><td class="num">{amount}</td><td class="num">{paid}</td><td class="num">{left}</td></tr>"#,
-                    n = lang.number(i64::from(i.number)),
-                    due = lang.date(i.due_on),
-                    amount = viewer.amount(Rials::new(i.principal_due.get() + i.fee_due.get() + i.penalty_due.get())),
-                    paid = viewer.amount(Rials::new(i.principal_paid.get() + i.fee_paid.get() + i.penalty_paid.get())),
-                    left = viewer.amount(i.outstanding()),
-                )
-            })
-            .collect();
-        loans_html.push_str(&format!(
-            r#"<h3>{loan_word} {amount} · {status}</h3>
-<div class="table-wrap"><table><thead><tr><th class="num">{installment}</th><th>{due_on}</th><th class="num">{amount_h}</th><th class="num">{paid}</th><th class="num">{unpaid}</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
-            loan_word = lang.t("loan"),
-            amount = viewer.money(loan.amount),
-            status = lang.t(loan.status.code()),
-            installment = lang.t("installment"),
-            due_on = lang.t("due_on"),
-            amount_h = lang.t("amount"),
-            paid = lang.t("paid"),
-            unpaid = lang.t("unpaid"),
-        ));
-    }
     let m = &statement.member;
-    let body = format!(
-        r#"<h1>{statement_word}: {first} {last}</h1>
-<p class="muted">{nid_label}: {nid} · {joined_label}: {joined} · {today_label}: {today}</p>
-<div class="actions no-print"><button type="button" class="secondary" data-print>{print}</button></div>
-<h2>{savings_title} ({rials})</h2>
-<div class="table-wrap"><table><thead><tr><th>{month}</th><th class="num">{dues}</th><th class="num">{deposits}</th><th class="num hide-narrow">{withdrawals}</th><th class="num">{balance}</th><th class="num">{behind}</th></tr></thead>
-<tbody>{savings_rows}</tbody></table></div>
-<h2>{loans_title} ({rials})</h2>{loans_html}"#,
-        statement_word = lang.t("statement"),
-        first = esc(&m.first_name),
-        last = esc(&m.last_name),
-        nid_label = lang.t("national_id"),
-        nid = domain::text::show_digits(&m.national_id, lang.digits()),
-        joined_label = lang.t("joined_on"),
-        joined = lang.date(m.joined_on),
-        today_label = lang.t("today"),
-        today = lang.date(today),
-        print = lang.t("print"),
-        savings_title = lang.t("savings"),
-        rials = viewer.unit_name(),
-        month = lang.t("month"),
-        dues = lang.t("dues"),
-        deposits = lang.t("deposits"),
-        withdrawals = lang.t("withdrawals"),
-        balance = lang.t("balance"),
-        behind = lang.t("behind"),
-        loans_title = lang.t("loans"),
-    );
-    Ok(layout(lang, Some(&viewer.user), lang.t("statement"), &body).into_response())
+    let body = html! {
+        h1 { (lang.t("statement")) ": " (Text(&m.first_name)) " " (Text(&m.last_name)) }
+        p.muted {
+            (lang.t("national_id")) ": " (domain::text::show_digits(&m.national_id, lang.digits()))
+            " · " (lang.t("joined_on")) ": " (lang.date(m.joined_on))
+            " · " (lang.t("today")) ": " (lang.date(today))
+        }
+        div.actions.no-print { button.secondary type="button" data-print { (lang.t("print")) } }
+        h2 { (lang.t("savings")) " (" (viewer.unit_name()) ")" }
+        div.table-wrap { table {
+            thead { tr {
+                th { (lang.t("month")) }
+                th.num { (lang.t("dues")) }
+                th.num { (lang.t("deposits")) }
+                th.num.hide-narrow { (lang.t("withdrawals")) }
+                th.num { (lang.t("balance")) }
+                th.num { (lang.t("behind")) }
+            } }
+            tbody {
+                @for month in statement.savings.iter().rev() {
+                    tr class=[month.behind.is_positive().then_some("behind")] {
+                        td { (month.month.name(lang.digits())) }
+                        td.num { (viewer.amount(month.dues)) }
+                        td.num { (viewer.amount(month.deposits)) }
+                        td.num.hide-narrow { (viewer.amount(month.withdrawals)) }
+                        td.num { (viewer.amount(month.balance)) }
+                        td.num { (viewer.amount(month.behind)) }
+                    }
+                }
+            }
+        } }
+        h2 { (lang.t("loans")) " (" (viewer.unit_name()) ")" }
+        @for (loan, installments) in &statement.loans {
+            h3 { (lang.t("loan")) " " (viewer.money(loan.amount)) " · " (lang.t(loan.status.code())) }
+            div.table-wrap { table {
+                thead { tr {
+                    th.num { (lang.t("installment")) }
+                    th { (lang.t("due_on")) }
+                    th.num { (lang.t("amount")) }
+                    th.num { (lang.t("paid")) }
+                    th.num { (lang.t("unpaid")) }
+                } }
+                tbody {
+                    @for i in installments {
+                        tr {
+                            td.num { (lang.number(i64::from(i.number))) }
+                            td { (lang.date(i.due_on)) }
+                            td.num { (viewer.amount(Rials::new(i.principal_due.get() + i.fee_due.get() + i.penalty_due.get()))) }
+                            td.num { (viewer.amount(Rials::new(i.principal_paid.get() + i.fee_paid.get() + i.penalty_paid.get()))) }
+                            td.num { (viewer.amount(i.outstanding())) }
+                        }
+                    }
+                }
+            } }
+        }
+    };
+    Ok(page(lang, Some(&viewer.user), lang.t("statement"), body).into_response())
 }
