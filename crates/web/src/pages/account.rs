@@ -17,27 +17,22 @@ pub(crate) struct NextQuery {
     pub(crate) next: Option<String>,
 }
 
-pub(crate) fn sign_in_form(lang: Lang, username: &str, next: &str, problem: Option<&str>) -> String {
-    let notice = problem.map_or(String::new(), |p| format!(r#"<p class="notice error" role="alert">{}</p>"#, esc(p)));
-    format!(
-        r#"<h1>{title}</h1>{notice}
-<form class="stack" method="post" action="/sign-in">
-<input type="hidden" name="next" value="{next}">
-<label>{username_label}<input name="username" autocomplete="username" required value="{username}"></label>
-<label>{password_label}<input name="password" type="password" autocomplete="current-password" required></label>
-<button type="submit">{title}</button>
-</form>"#,
-        title = lang.t("sign_in"),
-        next = esc(next),
-        username_label = lang.t("username"),
-        username = esc(username),
-        password_label = lang.t("password"),
-    )
+pub(crate) fn sign_in_form(lang: Lang, username: &str, next: &str, problem: Option<&str>) -> Markup {
+    html! {
+        h1 { (lang.t("sign_in")) }
+        @if let Some(problem) = problem { (notice(Tone::Error, problem)) }
+        form.stack method="post" action="/sign-in" {
+            input type="hidden" name="next" value=(Text(next));
+            label { (lang.t("username")) input name="username" autocomplete="username" required value=(Text(username)); }
+            label { (lang.t("password")) input name="password" type="password" autocomplete="current-password" required; }
+            button type="submit" { (lang.t("sign_in")) }
+        }
+    }
 }
 
 pub(crate) async fn sign_in_page(Query(query): Query<NextQuery>) -> Html<String> {
     let lang = Lang::Fa;
-    layout(lang, None, lang.t("sign_in"), &sign_in_form(lang, "", query.next.as_deref().unwrap_or("/"), None))
+    page(lang, None, lang.t("sign_in"), sign_in_form(lang, "", query.next.as_deref().unwrap_or("/"), None))
 }
 
 #[derive(Deserialize)]
@@ -86,7 +81,7 @@ pub(crate) async fn sign_in(
         Err(AuthError::Store(e)) => return PageError::Internal(lang, e).into_response(),
     };
     let status = if problem == lang.t("throttled") { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
-    (status, layout(lang, None, lang.t("sign_in"), &sign_in_form(lang, &form.username, &form.next, Some(problem))))
+    (status, page(lang, None, lang.t("sign_in"), sign_in_form(lang, &form.username, &form.next, Some(problem))))
         .into_response()
 }
 
@@ -105,45 +100,36 @@ pub(crate) async fn sign_out(State(state): State<AppState>, viewer: Viewer) -> R
 
 // ---- the reader's settings ----
 
-pub(crate) fn settings_body(viewer: &Viewer, notice: Option<(&str, &str)>) -> String {
+pub(crate) fn settings_body(viewer: &Viewer, said: Option<(&str, &str)>) -> Markup {
     let lang = viewer.lang;
-    let selected = |yes: bool| if yes { " selected" } else { "" };
-    let notice = notice
-        .map_or(String::new(), |(class, text)| format!(r#"<p class="notice {class}" role="status">{}</p>"#, esc(text)));
-    format!(
-        r#"<h1>{title}</h1>{notice}
-<form class="stack" method="post" action="/settings">
-<label>{language}<select name="language"><option value="fa"{fa}>فارسی</option><option value="en"{en}>English</option></select></label>
-<label>{unit}<select name="unit"><option value="rial"{rial}>{rials}</option><option value="toman"{toman}>{tomans}</option></select></label>
-<button type="submit">{save}</button>
-</form>
-<h2>{password_title}</h2>
-<form class="stack" method="post" action="/settings/password">
-<label>{current}<input name="current_password" type="password" autocomplete="current-password" required></label>
-<label>{new}<span class="hint">{hint}</span><input name="new_password" type="password" autocomplete="new-password" required minlength="{min}"></label>
-<button type="submit">{change}</button>
-</form>"#,
-        title = lang.t("settings"),
-        language = lang.t("language"),
-        fa = selected(lang == Lang::Fa),
-        en = selected(lang == Lang::En),
-        unit = lang.t("money_unit"),
-        rial = selected(viewer.unit == MoneyUnit::Rial),
-        toman = selected(viewer.unit == MoneyUnit::Toman),
-        rials = lang.t("rials"),
-        tomans = lang.t("tomans"),
-        save = lang.t("save"),
-        password_title = lang.t("change_password"),
-        current = lang.t("current_password"),
-        new = lang.t("new_password"),
-        hint = lang.t("password_hint"),
-        min = auth::PASSWORD_CHARS_MIN,
-        change = lang.t("change_password"),
-    )
+    html! {
+        h1 { (lang.t("settings")) }
+        @if let Some((tone, text)) = said { (notice(if tone == "ok" { Tone::Ok } else { Tone::Error }, text)) }
+        form.stack method="post" action="/settings" {
+            label { (lang.t("language")) select name="language" {
+                option value="fa" selected[lang == Lang::Fa] { "فارسی" }
+                option value="en" selected[lang == Lang::En] { "English" }
+            } }
+            label { (lang.t("money_unit")) select name="unit" {
+                option value="rial" selected[viewer.unit == MoneyUnit::Rial] { (lang.t("rials")) }
+                option value="toman" selected[viewer.unit == MoneyUnit::Toman] { (lang.t("tomans")) }
+            } }
+            button type="submit" { (lang.t("save")) }
+        }
+        h2 { (lang.t("change_password")) }
+        form.stack method="post" action="/settings/password" {
+            label { (lang.t("current_password")) input name="current_password" type="password" autocomplete="current-password" required; }
+            label {
+                (lang.t("new_password")) span.hint { (lang.t("password_hint")) }
+                input name="new_password" type="password" autocomplete="new-password" required minlength=(auth::PASSWORD_CHARS_MIN);
+            }
+            button type="submit" { (lang.t("change_password")) }
+        }
+    }
 }
 
 pub(crate) async fn settings_page(viewer: Viewer) -> Html<String> {
-    layout(viewer.lang, Some(&viewer.user), viewer.lang.t("settings"), &settings_body(&viewer, None))
+    page(viewer.lang, Some(&viewer.user), viewer.lang.t("settings"), settings_body(&viewer, None))
 }
 
 #[derive(Deserialize)]
@@ -171,7 +157,7 @@ pub(crate) async fn save_settings(
         address: viewer.address,
     };
     let body = settings_body(&viewer, Some(("ok", viewer.lang.t("saved"))));
-    Ok(layout(viewer.lang, Some(&viewer.user), viewer.lang.t("settings"), &body).into_response())
+    Ok(page(viewer.lang, Some(&viewer.user), viewer.lang.t("settings"), body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -208,5 +194,5 @@ pub(crate) async fn change_password(
         Err(AuthError::Store(e)) => return Err(viewer.internal(e)),
     };
     let body = settings_body(&viewer, Some(notice));
-    Ok((status, layout(lang, Some(&viewer.user), lang.t("settings"), &body)).into_response())
+    Ok((status, page(lang, Some(&viewer.user), lang.t("settings"), body)).into_response())
 }

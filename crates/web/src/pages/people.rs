@@ -1,13 +1,15 @@
 //! The pages about people: the audit trail with its filters (auditors and administrators), and the
 //! users of the reader's places, whom an administrator or officer adds.
 
-use super::{PageError, PageResult, Viewer, esc, layout};
+use super::components::{Text, Tone, layout as page, notice};
+use super::{PageError, PageResult, Viewer};
 use crate::AppState;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::access::{Role, Scope};
+use maud::{Markup, html};
 use serde::Deserialize;
 
 pub fn router() -> axum::Router<AppState> {
@@ -55,11 +57,8 @@ pub(crate) async fn audit_page(
     let (from_ms, until_ms) = match (day_ms(&query.from, false), day_ms(&query.to, true)) {
         (Ok(from), Ok(until)) => (from, until),
         (Err(e), _) | (_, Err(e)) => {
-            let body = format!(r#"<h1>{}</h1><p class="notice error">{}</p>"#, lang.t("audit_trail"), esc(&e));
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                layout(lang, Some(&viewer.user), lang.t("audit_trail"), &body),
-            )
+            let body = html! { h1 { (lang.t("audit_trail")) } (notice(Tone::Error, &e)) };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(lang, Some(&viewer.user), lang.t("audit_trail"), body))
                 .into_response());
         }
     };
@@ -72,49 +71,46 @@ pub(crate) async fn audit_page(
         limit: 200,
     };
     let records = state.store.audit_log(&filter).await.map_err(|e| viewer.internal(e))?;
-    let rows: String = records
-        .iter()
-        .map(|r| {
-            format!(
-                r#"<tr><td>{when}</td><td>{user}</td><td class="hide-narrow">{address}</td><td><code>{action}</code></td><td><code>{object}</code></td><td class="hide-narrow"><details><summary>{changes}</summary><pre dir="ltr">{before}
-→ {after}</pre></details></td></tr>"#,
-                when = moment(lang, r.at_ms),
-                user = esc(&r.username),
-                address = esc(&r.address),
-                action = esc(&r.action),
-                object = esc(&r.object_ref),
-                changes = lang.t("before_after"),
-                before = esc(&r.before_state),
-                after = esc(&r.after_state),
-            )
-        })
-        .collect();
-    let value = |v: &Option<String>| esc(v.as_deref().unwrap_or(""));
-    let body = format!(
-        r#"<h1>{title}</h1>
-<form class="search" method="get" action="/audit">
-<input name="user" value="{user}" placeholder="{user_label}" aria-label="{user_label}">
-<input name="action" value="{action}" placeholder="{action_label}" aria-label="{action_label}">
-<input name="from" value="{from}" placeholder="{from_label}" aria-label="{from_label}">
-<input name="to" value="{to}" placeholder="{to_label}" aria-label="{to_label}">
-<button type="submit">{filter}</button></form>
-<div class="table-wrap"><table><thead><tr><th>{when}</th><th>{user_label}</th><th class="hide-narrow">{address}</th><th>{action_label}</th><th>{object}</th><th class="hide-narrow">{changes}</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
-        title = lang.t("audit_trail"),
-        user = value(&query.user),
-        user_label = lang.t("username"),
-        action = value(&query.action),
-        action_label = lang.t("action"),
-        from = value(&query.from),
-        from_label = lang.t("from_date"),
-        to = value(&query.to),
-        to_label = lang.t("to_date"),
-        filter = lang.t("filter"),
-        when = lang.t("when"),
-        address = lang.t("address"),
-        object = lang.t("object"),
-        changes = lang.t("before_after"),
-    );
-    Ok(layout(lang, Some(&viewer.user), lang.t("audit_trail"), &body).into_response())
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    let filter_input = |name: &str, typed: &Option<String>, label: &str| {
+        html! { input name=(name) value=(Text(&value(typed))) placeholder=(label) aria-label=(label); }
+    };
+    let body = html! {
+        h1 { (lang.t("audit_trail")) }
+        form.search method="get" action="/audit" {
+            (filter_input("user", &query.user, lang.t("username")))
+            (filter_input("action", &query.action, lang.t("action")))
+            (filter_input("from", &query.from, lang.t("from_date")))
+            (filter_input("to", &query.to, lang.t("to_date")))
+            button type="submit" { (lang.t("filter")) }
+        }
+        div.table-wrap { table {
+            thead { tr {
+                th { (lang.t("when")) }
+                th { (lang.t("username")) }
+                th.hide-narrow { (lang.t("address")) }
+                th { (lang.t("action")) }
+                th { (lang.t("object")) }
+                th.hide-narrow { (lang.t("before_after")) }
+            } }
+            tbody {
+                @for r in &records {
+                    tr {
+                        td { (moment(lang, r.at_ms)) }
+                        td { (Text(&r.username)) }
+                        td.hide-narrow { (Text(&r.address)) }
+                        td { code { (Text(&r.action)) } }
+                        td { code { (Text(&r.object_ref)) } }
+                        td.hide-narrow { details {
+                            summary { (lang.t("before_after")) }
+                            pre dir="ltr" { (Text(&r.before_state)) "\n→ " (Text(&r.after_state)) }
+                        } }
+                    }
+                }
+            }
+        } }
+    };
+    Ok(page(lang, Some(&viewer.user), lang.t("audit_trail"), body).into_response())
 }
 
 // ---- users of the reader's places ----
@@ -155,7 +151,7 @@ pub(crate) struct UserForm {
 pub(crate) async fn users_page(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     let under = users_scope(&viewer)?;
     let body = users_body(&state, &viewer, under.as_ref(), &UserForm::default(), None).await?;
-    Ok(layout(viewer.lang, Some(&viewer.user), viewer.lang.t("users"), &body).into_response())
+    Ok(page(viewer.lang, Some(&viewer.user), viewer.lang.t("users"), body).into_response())
 }
 
 pub(crate) async fn users_body(
@@ -163,8 +159,8 @@ pub(crate) async fn users_body(
     viewer: &Viewer,
     under: Option<&domain::PlacePath>,
     typed: &UserForm,
-    notice: Option<(&str, String)>,
-) -> Result<String, PageError> {
+    said: Option<(&str, String)>,
+) -> Result<Markup, PageError> {
     let lang = viewer.lang;
     let users = state.store.users().await.map_err(|e| viewer.internal(e))?;
     let places: std::collections::HashMap<i64, app::model::Place> =
@@ -184,83 +180,64 @@ pub(crate) async fn users_body(
         }
     };
     let role_name = |role: Role| lang.t(&format!("role_{}", role.code()));
-    let rows: String = users
-        .iter()
-        .filter(|u| domain::access::grant_within(&u.grant, under))
-        .map(|u| {
-            let disabled = if u.disabled {
-                format!(r#" <span class="badge late">{}</span>"#, lang.t("disabled"))
-            } else {
-                String::new()
-            };
-            format!(
-                r#"<tr><td>{username}{disabled}</td><td>{name}</td><td>{role}</td><td>{scope}</td></tr>"#,
-                username = esc(&u.username),
-                name = esc(&u.display_name),
-                role = role_name(u.grant.role),
-                scope = esc(&scope_name(&u.grant)),
-            )
-        })
-        .collect();
     let roles = grantable_roles(viewer);
-    let form = if roles.is_empty() {
-        String::new()
-    } else {
-        let option = |value: String, label: &str, chosen: &str| {
-            let mark = if value == chosen { " selected" } else { "" };
-            format!(r#"<option value="{value}"{mark}>{}</option>"#, esc(label))
-        };
-        let role_options: String =
-            roles.iter().map(|r| option(r.code().to_string(), role_name(*r), &typed.role)).collect();
-        let mut place_list: Vec<&app::model::Place> = places.values().collect();
-        place_list.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str()));
-        let place_options: String =
-            place_list.iter().map(|p| option(p.id.to_string(), &p.name, &typed.place_id)).collect();
-        let fund_options: String =
-            funds.iter().map(|(f, _)| option(f.id.to_string(), &f.name, &typed.fund_id)).collect();
-        let language = if typed.language.is_empty() { lang.code() } else { typed.language.as_str() };
-        format!(
-            r#"<h2>{title}</h2>
-<form class="stack" method="post" action="/users">
-<label for="username">{username}</label><input id="username" name="username" required autocomplete="off" value="{username_value}">
-<label for="display_name">{display}</label><input id="display_name" name="display_name" value="{display_value}">
-<label for="password">{password} <span class="hint">{hint}</span></label><input id="password" name="password" type="password" autocomplete="new-password" required minlength="{min}">
-<label for="role">{role}</label><select id="role" name="role">{role_options}</select>
-<label for="place_id">{place}</label><select id="place_id" name="place_id"><option value=""></option>{place_options}</select>
-<label for="fund_id">{fund}</label><select id="fund_id" name="fund_id"><option value=""></option>{fund_options}</select>
-<label for="language">{language_label}</label><select id="language" name="language">{fa}{en}</select>
-<button type="submit">{save}</button></form>"#,
-            title = lang.t("add_user"),
-            username = lang.t("username"),
-            username_value = esc(&typed.username),
-            display = lang.t("display_name"),
-            display_value = esc(&typed.display_name),
-            password = lang.t("initial_password"),
-            hint = lang.t("password_hint"),
-            min = app::auth::PASSWORD_CHARS_MIN,
-            role = lang.t("role"),
-            place = lang.t("place_for_role"),
-            fund = lang.t("fund_for_role"),
-            language_label = lang.t("language"),
-            fa = option("fa".into(), "فارسی", language),
-            en = option("en".into(), "English", language),
-            save = lang.t("save"),
-        )
+    let mut place_list: Vec<&app::model::Place> = places.values().collect();
+    place_list.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str()));
+    let option = |value: String, label: &str, chosen: &str| {
+        html! { option value=(value) selected[value == chosen] { (Text(label)) } }
     };
-    let notice = notice.map_or(String::new(), |(class, text)| {
-        let role = if class == "error" { "alert" } else { "status" };
-        format!(r#"<p class="notice {class}" role="{role}">{}</p>"#, esc(&text))
-    });
-    Ok(format!(
-        r#"<h1>{title}</h1>{notice}
-<div class="table-wrap"><table><thead><tr><th>{username}</th><th>{name}</th><th>{role}</th><th>{scope}</th></tr></thead><tbody>{rows}</tbody></table></div>
-{form}"#,
-        title = lang.t("users"),
-        username = lang.t("username"),
-        name = lang.t("display_name"),
-        role = lang.t("role"),
-        scope = lang.t("scope"),
-    ))
+    let language = if typed.language.is_empty() { lang.code() } else { typed.language.as_str() };
+    Ok(html! {
+        h1 { (lang.t("users")) }
+        @if let Some((tone, text)) = &said { (notice(if *tone == "error" { Tone::Error } else { Tone::Ok }, text)) }
+        div.table-wrap { table {
+            thead { tr {
+                th { (lang.t("username")) } th { (lang.t("display_name")) } th { (lang.t("role")) } th { (lang.t("scope")) }
+            } }
+            tbody {
+                @for u in users.iter().filter(|u| domain::access::grant_within(&u.grant, under)) {
+                    tr {
+                        td { (Text(&u.username)) @if u.disabled { " " span.badge.late { (lang.t("disabled")) } } }
+                        td { (Text(&u.display_name)) }
+                        td { (role_name(u.grant.role)) }
+                        td { (Text(&scope_name(&u.grant))) }
+                    }
+                }
+            }
+        } }
+        @if !roles.is_empty() {
+            h2 { (lang.t("add_user")) }
+            form.stack method="post" action="/users" {
+                label for="username" { (lang.t("username")) }
+                input id="username" name="username" required autocomplete="off" value=(Text(&typed.username));
+                label for="display_name" { (lang.t("display_name")) }
+                input id="display_name" name="display_name" value=(Text(&typed.display_name));
+                label for="password" { (lang.t("initial_password")) " " span.hint { (lang.t("password_hint")) } }
+                input id="password" name="password" type="password" autocomplete="new-password" required
+                    minlength=(app::auth::PASSWORD_CHARS_MIN);
+                label for="role" { (lang.t("role")) }
+                select id="role" name="role" {
+                    @for r in roles { (option(r.code().to_string(), role_name(*r), &typed.role)) }
+                }
+                label for="place_id" { (lang.t("place_for_role")) }
+                select id="place_id" name="place_id" {
+                    option value="" {}
+                    @for p in &place_list { (option(p.id.to_string(), &p.name, &typed.place_id)) }
+                }
+                label for="fund_id" { (lang.t("fund_for_role")) }
+                select id="fund_id" name="fund_id" {
+                    option value="" {}
+                    @for (f, _) in &funds { (option(f.id.to_string(), &f.name, &typed.fund_id)) }
+                }
+                label for="language" { (lang.t("language")) }
+                select id="language" name="language" {
+                    (option("fa".into(), "فارسی", language))
+                    (option("en".into(), "English", language))
+                }
+                button type="submit" { (lang.t("save")) }
+            }
+        }
+    })
 }
 
 /// An administrator adds any user; an officer adds treasurers of funds and auditors of places within
@@ -276,10 +253,7 @@ pub(crate) async fn add_user(State(state): State<AppState>, viewer: Viewer, Form
         async move {
             let body = users_body(&state, viewer, under.as_ref(), &form, Some(("error", problem))).await?;
             Ok::<_, PageError>(
-                (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    layout(viewer.lang, Some(&viewer.user), viewer.lang.t("users"), &body),
-                )
+                (StatusCode::UNPROCESSABLE_ENTITY, page(viewer.lang, Some(&viewer.user), viewer.lang.t("users"), body))
                     .into_response(),
             )
         }
@@ -333,7 +307,7 @@ pub(crate) async fn add_user(State(state): State<AppState>, viewer: Viewer, Form
                 Some(("ok", lang.t("user_added").to_string())),
             )
             .await?;
-            Ok(layout(lang, Some(&viewer.user), lang.t("users"), &body).into_response())
+            Ok(page(lang, Some(&viewer.user), lang.t("users"), body).into_response())
         }
         Err(app::auth::AuthError::WeakPassword) => refuse(lang.t("password_hint").to_string()).await,
         Err(app::auth::AuthError::Store(app::model::StoreError::Conflict(_))) => {
