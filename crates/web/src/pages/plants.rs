@@ -4,13 +4,13 @@
 
 use super::components::{Text, layout as page};
 use super::{PageResult, Viewer};
-use maud::{Markup, html};
 use crate::AppState;
 use crate::api::SolarQuery;
 use crate::i18n::Lang;
 use axum::extract::Query;
 use axum::response::IntoResponse;
 use domain::date::{JALALI_MONTH_NAMES_EN, JALALI_MONTH_NAMES_FA};
+use maud::{Markup, html};
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new().route("/solar", axum::routing::get(calculator))

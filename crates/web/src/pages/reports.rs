@@ -3,7 +3,8 @@
 //! the records behind it, the league table of funds (the ones needing a visit first), the jobs behind
 //! the job figures, and CSV / XLSX downloads of the same figures.
 
-use super::{PageError, PageResult, Viewer, esc, layout};
+use super::components::{Text, Tone, layout as page, notice};
+use super::{PageError, PageResult, Viewer};
 use crate::AppState;
 use crate::i18n::Lang;
 use app::report::{ProgrammeReport, ReportScope};
@@ -12,6 +13,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use domain::report::{ReportFacts, fte_text};
 use domain::{IsoDate, JalaliDate, PlacePath, Rials};
+use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
 pub fn router() -> axum::Router<AppState> {
@@ -96,21 +98,20 @@ fn period_form(
     place: &Option<app::model::Place>,
     query: &ReportQuery,
     report: Option<&ProgrammeReport>,
-) -> String {
+) -> Markup {
     let value = |typed: &Option<String>, shown: Option<IsoDate>| {
         typed.clone().unwrap_or_else(|| shown.map_or(String::new(), |d| lang.date(d)))
     };
-    format!(
-        r##"<form class="search no-print" method="get" action="{action}"><input type="hidden" name="place" value="{place}">
-<label for="from">{from_label}</label><input id="from" name="from" value="{from}">
-<label for="to">{to_label}</label><input id="to" name="to" value="{to}"><button type="submit">{show}</button></form>"##,
-        place = place.as_ref().map_or(String::new(), |p| p.id.to_string()),
-        from_label = lang.t("from_date"),
-        to_label = lang.t("to_date"),
-        from = esc(&value(&query.from, report.map(|r| r.from))),
-        to = esc(&value(&query.to, report.map(|r| r.to))),
-        show = lang.t("show"),
-    )
+    html! {
+        form.search.no-print method="get" action=(action) {
+            input type="hidden" name="place" value=(place.as_ref().map_or(String::new(), |p| p.id.to_string()));
+            label for="from" { (lang.t("from_date")) }
+            input id="from" name="from" value=(Text(&value(&query.from, report.map(|r| r.from))));
+            label for="to" { (lang.t("to_date")) }
+            input id="to" name="to" value=(Text(&value(&query.to, report.map(|r| r.to))));
+            button type="submit" { (lang.t("show")) }
+        }
+    }
 }
 
 fn jobs_text(lang: Lang, hundredths: i64) -> String {
@@ -135,29 +136,28 @@ fn bar_chart(title: &str, bars: &[(String, i64)], format: &dyn Fn(i64) -> String
     app::render::svg::bar_chart(title, &bars, &format(max))
 }
 
-fn figures(viewer: &Viewer, f: &ReportFacts) -> String {
+fn figures(viewer: &Viewer, f: &ReportFacts) -> Markup {
     let lang = viewer.lang;
-    let tile = |label: &str, value: String| format!(r##"<li><strong>{value}</strong>{label}</li>"##);
-    [
-        tile(lang.t("funds"), lang.number(f.funds as i64)),
-        tile(lang.t("villages"), lang.number(f.villages as i64)),
-        tile(lang.t("members_active"), lang.number(f.members_active as i64)),
-        tile(lang.t("savings"), viewer.money(f.savings)),
-        tile(lang.t("loans_outstanding"), viewer.money(f.loans_outstanding)),
-        tile(lang.t("par30"), f.par30().map_or_else(|| "—".into(), |p| lang.percent(p))),
-        tile(lang.t("capital_injected"), viewer.money(f.capital_injected)),
-        tile(lang.t("loans_disbursed"), viewer.money(f.loans_disbursed)),
-        tile(lang.t("jobs_expected"), jobs_text(lang, f.jobs_expected_fte_hundredths)),
-        tile(lang.t("jobs_confirmed"), jobs_text(lang, f.jobs_confirmed_fte_hundredths)),
-        tile(lang.t("injected_per_job"), optional_money(viewer, f.injected_per_confirmed_job())),
-        tile(lang.t("lent_per_job"), optional_money(viewer, f.lent_per_confirmed_job())),
-    ]
-    .concat()
+    let tiles = [
+        (lang.t("funds"), lang.number(f.funds as i64)),
+        (lang.t("villages"), lang.number(f.villages as i64)),
+        (lang.t("members_active"), lang.number(f.members_active as i64)),
+        (lang.t("savings"), viewer.money(f.savings)),
+        (lang.t("loans_outstanding"), viewer.money(f.loans_outstanding)),
+        (lang.t("par30"), f.par30().map_or_else(|| "—".into(), |p| lang.percent(p))),
+        (lang.t("capital_injected"), viewer.money(f.capital_injected)),
+        (lang.t("loans_disbursed"), viewer.money(f.loans_disbursed)),
+        (lang.t("jobs_expected"), jobs_text(lang, f.jobs_expected_fte_hundredths)),
+        (lang.t("jobs_confirmed"), jobs_text(lang, f.jobs_confirmed_fte_hundredths)),
+        (lang.t("injected_per_job"), optional_money(viewer, f.injected_per_confirmed_job())),
+        (lang.t("lent_per_job"), optional_money(viewer, f.lent_per_confirmed_job())),
+    ];
+    html! { ul.figures { @for (label, value) in tiles { li { strong { (value) } (label) } } } }
 }
 
 fn problem_page(viewer: &Viewer, title: &str, problem: &str) -> PageResult {
-    let body = format!(r##"<h1>{}</h1><p class="notice error" role="alert">{}</p>"##, esc(title), esc(problem));
-    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, layout(viewer.lang, Some(&viewer.user), title, &body))
+    let body = html! { h1 { (Text(title)) } (notice(Tone::Error, problem)) };
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page(viewer.lang, Some(&viewer.user), title, body))
         .into_response())
 }
 
@@ -168,30 +168,6 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer, Query(query): 
         Err(problem) => return problem_page(&viewer, lang.t("dashboard"), &problem),
     };
     let q = query_string(&place, &report);
-    let empty = if report.total.is_empty() {
-        format!(r##"<p class="notice" role="status">{}</p>"##, lang.t("no_data"))
-    } else {
-        String::new()
-    };
-    let county_rows: String = report
-        .by_county
-        .iter()
-        .map(|(id, name, f)| {
-            format!(
-                r##"<tr><td><a href="/reports?place={id}&from={from}&to={to}">{name}</a></td><td class="num">{funds}</td><td class="num hide-narrow">{members}</td><td class="num">{capital}</td><td class="num hide-narrow">{lent}</td><td class="num">{expected}</td><td class="num">{confirmed}</td><td class="num hide-narrow">{par30}</td></tr>"##,
-                from = JalaliDate::from_iso(report.from),
-                to = JalaliDate::from_iso(report.to),
-                name = esc(name),
-                funds = lang.number(f.funds as i64),
-                members = lang.number(f.members_active as i64),
-                capital = viewer.amount(f.capital_injected),
-                lent = viewer.amount(f.loans_disbursed),
-                expected = jobs_text(lang, f.jobs_expected_fte_hundredths),
-                confirmed = jobs_text(lang, f.jobs_confirmed_fte_hundredths),
-                par30 = f.par30().map_or_else(|| "—".into(), |p| lang.percent(p)),
-            )
-        })
-        .collect();
     let month_label = |m: &domain::JalaliMonth| {
         domain::text::show_digits(&format!("{}/{:02}", m.year() % 100, m.month()), lang.digits())
     };
@@ -206,38 +182,54 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer, Query(query): 
         report.by_county.iter().map(|(_, name, f)| (name.clone(), f.jobs_confirmed_fte_hundredths)).collect();
     let money_format = |v: i64| viewer.money(Rials::new(v));
     let job_format = |v: i64| jobs_text(lang, v);
-    let body = format!(
-        r##"<h1>{title} · {name}</h1>
-{form}{empty}
-<ul class="figures">{figures}</ul>
-<p class="no-print"><a href="/reports/programme?{q}">{programme}</a> · <a href="/reports/league?{q}">{league}</a> · <a href="/reports/export?{q}&format=csv">CSV</a> · <a href="/reports/export?{q}&format=xlsx">XLSX</a> · <a href="/reports/jobs?{q}&status=due">{follow_ups}</a> · <a href="/reports/export?{q}&format=members">{members_xlsx}</a> · <a href="#" data-print>{print}</a></p>
-<h2>{by_county}</h2>
-<div class="table-wrap"><table><thead><tr><th>{county}</th><th class="num">{funds}</th><th class="num hide-narrow">{members}</th><th class="num">{capital} ({unit})</th><th class="num hide-narrow">{lent} ({unit})</th><th class="num">{expected}</th><th class="num">{confirmed}</th><th class="num hide-narrow">{par30}</th></tr></thead><tbody>{county_rows}</tbody></table></div>
-{chart_money}{chart_jobs}{chart_counties}"##,
-        title = lang.t("dashboard"),
-        name = esc(&report.title),
-        form = period_form(lang, "/reports", &place, &query, Some(&report)),
-        figures = figures(&viewer, &report.total),
-        programme = lang.t("programme_report"),
-        league = lang.t("league_table"),
-        members_xlsx = lang.t("members_xlsx"),
-        follow_ups = lang.t("follow_ups_due"),
-        print = lang.t("print"),
-        by_county = lang.t("by_county"),
-        county = lang.t("county"),
-        funds = lang.t("funds"),
-        members = lang.t("members_active"),
-        capital = lang.t("capital_injected"),
-        lent = lang.t("loans_disbursed"),
-        unit = viewer.unit_name(),
-        expected = lang.t("jobs_expected"),
-        confirmed = lang.t("jobs_confirmed"),
-        par30 = lang.t("par30"),
-        chart_money = bar_chart(lang.t("chart_money_by_month"), &money_bars, &money_format),
-        chart_jobs = bar_chart(lang.t("chart_jobs_by_month"), &job_bars, &job_format),
-        chart_counties = bar_chart(lang.t("chart_jobs_by_county"), &county_job_bars, &job_format),
-    );
-    Ok(layout(lang, Some(&viewer.user), lang.t("dashboard"), &body).into_response())
+    let (from, to) = (JalaliDate::from_iso(report.from), JalaliDate::from_iso(report.to));
+    let unit = viewer.unit_name();
+    let body = html! {
+        h1 { (lang.t("dashboard")) " · " (Text(&report.title)) }
+        (period_form(lang, "/reports", &place, &query, Some(&report)))
+        @if report.total.is_empty() { p.notice role="status" { (lang.t("no_data")) } }
+        (figures(&viewer, &report.total))
+        p.no-print {
+            a href={ "/reports/programme?" (q) } { (lang.t("programme_report")) } " · "
+            a href={ "/reports/league?" (q) } { (lang.t("league_table")) } " · "
+            a href={ "/reports/export?" (q) "&format=csv" } { "CSV" } " · "
+            a href={ "/reports/export?" (q) "&format=xlsx" } { "XLSX" } " · "
+            a href={ "/reports/jobs?" (q) "&status=due" } { (lang.t("follow_ups_due")) } " · "
+            a href={ "/reports/export?" (q) "&format=members" } { (lang.t("members_xlsx")) } " · "
+            a href="#" data-print { (lang.t("print")) }
+        }
+        h2 { (lang.t("by_county")) }
+        div.table-wrap { table {
+            thead { tr {
+                th { (lang.t("county")) }
+                th.num { (lang.t("funds")) }
+                th.num.hide-narrow { (lang.t("members_active")) }
+                th.num { (lang.t("capital_injected")) " (" (unit) ")" }
+                th.num.hide-narrow { (lang.t("loans_disbursed")) " (" (unit) ")" }
+                th.num { (lang.t("jobs_expected")) }
+                th.num { (lang.t("jobs_confirmed")) }
+                th.num.hide-narrow { (lang.t("par30")) }
+            } }
+            tbody {
+                @for (id, name, f) in &report.by_county {
+                    tr {
+                        td { a href={ "/reports?place=" (id) "&from=" (from) "&to=" (to) } { (Text(name)) } }
+                        td.num { (lang.number(f.funds as i64)) }
+                        td.num.hide-narrow { (lang.number(f.members_active as i64)) }
+                        td.num { (viewer.amount(f.capital_injected)) }
+                        td.num.hide-narrow { (viewer.amount(f.loans_disbursed)) }
+                        td.num { (jobs_text(lang, f.jobs_expected_fte_hundredths)) }
+                        td.num { (jobs_text(lang, f.jobs_confirmed_fte_hundredths)) }
+                        td.num.hide-narrow { (f.par30().map_or_else(|| "—".into(), |p| lang.percent(p))) }
+                    }
+                }
+            }
+        } }
+        (PreEscaped(bar_chart(lang.t("chart_money_by_month"), &money_bars, &money_format)))
+        (PreEscaped(bar_chart(lang.t("chart_jobs_by_month"), &job_bars, &job_format)))
+        (PreEscaped(bar_chart(lang.t("chart_jobs_by_county"), &county_job_bars, &job_format)))
+    };
+    Ok(page(lang, Some(&viewer.user), lang.t("dashboard"), body).into_response())
 }
 
 async fn programme(State(state): State<AppState>, viewer: Viewer, Query(query): Query<ReportQuery>) -> PageResult {
@@ -249,101 +241,84 @@ async fn programme(State(state): State<AppState>, viewer: Viewer, Query(query): 
     let q = query_string(&place, &report);
     let t = &report.total;
     // Every figure links to the records behind it.
-    let link = |href: String, text: String| format!(r##"<a href="{href}">{text}</a>"##);
     let county_filter =
         place.as_ref().and_then(|p| app::report::county_of(&p.path)).map_or(String::new(), |c| format!("?county={c}"));
+    let funds_href = format!("/funds{county_filter}");
+    let confirmed_href = format!("/reports/jobs?{q}&status=confirmed");
+    let expected_href = format!("/reports/jobs?{q}&status=expected");
+    let (confirmed, expected) =
+        (jobs_text(lang, t.jobs_confirmed_fte_hundredths), jobs_text(lang, t.jobs_expected_fte_hundredths));
+    let per_job = (t.injected_per_confirmed_job(), t.lent_per_confirmed_job());
     let prose = if lang == Lang::Fa {
         if t.is_empty() {
-            app::report::summary_fa(&report)
+            html! { (Text(&app::report::summary_fa(&report))) }
         } else {
-            format!(
-                "{title}، از {from} تا {to}: {funds} در {villages} روستا با {members} عضو، {confirmed} ({expected})، با {injected} سرمایهٔ تزریقی و {lent} وام پرداختی؛ {per_job}.",
-                title = esc(&report.title),
-                from = lang.date(report.from),
-                to = lang.date(report.to),
-                funds = link(format!("/funds{county_filter}"), format!("{} صندوق", lang.number(t.funds as i64))),
-                villages = lang.number(t.villages as i64),
-                members = lang.number(t.members as i64),
-                confirmed = link(
-                    format!("/reports/jobs?{q}&status=confirmed"),
-                    format!("{} شغل تأییدشده", jobs_text(lang, t.jobs_confirmed_fte_hundredths))
-                ),
-                expected = link(
-                    format!("/reports/jobs?{q}&status=expected"),
-                    format!("{} شغل پیش‌بینی‌شده", jobs_text(lang, t.jobs_expected_fte_hundredths))
-                ),
-                injected = link("#funds".into(), viewer.money(t.capital_injected)),
-                lent = link("#funds".into(), viewer.money(t.loans_disbursed)),
-                per_job = match (t.injected_per_confirmed_job(), t.lent_per_confirmed_job()) {
-                    (Some(i), Some(l)) =>
-                        format!("به ازای هر شغل تأییدشده {} سرمایه و {} وام", viewer.money(i), viewer.money(l)),
-                    _ => "هنوز شغلی تأیید نشده است".into(),
-                },
-            )
+            html! {
+                (Text(&report.title)) "، از " (lang.date(report.from)) " تا " (lang.date(report.to)) ": "
+                a href=(funds_href) { (lang.number(t.funds as i64)) " صندوق" }
+                " در " (lang.number(t.villages as i64)) " روستا با " (lang.number(t.members as i64)) " عضو، "
+                a href=(confirmed_href) { (confirmed) " شغل تأییدشده" }
+                " (" a href=(expected_href) { (expected) " شغل پیش‌بینی‌شده" } ")، با "
+                a href="#funds" { (viewer.money(t.capital_injected)) } " سرمایهٔ تزریقی و "
+                a href="#funds" { (viewer.money(t.loans_disbursed)) } " وام پرداختی؛ "
+                @match per_job {
+                    (Some(i), Some(l)) => { "به ازای هر شغل تأییدشده " (viewer.money(i)) " سرمایه و " (viewer.money(l)) " وام" }
+                    _ => { "هنوز شغلی تأیید نشده است" }
+                }
+                "."
+            }
         }
     } else {
-        format!(
-            "{title}, {from} to {to}: {funds} in {villages} villages with {members} members, {confirmed} ({expected}), with {injected} of capital injected and {lent} lent; {per_job}.",
-            title = esc(&report.title),
-            from = lang.date(report.from),
-            to = lang.date(report.to),
-            funds = link(format!("/funds{county_filter}"), format!("{} funds", t.funds)),
-            villages = t.villages,
-            members = t.members,
-            confirmed = link(
-                format!("/reports/jobs?{q}&status=confirmed"),
-                format!("{} jobs confirmed", jobs_text(lang, t.jobs_confirmed_fte_hundredths))
-            ),
-            expected = link(
-                format!("/reports/jobs?{q}&status=expected"),
-                format!("{} expected", jobs_text(lang, t.jobs_expected_fte_hundredths))
-            ),
-            injected = link("#funds".into(), viewer.money(t.capital_injected)),
-            lent = link("#funds".into(), viewer.money(t.loans_disbursed)),
-            per_job = match (t.injected_per_confirmed_job(), t.lent_per_confirmed_job()) {
-                (Some(i), Some(l)) =>
-                    format!("{} injected and {} lent per confirmed job", viewer.money(i), viewer.money(l)),
-                _ => "no job confirmed yet".into(),
-            },
-        )
+        html! {
+            (Text(&report.title)) ", " (lang.date(report.from)) " to " (lang.date(report.to)) ": "
+            a href=(funds_href) { (t.funds) " funds" }
+            " in " (t.villages) " villages with " (t.members) " members, "
+            a href=(confirmed_href) { (confirmed) " jobs confirmed" }
+            " (" a href=(expected_href) { (expected) " expected" } "), with "
+            a href="#funds" { (viewer.money(t.capital_injected)) } " of capital injected and "
+            a href="#funds" { (viewer.money(t.loans_disbursed)) } " lent; "
+            @match per_job {
+                (Some(i), Some(l)) => { (viewer.money(i)) " injected and " (viewer.money(l)) " lent per confirmed job" }
+                _ => { "no job confirmed yet" }
+            }
+            "."
+        }
     };
-    let fund_rows: String = report
-        .funds
-        .iter()
-        .filter(|f| !f.facts.is_empty())
-        .map(|f| {
-            format!(
-                r##"<tr><td><a href="/funds/{id}">{name}</a></td><td class="num"><a href="/funds/{id}/capital">{capital}</a></td><td class="num"><a href="/funds/{id}/loans">{lent}</a></td><td class="num">{expected}</td><td class="num">{confirmed}</td></tr>"##,
-                id = f.fund.id,
-                name = esc(&f.fund.name),
-                capital = viewer.amount(f.facts.capital_injected),
-                lent = viewer.amount(f.facts.loans_disbursed),
-                expected = jobs_text(lang, f.facts.jobs_expected_fte_hundredths),
-                confirmed = jobs_text(lang, f.facts.jobs_confirmed_fte_hundredths),
-            )
-        })
-        .collect();
-    let body = format!(
-        r##"<h1>{title}</h1>{form}
-<p class="prose">{prose}</p>
-<ul class="figures">{figures}</ul>
-<p class="no-print"><a href="/reports?{q}">{dashboard}</a> · <a href="/reports/export?{q}&format=csv">CSV</a> · <a href="/reports/export?{q}&format=xlsx">XLSX</a> · <a href="#" data-print>{print}</a></p>
-<h2 id="funds">{funds_title}</h2>
-<div class="table-wrap"><table><thead><tr><th>{fund}</th><th class="num">{capital} ({unit})</th><th class="num">{lent} ({unit})</th><th class="num">{expected}</th><th class="num">{confirmed}</th></tr></thead><tbody>{fund_rows}</tbody></table></div>"##,
-        title = lang.t("programme_report"),
-        form = period_form(lang, "/reports/programme", &place, &query, Some(&report)),
-        figures = figures(&viewer, t),
-        dashboard = lang.t("dashboard"),
-        print = lang.t("print"),
-        funds_title = lang.t("funds"),
-        fund = lang.t("name"),
-        capital = lang.t("capital_injected"),
-        lent = lang.t("loans_disbursed"),
-        unit = viewer.unit_name(),
-        expected = lang.t("jobs_expected"),
-        confirmed = lang.t("jobs_confirmed"),
-    );
-    Ok(layout(lang, Some(&viewer.user), lang.t("programme_report"), &body).into_response())
+    let unit = viewer.unit_name();
+    let body = html! {
+        h1 { (lang.t("programme_report")) }
+        (period_form(lang, "/reports/programme", &place, &query, Some(&report)))
+        p.prose { (prose) }
+        (figures(&viewer, t))
+        p.no-print {
+            a href={ "/reports?" (q) } { (lang.t("dashboard")) } " · "
+            a href={ "/reports/export?" (q) "&format=csv" } { "CSV" } " · "
+            a href={ "/reports/export?" (q) "&format=xlsx" } { "XLSX" } " · "
+            a href="#" data-print { (lang.t("print")) }
+        }
+        h2 id="funds" { (lang.t("funds")) }
+        div.table-wrap { table {
+            thead { tr {
+                th { (lang.t("name")) }
+                th.num { (lang.t("capital_injected")) " (" (unit) ")" }
+                th.num { (lang.t("loans_disbursed")) " (" (unit) ")" }
+                th.num { (lang.t("jobs_expected")) }
+                th.num { (lang.t("jobs_confirmed")) }
+            } }
+            tbody {
+                @for f in report.funds.iter().filter(|f| !f.facts.is_empty()) {
+                    tr {
+                        td { a href={ "/funds/" (f.fund.id) } { (Text(&f.fund.name)) } }
+                        td.num { a href={ "/funds/" (f.fund.id) "/capital" } { (viewer.amount(f.facts.capital_injected)) } }
+                        td.num { a href={ "/funds/" (f.fund.id) "/loans" } { (viewer.amount(f.facts.loans_disbursed)) } }
+                        td.num { (jobs_text(lang, f.facts.jobs_expected_fte_hundredths)) }
+                        td.num { (jobs_text(lang, f.facts.jobs_confirmed_fte_hundredths)) }
+                    }
+                }
+            }
+        } }
+    };
+    Ok(page(lang, Some(&viewer.user), lang.t("programme_report"), body).into_response())
 }
 
 /// The funds by health, the ones that need a visit first: most principal late, then the lowest
@@ -363,43 +338,38 @@ async fn league(State(state): State<AppState>, viewer: Viewer, Query(query): Que
             .then(a.2.repayment_rate.total_cmp(&b.2.repayment_rate))
             .then(a.2.members_active.cmp(&b.2.members_active))
     });
-    let rows: String = funds
-        .iter()
-        .enumerate()
-        .map(|(rank, (fund, _, h))| {
-            let visit = if h.par30 > 0.1 || h.repayment_rate < 0.8 {
-                format!(r##" <span class="badge late">{}</span>"##, lang.t("needs_visit"))
-            } else {
-                String::new()
-            };
-            format!(
-                r##"<tr><td class="num">{rank}</td><td><a href="/funds/{id}">{name}</a>{visit}</td><td class="hide-narrow">{village}</td><td class="num">{par30}</td><td class="num">{rate}</td><td class="num hide-narrow">{members}</td><td class="num hide-narrow">{loans}</td></tr>"##,
-                rank = lang.number(rank as i64 + 1),
-                id = fund.id,
-                name = esc(&fund.name),
-                village = esc(list.places.get(&fund.place_id).map_or("", |p| p.name.as_str())),
-                par30 = lang.percent(h.par30),
-                rate = lang.percent(h.repayment_rate),
-                members = lang.number(i64::from(h.members_active)),
-                loans = viewer.amount(h.loans_outstanding),
-            )
-        })
-        .collect();
-    let body = format!(
-        r##"<h1>{title}{name}</h1><p class="muted">{hint}</p>
-<div class="table-wrap"><table><thead><tr><th class="num">#</th><th>{fund}</th><th class="hide-narrow">{village}</th><th class="num">{par30}</th><th class="num">{rate}</th><th class="num hide-narrow">{members}</th><th class="num hide-narrow">{loans} ({unit})</th></tr></thead><tbody>{rows}</tbody></table></div>"##,
-        title = lang.t("league_table"),
-        name = place.as_ref().map_or(String::new(), |p| format!(" · {}", esc(&p.name))),
-        hint = lang.t("league_hint"),
-        fund = lang.t("name"),
-        village = lang.t("village"),
-        par30 = lang.t("par30"),
-        rate = lang.t("repayment_rate"),
-        members = lang.t("members_active"),
-        loans = lang.t("loans_outstanding"),
-        unit = viewer.unit_name(),
-    );
-    Ok(layout(lang, Some(&viewer.user), lang.t("league_table"), &body).into_response())
+    let body = html! {
+        h1 { (lang.t("league_table")) @if let Some(p) = &place { " · " (Text(&p.name)) } }
+        p.muted { (lang.t("league_hint")) }
+        div.table-wrap { table {
+            thead { tr {
+                th.num { "#" }
+                th { (lang.t("name")) }
+                th.hide-narrow { (lang.t("village")) }
+                th.num { (lang.t("par30")) }
+                th.num { (lang.t("repayment_rate")) }
+                th.num.hide-narrow { (lang.t("members_active")) }
+                th.num.hide-narrow { (lang.t("loans_outstanding")) " (" (viewer.unit_name()) ")" }
+            } }
+            tbody {
+                @for (rank, (fund, _, h)) in funds.iter().enumerate() {
+                    tr {
+                        td.num { (lang.number(rank as i64 + 1)) }
+                        td {
+                            a href={ "/funds/" (fund.id) } { (Text(&fund.name)) }
+                            @if h.par30 > 0.1 || h.repayment_rate < 0.8 { " " span.badge.late { (lang.t("needs_visit")) } }
+                        }
+                        td.hide-narrow { (Text(list.places.get(&fund.place_id).map_or("", |p| p.name.as_str()))) }
+                        td.num { (lang.percent(h.par30)) }
+                        td.num { (lang.percent(h.repayment_rate)) }
+                        td.num.hide-narrow { (lang.number(i64::from(h.members_active))) }
+                        td.num.hide-narrow { (viewer.amount(h.loans_outstanding)) }
+                    }
+                }
+            }
+        } }
+    };
+    Ok(page(lang, Some(&viewer.user), lang.t("league_table"), body).into_response())
 }
 
 /// The job records behind a job figure.
@@ -422,7 +392,7 @@ async fn jobs(State(state): State<AppState>, viewer: Viewer, Query(query): Query
     } else {
         None
     };
-    let mut rows = String::new();
+    let mut rows = Vec::new();
     let mut count = 0i64;
     for fund in &report.funds {
         for job in state.store.jobs_of_fund(fund.fund.id).await.map_err(|e| viewer.internal(e))? {
@@ -446,34 +416,36 @@ async fn jobs(State(state): State<AppState>, viewer: Viewer, Query(query): Query
                 Lang::Fa => a.1,
                 Lang::En => a.2,
             });
-            rows.push_str(&format!(
-                r##"<tr><td><a href="/loans/{loan}">{fund}</a></td><td>{activity}</td><td>{kind}</td><td class="hide-narrow">{hours}</td><td class="hide-narrow">{sex}</td><td>{status}</td><td>{on}</td></tr>"##,
-                loan = job.source_id,
-                fund = esc(&fund.fund.name),
-                kind = job.kind.name_fa(),
-                hours = job.hours.name_fa(),
-                sex = job.sex.name_fa(),
-                status = job.status.name_fa(),
-                on = lang.date(job.confirmed_on.unwrap_or(job.expected_on)),
-            ));
+            rows.push(html! {
+                tr {
+                    td { a href={ "/loans/" (job.source_id) } { (Text(&fund.fund.name)) } }
+                    td { (activity) }
+                    td { (job.kind.name_fa()) }
+                    td.hide-narrow { (job.hours.name_fa()) }
+                    td.hide-narrow { (job.sex.name_fa()) }
+                    td { (job.status.name_fa()) }
+                    td { (lang.date(job.confirmed_on.unwrap_or(job.expected_on))) }
+                }
+            });
         }
     }
-    let body = format!(
-        r##"<h1>{title} · {name}</h1><p class="muted">{total}: {count}</p>
-<div class="table-wrap"><table><thead><tr><th>{fund}</th><th>{activity}</th><th>{kind}</th><th class="hide-narrow">{hours}</th><th class="hide-narrow">{sex}</th><th>{status}</th><th>{date}</th></tr></thead><tbody>{rows}</tbody></table></div>"##,
-        title = lang.t("jobs"),
-        name = esc(&report.title),
-        total = lang.t("jobs_fte"),
-        count = jobs_text(lang, count),
-        fund = lang.t("name"),
-        activity = lang.t("activity"),
-        kind = lang.t("kind"),
-        hours = lang.t("hours"),
-        sex = lang.t("sex"),
-        status = lang.t("status"),
-        date = lang.t("date"),
-    );
-    Ok(layout(lang, Some(&viewer.user), lang.t("jobs"), &body).into_response())
+    let body = html! {
+        h1 { (lang.t("jobs")) " · " (Text(&report.title)) }
+        p.muted { (lang.t("jobs_fte")) ": " (jobs_text(lang, count)) }
+        div.table-wrap { table {
+            thead { tr {
+                th { (lang.t("name")) }
+                th { (lang.t("activity")) }
+                th { (lang.t("kind")) }
+                th.hide-narrow { (lang.t("hours")) }
+                th.hide-narrow { (lang.t("sex")) }
+                th { (lang.t("status")) }
+                th { (lang.t("date")) }
+            } }
+            tbody { @for row in rows { (row) } }
+        } }
+    };
+    Ok(page(lang, Some(&viewer.user), lang.t("jobs"), body).into_response())
 }
 
 /// The report as CSV (with a BOM) or XLSX (right-to-left), for Excel.
