@@ -225,8 +225,8 @@ async fn refuse_cross_site(request: axum::extract::Request, next: axum::middlewa
     };
     if cross_by_fetch || cross_by_origin {
         let lang = i18n::Lang::Fa;
-        let body = format!("<h1>{}</h1><p>{}</p>", lang.t("error"), lang.t("forbidden_origin"));
-        return (StatusCode::FORBIDDEN, pages::layout(lang, None, lang.t("error"), &body)).into_response();
+        let body = maud::html! { h1 { (lang.t("error")) } p { (lang.t("forbidden_origin")) } };
+        return (StatusCode::FORBIDDEN, pages::components::layout(lang, None, lang.t("error"), body)).into_response();
     }
     next.run(request).await
 }
@@ -242,21 +242,6 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 async fn home(State(state): State<AppState>) -> Response {
     let books = match state.store.books().await {
         Ok(books) => books,
@@ -264,43 +249,36 @@ async fn home(State(state): State<AppState>) -> Response {
     };
     let entries: i64 = books.iter().map(|b| b.head_seq.0).sum();
     let today = app::today_in_iran(state.clock.as_ref());
-    let page = format!(
-        r#"<!doctype html>
-<html lang="fa" dir="rtl">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>آبادی</title>
-<link rel="stylesheet" href="/assets/app-1.css">
-<style>
-body {{ font-family: Vazirmatn, Tahoma, "Noto Sans Arabic", sans-serif; margin: 0; background: #f7f5ef; color: #1d2a24; }}
-main {{ max-width: 40rem; margin: 0 auto; padding: 1.5rem 1rem; }}
-h1 {{ font-size: 1.6rem; margin: 0 0 .25rem; color: #205c40; }}
-.figures {{ display: flex; gap: 1rem; flex-wrap: wrap; padding: 0; list-style: none; }}
-.figures li {{ background: #fff; border: 1px solid #d8d3c4; border-radius: .5rem; padding: .75rem 1rem; min-width: 8rem; }}
-.figures strong {{ display: block; font-size: 1.4rem; }}
-</style>
-</head>
-<body>
-<main>
-<h1>آبادی</h1>
-<p>حساب‌وکتاب صندوق‌های قرض‌الحسنه روستایی، تسهیلات اشتغال، نیروگاه‌های خورشیدی خانگی و تعاونی‌ها — و شغل‌هایی که می‌سازند.</p>
-<p>امروز: <time datetime="{iso}">{today_fa}</time></p>
-<p><a href="/sign-in">ورود به سامانه</a> · <a href="/sign-in" lang="en">Sign in</a></p>
-<ul class="figures">
-<li><strong>{books_fa}</strong> دفتر حساب</li>
-<li><strong>{entries_fa}</strong> سند ثبت‌شده</li>
-</ul>
-</main>
-</body>
-</html>
-"#,
-        iso = today.to_iso(),
-        today_fa = escape(&today.format_long(Digits::Persian)),
-        books_fa = domain::text::group_digits(&books.len().to_string(), Digits::Persian),
-        entries_fa = domain::text::group_digits(&entries.to_string(), Digits::Persian),
-    );
-    Html(page).into_response()
+    // The landing page stands alone (no session to read): its own few styles, inline.
+    const STYLE: &str = "body { font-family: Vazirmatn, Tahoma, \"Noto Sans Arabic\", sans-serif; margin: 0; background: #f7f5ef; color: #1d2a24; }
+main { max-width: 40rem; margin: 0 auto; padding: 1.5rem 1rem; }
+h1 { font-size: 1.6rem; margin: 0 0 .25rem; color: #205c40; }
+.figures { display: flex; gap: 1rem; flex-wrap: wrap; padding: 0; list-style: none; }
+.figures li { background: #fff; border: 1px solid #d8d3c4; border-radius: .5rem; padding: .75rem 1rem; min-width: 8rem; }
+.figures strong { display: block; font-size: 1.4rem; }";
+    let page = maud::html! {
+        (maud::DOCTYPE)
+        html lang="fa" dir="rtl" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "آبادی" }
+                link rel="stylesheet" href="/assets/app-1.css";
+                style { (maud::PreEscaped(STYLE)) }
+            }
+            body { main {
+                h1 { "آبادی" }
+                p { "حساب‌وکتاب صندوق‌های قرض‌الحسنه روستایی، تسهیلات اشتغال، نیروگاه‌های خورشیدی خانگی و تعاونی‌ها — و شغل‌هایی که می‌سازند." }
+                p { "امروز: " time datetime=(today.to_iso()) { (today.format_long(Digits::Persian)) } }
+                p { a href="/sign-in" { "ورود به سامانه" } " · " a href="/sign-in" lang="en" { "Sign in" } }
+                ul.figures {
+                    li { strong { (domain::text::group_digits(&books.len().to_string(), Digits::Persian)) } " دفتر حساب" }
+                    li { strong { (domain::text::group_digits(&entries.to_string(), Digits::Persian)) } " سند ثبت‌شده" }
+                }
+            } }
+        }
+    };
+    Html(page.into_string()).into_response()
 }
 
 /// Anything unknown: JSON under `/api/`, a page elsewhere.

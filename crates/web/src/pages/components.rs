@@ -161,13 +161,31 @@ impl Render for Field<'_> {
     }
 }
 
-/// A table: its header cells (numbers aligned as numbers), then its rows.
-pub fn table(class: Option<&str>, head: &[(&str, bool)], rows: Markup) -> Markup {
+/// A column of a table: its title, and its class (`num` aligns numbers, `hide-narrow` hides it on a
+/// phone).
+pub struct Column<'a> {
+    pub title: String,
+    pub class: Option<&'a str>,
+}
+
+impl<'a> Column<'a> {
+    pub fn text(title: &str) -> Column<'a> {
+        Column { title: title.to_string(), class: None }
+    }
+
+    pub fn with(title: &str, class: &'a str) -> Column<'a> {
+        Column { title: title.to_string(), class: Some(class) }
+    }
+}
+
+/// A table that scrolls sideways inside its own box on a narrow phone (never the page): its columns,
+/// then its rows.
+pub fn table(columns: &[Column<'_>], rows: Markup) -> Markup {
     html! {
-        table class=[class] {
-            thead { tr { @for (title, number) in head { th class=[number.then_some("num")] { (Text(title)) } } } }
+        div.table-wrap { table {
+            thead { tr { @for column in columns { th class=[column.class] { (Text(&column.title)) } } } }
             tbody { (rows) }
-        }
+        } }
     }
 }
 

@@ -8,7 +8,7 @@
 //! (see `lib.rs`, `refuse_cross_site`). A page outside the reader's scope answers 404.
 
 #[allow(unused_imports)]
-use self::components::{Field, Input, Text, Tone, form_problems, layout as page, notice, table, trusted};
+use self::components::{Column, Field, Input, Text, Tone, form_problems, layout as page, notice, table, trusted};
 use crate::AppState;
 use crate::i18n::Lang;
 use app::auth::{self, AuthError};
@@ -101,13 +101,13 @@ impl IntoResponse for PageError {
                 Redirect::to(&format!("/sign-in?next={}", percent_encode(&back))).into_response()
             }
             PageError::NotFound(lang) => {
-                let body = format!("<h1>{}</h1><p>{}</p>", lang.t("not_found"), lang.t("not_found_text"));
-                (StatusCode::NOT_FOUND, layout(lang, None, lang.t("not_found"), &body)).into_response()
+                let body = html! { h1 { (lang.t("not_found")) } p { (lang.t("not_found_text")) } };
+                (StatusCode::NOT_FOUND, page(lang, None, lang.t("not_found"), body)).into_response()
             }
             PageError::Internal(lang, error) => {
                 tracing::error!(%error, "page failed");
-                let body = format!("<h1>{}</h1><p>{}</p>", lang.t("error"), lang.t("internal_error"));
-                (StatusCode::INTERNAL_SERVER_ERROR, layout(lang, None, lang.t("error"), &body)).into_response()
+                let body = html! { h1 { (lang.t("error")) } p { (lang.t("internal_error")) } };
+                (StatusCode::INTERNAL_SERVER_ERROR, page(lang, None, lang.t("error"), body)).into_response()
             }
         }
     }

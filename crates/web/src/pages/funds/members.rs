@@ -31,26 +31,24 @@ pub(crate) async fn members_page(
         @if members.is_empty() {
             p.muted { (if q.is_empty() { lang.t("no_members") } else { lang.t("no_results") }) }
         } @else {
-            div.table-wrap {
-                table {
-                    thead { tr {
-                        th { (lang.t("name")) }
-                        th.num.hide-narrow { (lang.t("national_id")) }
-                        th { (lang.t("joined_on")) }
-                        th { (lang.t("status")) }
-                    } }
-                    tbody {
-                        @for m in &members {
-                            tr {
-                                td { a href={ "/members/" (m.id) } { (Text(&m.first_name)) " " (Text(&m.last_name)) } }
-                                td.num.hide-narrow { (domain::text::show_digits(&m.national_id, lang.digits())) }
-                                td { (lang.date(m.joined_on)) }
-                                td { (if m.left_on.is_some() { lang.t("left") } else { lang.t("active") }) }
-                            }
+            (table(
+                &[
+                    Column::text(lang.t("name")),
+                    Column::with(lang.t("national_id"), "num hide-narrow"),
+                    Column::text(lang.t("joined_on")),
+                    Column::text(lang.t("status")),
+                ],
+                html! {
+                    @for m in &members {
+                        tr {
+                            td { a href={ "/members/" (m.id) } { (Text(&m.first_name)) " " (Text(&m.last_name)) } }
+                            td.num.hide-narrow { (domain::text::show_digits(&m.national_id, lang.digits())) }
+                            td { (lang.date(m.joined_on)) }
+                            td { (if m.left_on.is_some() { lang.t("left") } else { lang.t("active") }) }
                         }
                     }
-                }
-            }
+                },
+            ))
         }
     };
     Ok(page(lang, Some(&viewer.user), lang.t("members"), body).into_response())
