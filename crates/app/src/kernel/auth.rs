@@ -28,6 +28,9 @@ pub enum AuthError {
     Throttled { retry_after_s: i64 },
     #[error("the password needs at least {PASSWORD_CHARS_MIN} characters")]
     WeakPassword,
+    /// The role, or its place, is not the actor's to grant (`domain::access::may_grant`).
+    #[error("that role over that place is not yours to grant")]
+    NotYoursToGrant,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -367,6 +370,15 @@ pub async fn add_user_as(
 ) -> Result<User, AuthError> {
     let new = new_user(request)?;
     crate::command(store, clock, actor, "user.add", async |tx| {
+        // The place the new user will cover, read in the same transaction the user is written in.
+        let target = match (request.place_id, request.fund_id) {
+            (Some(place), _) => tx.place(place).await.ok().map(|p| p.path),
+            (_, Some(fund)) => tx.fund_place_path(fund).await.ok(),
+            _ => None,
+        };
+        if !domain::access::may_grant(&actor.grant, request.role, target.as_ref()) {
+            return Err(AuthError::NotYoursToGrant);
+        }
         let user = tx.add_user(&new, clock.now_ms()).await?;
         let after = Snapshot::new()
             .text("username", &user.username)

@@ -172,6 +172,33 @@ pub fn grant_within(grant: &Grant, under: Option<&PlacePath>) -> bool {
     }
 }
 
+/// The roles a user may grant: an administrator any, an officer treasurers and auditors (never a
+/// role above their own), anyone else none.
+pub fn grantable_roles(grant: &Grant) -> &'static [Role] {
+    match grant.role {
+        Role::Administrator => &[Role::Treasurer, Role::Officer, Role::Auditor, Role::BankLiaison, Role::Administrator],
+        Role::Officer => &[Role::Treasurer, Role::Auditor],
+        _ => &[],
+    }
+}
+
+/// May `grant` give `role` over `target` (the place, or the fund's village, the new user will
+/// cover; `None` for a role without a place)? The role must be grantable, a role of a place needs
+/// its place, and an officer grants only within their own place.
+pub fn may_grant(grant: &Grant, role: Role, target: Option<&PlacePath>) -> bool {
+    if !grantable_roles(grant).contains(&role) {
+        return false;
+    }
+    if matches!(role, Role::Officer | Role::Auditor | Role::Treasurer) && target.is_none() {
+        return false;
+    }
+    match (users_listed_by(grant), target) {
+        (Some(None), _) => true,
+        (Some(Some(own)), Some(target)) => own.contains(target),
+        _ => false,
+    }
+}
+
 pub fn sees_place(grant: &Grant, place: &PlacePath) -> bool {
     match &grant.scope {
         Scope::Installation => true,
@@ -191,6 +218,20 @@ mod tests {
             p = p.child(*id);
         }
         p
+    }
+
+    #[test]
+    fn an_officer_grants_treasurers_and_auditors_within_their_place_only() {
+        let officer = Grant::new(Role::Officer, Scope::Place(path(&[1, 2]))).unwrap();
+        assert!(may_grant(&officer, Role::Treasurer, Some(&path(&[1, 2, 3]))));
+        assert!(may_grant(&officer, Role::Auditor, Some(&path(&[1, 2]))));
+        assert!(!may_grant(&officer, Role::Treasurer, Some(&path(&[1, 4]))), "another county");
+        assert!(!may_grant(&officer, Role::Officer, Some(&path(&[1, 2, 3]))), "not a role above theirs");
+        assert!(!may_grant(&officer, Role::Treasurer, None), "a treasurer needs a fund");
+        let admin = Grant::new(Role::Administrator, Scope::Installation).unwrap();
+        assert!(may_grant(&admin, Role::Administrator, None) && may_grant(&admin, Role::Officer, Some(&path(&[9]))));
+        let auditor = Grant::new(Role::Auditor, Scope::Place(path(&[1]))).unwrap();
+        assert!(!may_grant(&auditor, Role::Auditor, Some(&path(&[1, 2]))));
     }
 
     #[test]

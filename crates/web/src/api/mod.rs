@@ -461,6 +461,7 @@ impl From<AuthError> for ApiError {
             AuthError::WrongCredentials => ApiError::WrongCredentials,
             AuthError::Throttled { retry_after_s } => ApiError::Throttled { retry_after_s },
             AuthError::WeakPassword => ApiError::field("new_password", AuthError::WeakPassword),
+            AuthError::NotYoursToGrant => ApiError::field("role", AuthError::NotYoursToGrant),
             AuthError::Store(e) => e.into(),
         }
     }

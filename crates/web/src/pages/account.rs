@@ -77,7 +77,7 @@ pub(crate) async fn sign_in(
         }
         Err(AuthError::WrongCredentials) => lang.t("wrong_credentials"),
         Err(AuthError::Throttled { .. }) => lang.t("throttled"),
-        Err(AuthError::WeakPassword) => lang.t("wrong_credentials"),
+        Err(AuthError::WeakPassword | AuthError::NotYoursToGrant) => lang.t("wrong_credentials"),
         Err(AuthError::Store(e)) => return PageError::Internal(lang, e).into_response(),
     };
     let status = if problem == lang.t("throttled") { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
@@ -190,6 +190,7 @@ pub(crate) async fn change_password(
             (StatusCode::UNPROCESSABLE_ENTITY, ("error", lang.t("wrong_current_password")))
         }
         Err(AuthError::WeakPassword) => (StatusCode::UNPROCESSABLE_ENTITY, ("error", lang.t("password_hint"))),
+        Err(AuthError::NotYoursToGrant) => (StatusCode::UNPROCESSABLE_ENTITY, ("error", lang.t("role_not_yours"))),
         Err(AuthError::Throttled { .. }) => (StatusCode::TOO_MANY_REQUESTS, ("error", lang.t("throttled"))),
         Err(AuthError::Store(e)) => return Err(viewer.internal(e)),
     };

@@ -120,14 +120,9 @@ pub(crate) fn users_scope(viewer: &Viewer) -> Result<Option<domain::PlacePath>, 
     domain::access::users_listed_by(&viewer.user.grant).ok_or(PageError::NotFound(viewer.lang))
 }
 
-/// The roles a reader may grant: an administrator any, an officer treasurers and auditors within
-/// their place (never a role above their own), an auditor none.
+/// The roles a reader may grant, for the form (the command checks again: `domain::access::may_grant`).
 pub(crate) fn grantable_roles(viewer: &Viewer) -> &'static [Role] {
-    match viewer.user.grant.role {
-        Role::Administrator => &[Role::Treasurer, Role::Officer, Role::Auditor, Role::BankLiaison, Role::Administrator],
-        Role::Officer => &[Role::Treasurer, Role::Auditor],
-        _ => &[],
-    }
+    domain::access::grantable_roles(&viewer.user.grant)
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -258,7 +253,7 @@ pub(crate) async fn add_user(State(state): State<AppState>, viewer: Viewer, Form
             )
         }
     };
-    let Some(role) = Role::parse(&form.role).ok().filter(|r| grantable_roles(&viewer).contains(r)) else {
+    let Ok(role) = Role::parse(&form.role) else {
         return refuse(lang.t("role_not_yours").to_string()).await;
     };
     let id = |text: &str| domain::text::to_latin_digits(text.trim()).parse::<i64>().ok();
@@ -267,20 +262,6 @@ pub(crate) async fn add_user(State(state): State<AppState>, viewer: Viewer, Form
         Role::Treasurer => (None, id(&form.fund_id)),
         _ => (None, None),
     };
-    // The place or fund granted must lie within the reader's own place.
-    let target = match (place_id, fund_id) {
-        (Some(place), _) => state.store.place(place).await.ok().map(|p| p.path),
-        (_, Some(fund)) => state.store.fund_place_path(fund).await.ok(),
-        _ => None,
-    };
-    let inside = match (&under, &target) {
-        (None, _) => true,
-        (Some(scope), Some(target)) => scope.contains(target),
-        (Some(_), None) => false,
-    };
-    if !inside || (matches!(role, Role::Officer | Role::Auditor | Role::Treasurer) && target.is_none()) {
-        return refuse(lang.t("role_not_yours").to_string()).await;
-    }
     let username = form.username.trim().to_string();
     let request = app::auth::UserRequest {
         display_name: if form.display_name.trim().is_empty() {
@@ -310,6 +291,8 @@ pub(crate) async fn add_user(State(state): State<AppState>, viewer: Viewer, Form
             Ok(page(lang, Some(&viewer.user), lang.t("users"), body).into_response())
         }
         Err(app::auth::AuthError::WeakPassword) => refuse(lang.t("password_hint").to_string()).await,
+        // Which roles over which places the reader may grant is the command's to say (one rule).
+        Err(app::auth::AuthError::NotYoursToGrant) => refuse(lang.t("role_not_yours").to_string()).await,
         Err(app::auth::AuthError::Store(app::model::StoreError::Conflict(_))) => {
             refuse(lang.t("username_taken").to_string()).await
         }
