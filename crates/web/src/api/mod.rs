@@ -204,24 +204,23 @@ pub fn openapi() -> Value {
 }
 
 /// The API described as a page, from the same table (served by the binary; no CDN).
-pub fn docs_page() -> String {
-    let rows: String = build()
-        .routes
-        .iter()
-        .map(|r| {
-            format!(
-                "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                r.method,
-                crate::pages::esc(r.path),
-                crate::pages::esc(r.summary),
-                r.needs
-            )
-        })
-        .collect();
-    format!(
-        "<h1>Abadi API</h1><p>OpenAPI: <a href=\"/api/openapi.json\">/api/openapi.json</a>. Send <code>Authorization: Bearer TOKEN</code> (from <code>POST /api/v1/sign-in</code> or <code>abadi user token</code>).</p>\
-         <div class=\"table-wrap\"><table><thead><tr><th>method</th><th>path</th><th>what it does</th><th>needs</th></tr></thead><tbody>{rows}</tbody></table></div>"
-    )
+pub fn docs_page() -> maud::Markup {
+    let routes = build().routes;
+    maud::html! {
+        h1 { "Abadi API" }
+        p {
+            "OpenAPI: " a href="/api/openapi.json" { "/api/openapi.json" } ". Send " code { "Authorization: Bearer TOKEN" }
+            " (from " code { "POST /api/v1/sign-in" } " or " code { "abadi user token" } ")."
+        }
+        div.table-wrap { table {
+            thead { tr { th { "method" } th { "path" } th { "what it does" } th { "needs" } } }
+            tbody {
+                @for r in &routes {
+                    tr { td { code { (r.method.as_str()) } } td { code { (r.path) } } td { (r.summary) } td { (r.needs) } }
+                }
+            }
+        } }
+    }
 }
 
 pub fn router() -> Router<AppState> {
@@ -450,7 +449,7 @@ fn build() -> RouteTable {
         );
     let router = router.route("/api/openapi.json", get(|| async { Json(openapi()) })).route(
         "/api/docs",
-        get(|| async { crate::pages::layout(crate::i18n::Lang::En, None, "Abadi API", &docs_page()) }),
+        get(|| async { crate::pages::components::layout(crate::i18n::Lang::En, None, "Abadi API", docs_page()) }),
     );
     RouteTable { router, routes }
 }
