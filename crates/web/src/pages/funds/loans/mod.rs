@@ -2,7 +2,7 @@
 //! sent (htmx asks as the treasurer types), a loan's page with its schedule and the step its status
 //! allows (approve, pay out, record a repayment, reverse one with a reason), and a printable receipt.
 
-use super::{PageError, PageResult, Viewer, esc, fresh_key, layout};
+use super::{PageError, PageResult, Viewer, fresh_key};
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::components::{self, Text};
