@@ -84,7 +84,8 @@ async fn loans_page(State(state): State<AppState>, viewer: Viewer, Path(id): Pat
                 tbody {
                     @for l in &loans {
                         tr {
-                            td { a href={ "/loans/" (l.id) } { (Text(names.get(&l.member_id).map_or("", String::as_str))) } }
+                            @let name = names.get(&l.member_id).map_or("", String::as_str);
+                            td { a href={ "/loans/" (l.id) } { (Text(name)) } }
                             td.num { (viewer.amount(l.amount)) }
                             td.num.hide-narrow { (lang.number(i64::from(l.term_months))) }
                             td { (status_badge(lang, l.status, l.days_past_due)) }
@@ -114,7 +115,7 @@ async fn loan_body(
     problem: Option<String>,
 ) -> Result<Markup, PageError> {
     let main = loan_body_main(state, viewer, loan, place, problem).await?;
-    let jobs = components::trusted(jobs_section(state, viewer, loan, place).await?);
+    let jobs = jobs_section(state, viewer, loan, place).await?;
     Ok(html! { (main) (jobs) })
 }
 
@@ -139,7 +140,9 @@ async fn loan_body_main(
     let suggested = if due_now.is_positive() { due_now } else { next };
     let step = match loan.status {
         LoanStatus::Requested if may_approve => html! {
-            form method="post" action={ "/loans/" (loan.id) "/approve" } { button type="submit" { (lang.t("approve")) } }
+            form method="post" action={ "/loans/" (loan.id) "/approve" } {
+                button type="submit" { (lang.t("approve")) }
+            }
         },
         LoanStatus::Approved if may_operate => html! {
             form.stack method="post" action={ "/loans/" (loan.id) "/disburse" } {
@@ -203,7 +206,8 @@ async fn loan_body_main(
                             td.num { (viewer.amount(i.principal_due)) }
                             td.num { (viewer.amount(Rials::new(i.fee_due.get() + i.penalty_due.get()))) }
                             td.num.hide-narrow {
-                                (viewer.amount(Rials::new(i.principal_paid.get() + i.fee_paid.get() + i.penalty_paid.get())))
+                                @let paid = i.principal_paid.get() + i.fee_paid.get() + i.penalty_paid.get();
+                                (viewer.amount(Rials::new(paid)))
                             }
                             td.num { (viewer.amount(i.outstanding())) }
                         }
@@ -227,7 +231,8 @@ async fn loan_body_main(
                                     form method="post" action={ "/loans/" (loan.id) "/reverse" } class="no-print" {
                                         input type="hidden" name="seq" value=(r.seq.0);
                                         input type="hidden" name="key" value={ "undo-" (r.seq.0) };
-                                        input name="reason" required placeholder=(lang.t("reason")) aria-label=(lang.t("reason"));
+                                        input name="reason" required placeholder=(lang.t("reason"))
+                                            aria-label=(lang.t("reason"));
                                         " "
                                         button type="submit" class="secondary" { (lang.t("reverse")) }
                                     }
