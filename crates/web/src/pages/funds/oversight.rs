@@ -77,8 +77,10 @@ async fn rules_body(
             @let savings =
                 typed.map_or_else(|| viewer.input_amount(current.monthly_savings), |t| t.monthly_savings.clone());
             @let rate = typed.map_or_else(|| current.fee_rate.to_string(), |t| t.fee_rate_percent.clone());
-            @let second = typed
-                .map_or_else(|| viewer.input_amount(current.second_approval_above), |t| t.second_approval_above.clone());
+            @let second = typed.map_or_else(
+                || viewer.input_amount(current.second_approval_above),
+                |t| t.second_approval_above.clone(),
+            );
             h2 { (lang.t("change_rules")) }
             form.stack method="post" action={ "/funds/" (id) "/rules" } {
                 label {
@@ -246,8 +248,8 @@ async fn statements_page(
             button type="submit" { (lang.t("filter")) }
         }
         p.muted {
-            (lang.t("from_date")) " " (lang.date(first.to_iso())) " — " (lang.t("to_date")) " " (lang.date(last.to_iso()))
-            " (" (viewer.unit_name()) ")"
+            (lang.t("from_date")) " " (lang.date(first.to_iso())) " — "
+            (lang.t("to_date")) " " (lang.date(last.to_iso())) " (" (viewer.unit_name()) ")"
         }
         div.actions.no-print { button type="button" class="secondary" data-print { (lang.t("print")) } }
         h2 { (lang.t("balance_sheet")) }
