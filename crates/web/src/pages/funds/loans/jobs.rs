@@ -18,95 +18,85 @@ pub(crate) async fn jobs_section(
     viewer: &Viewer,
     loan: &Loan,
     place: &domain::PlacePath,
-) -> Result<String, PageError> {
+) -> Result<Markup, PageError> {
+    use domain::jobs::{AgeGroup, JobHours, JobKind, JobStatus, Sex, VisitOutcome};
     let lang = viewer.lang;
     let jobs = state.store.jobs_of_loan(loan.id).await.map_err(|e| viewer.internal(e))?;
     if jobs.is_empty() {
-        return Ok(String::new());
+        return Ok(html! {});
     }
     let oversee = allows(&viewer.user.grant, Action::Oversee, Target { place, fund_id: Some(loan.fund_id) });
     let today = crate::today(state);
-    let rows: String = jobs
+    let activities: Vec<(&str, &str)> = domain::jobs::ACTIVITIES
         .iter()
-        .map(|job| {
-            let form = if oversee && job.status != domain::jobs::JobStatus::Lost {
-                let purpose = if job.status == domain::jobs::JobStatus::Confirmed { "follow_up" } else { "confirmation" };
-                format!(
-                    r#"<form class="stack no-print" method="post" action="/jobs/{id}/visits"><input type="hidden" name="purpose" value="{purpose}">
-<label>{date}<input name="on" value="{today}"></label>
-<label>{outcome}<select name="outcome"><option value="working">{working}</option><option value="not_yet">{not_yet}</option><option value="closed">{closed}</option></select></label>
-<label>{seen}<input name="seen"></label><label>{insured}<input name="insured_workers" inputmode="numeric" value="0"></label>
-<button type="submit">{record}</button></form>"#,
-                    id = job.id,
-                    date = lang.t("visit_date"),
-                    today = lang.date(today),
-                    outcome = lang.t("visit_outcome"),
-                    working = domain::jobs::VisitOutcome::Working.name_fa(),
-                    not_yet = domain::jobs::VisitOutcome::NotYet.name_fa(),
-                    closed = domain::jobs::VisitOutcome::Closed.name_fa(),
-                    seen = lang.t("visit_seen"),
-                    insured = lang.t("insured_workers"),
-                    record = lang.t("record_visit"),
-                )
-            } else {
-                String::new()
-            };
-            let describe = if oversee {
-                let options = |all: Vec<(&str, String)>, chosen: &str| -> String {
-                    all.iter()
-                        .map(|(code, name)| {
-                            let mark = if *code == chosen { " selected" } else { "" };
-                            format!(r#"<option value="{code}"{mark}>{name}</option>"#)
-                        })
-                        .collect()
-                };
-                let activities = domain::jobs::ACTIVITIES
-                    .iter()
-                    .map(|(code, fa, en)| (*code, if lang == crate::i18n::Lang::Fa { fa.to_string() } else { en.to_string() }))
-                    .collect();
-                let named = |codes: Vec<(&'static str, &'static str)>| codes.into_iter().map(|(c, n)| (c, n.to_string())).collect();
-                format!(
-                    r#"<form class="stack no-print" method="post" action="/jobs/{id}/describe">
-<label>{activity_label}<select name="activity">{activities}</select></label>
-<label>{kind_label}<select name="kind">{kinds}</select></label>
-<label>{hours_label}<select name="hours">{hours}</select></label>
-<label>{sex_label}<select name="sex">{sexes}</select></label>
-<label>{age_label}<select name="age_group">{ages}</select></label>
-<button type="submit" class="secondary">{save}</button></form>"#,
-                    id = job.id,
-                    activity_label = lang.t("activity"),
-                    activities = options(activities, &job.activity),
-                    kind_label = lang.t("kind"),
-                    kinds = options(named(domain::jobs::JobKind::ALL.iter().map(|k| (k.code(), k.name_fa())).collect()), job.kind.code()),
-                    hours_label = lang.t("hours"),
-                    hours = options(named(domain::jobs::JobHours::ALL.iter().map(|k| (k.code(), k.name_fa())).collect()), job.hours.code()),
-                    sex_label = lang.t("sex"),
-                    sexes = options(named(domain::jobs::Sex::ALL.iter().map(|k| (k.code(), k.name_fa())).collect()), job.sex.code()),
-                    age_label = lang.t("age_group"),
-                    ages = options(named(domain::jobs::AgeGroup::ALL.iter().map(|k| (k.code(), k.name_fa())).collect()), job.age_group.code()),
-                    save = lang.t("save"),
-                )
-            } else {
-                String::new()
-            };
-            let form = format!("{form}{describe}");
-            format!(
-                r#"<tr><td>{kind}</td><td>{hours}</td><td>{status}</td><td>{on}</td><td>{form}</td></tr>"#,
-                kind = job.kind.name_fa(),
-                hours = job.hours.name_fa(),
-                status = job.status.name_fa(),
-                on = lang.date(job.confirmed_on.or(job.lost_on).unwrap_or(job.expected_on)),
-            )
-        })
+        .map(|(code, fa, en)| (*code, if lang == crate::i18n::Lang::Fa { *fa } else { *en }))
         .collect();
-    Ok(format!(
-        r#"<h2>{title}</h2><div class="table-wrap"><table><thead><tr><th>{kind}</th><th>{hours}</th><th>{status}</th><th>{date}</th><th></th></tr></thead><tbody>{rows}</tbody></table></div>"#,
-        title = lang.t("jobs"),
-        kind = lang.t("kind"),
-        hours = lang.t("hours"),
-        status = lang.t("status"),
-        date = lang.t("date"),
-    ))
+    let kinds: Vec<(&str, &str)> = JobKind::ALL.iter().map(|k| (k.code(), k.name_fa())).collect();
+    let hours: Vec<(&str, &str)> = JobHours::ALL.iter().map(|k| (k.code(), k.name_fa())).collect();
+    let sexes: Vec<(&str, &str)> = Sex::ALL.iter().map(|k| (k.code(), k.name_fa())).collect();
+    let ages: Vec<(&str, &str)> = AgeGroup::ALL.iter().map(|k| (k.code(), k.name_fa())).collect();
+    let head = [
+        (lang.t("kind"), false),
+        (lang.t("hours"), false),
+        (lang.t("status"), false),
+        (lang.t("date"), false),
+        ("", false),
+    ];
+    let rows = html! {
+        @for job in &jobs {
+            tr {
+                td { (job.kind.name_fa()) }
+                td { (job.hours.name_fa()) }
+                td { (job.status.name_fa()) }
+                td { (lang.date(job.confirmed_on.or(job.lost_on).unwrap_or(job.expected_on))) }
+                td {
+                    @if oversee && job.status != JobStatus::Lost {
+                        @let purpose = if job.status == JobStatus::Confirmed { "follow_up" } else { "confirmation" };
+                        form.stack.no-print method="post" action={ "/jobs/" (job.id) "/visits" } {
+                            input type="hidden" name="purpose" value=(purpose);
+                            label { (lang.t("visit_date")) input name="on" value=(lang.date(today)); }
+                            label {
+                                (lang.t("visit_outcome"))
+                                select name="outcome" {
+                                    option value="working" { (VisitOutcome::Working.name_fa()) }
+                                    option value="not_yet" { (VisitOutcome::NotYet.name_fa()) }
+                                    option value="closed" { (VisitOutcome::Closed.name_fa()) }
+                                }
+                            }
+                            label { (lang.t("visit_seen")) input name="seen"; }
+                            label {
+                                (lang.t("insured_workers")) input name="insured_workers" inputmode="numeric" value="0";
+                            }
+                            button type="submit" { (lang.t("record_visit")) }
+                        }
+                    }
+                    @if oversee {
+                        form.stack.no-print method="post" action={ "/jobs/" (job.id) "/describe" } {
+                            label {
+                                (lang.t("activity")) select name="activity" { (choices(&activities, &job.activity)) }
+                            }
+                            label { (lang.t("kind")) select name="kind" { (choices(&kinds, job.kind.code())) } }
+                            label { (lang.t("hours")) select name="hours" { (choices(&hours, job.hours.code())) } }
+                            label { (lang.t("sex")) select name="sex" { (choices(&sexes, job.sex.code())) } }
+                            label {
+                                (lang.t("age_group")) select name="age_group" { (choices(&ages, job.age_group.code())) }
+                            }
+                            button type="submit" class="secondary" { (lang.t("save")) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(html! {
+        h2 { (lang.t("jobs")) }
+        div.table-wrap { (components::table(None, &head, rows)) }
+    })
+}
+
+/// The options of a list, by code and name, the chosen one selected.
+fn choices(all: &[(&str, &str)], chosen: &str) -> Markup {
+    html! { @for (code, name) in all { option value=(code) selected[*code == chosen] { (name) } } }
 }
 
 #[derive(Deserialize)]

@@ -84,21 +84,25 @@ pub(crate) fn application_of(
 }
 
 /// The eligibility answer, as the fragment htmx puts under the form.
-pub(crate) fn eligibility_html(lang: Lang, refusals: &[domain::fund::Refusal]) -> String {
-    if refusals.is_empty() {
-        return format!(r#"<p class="notice ok" role="status">{}</p>"#, lang.t("eligible"));
+pub(crate) fn eligibility_html(lang: Lang, refusals: &[domain::fund::Refusal]) -> Markup {
+    html! {
+        @if refusals.is_empty() {
+            p.notice.ok role="status" { (lang.t("eligible")) }
+        } @else {
+            div.notice.error role="alert" {
+                (lang.t("not_eligible"))
+                ul {
+                    @for r in refusals {
+                        @let text = match lang {
+                            Lang::Fa => r.message_fa(),
+                            Lang::En => r.message_en(),
+                        };
+                        li { (Text(&text)) }
+                    }
+                }
+            }
+        }
     }
-    let items: String = refusals
-        .iter()
-        .map(|r| {
-            let text = match lang {
-                Lang::Fa => r.message_fa(),
-                Lang::En => r.message_en(),
-            };
-            format!("<li>{}</li>", esc(&text))
-        })
-        .collect();
-    format!(r#"<div class="notice error" role="alert">{}<ul>{items}</ul></div>"#, lang.t("not_eligible"))
 }
 
 pub(crate) async fn request_form(
@@ -107,71 +111,69 @@ pub(crate) async fn request_form(
     fund_id: i64,
     form: &RequestForm,
     errors: &[(&str, String)],
-    eligibility: &str,
-) -> Result<String, PageError> {
+    eligibility: Markup,
+) -> Result<Markup, PageError> {
     let lang = viewer.lang;
     let members = state.store.members(fund_id).await.map_err(|e| viewer.internal(e))?;
-    let options = |selected: &str| -> String {
-        members
-            .iter()
-            .filter(|m| m.left_on.is_none())
-            .map(|m| {
-                let chosen = if m.id.to_string() == selected { " selected" } else { "" };
-                format!(r#"<option value="{}"{chosen}>{} {}</option>"#, m.id, esc(&m.first_name), esc(&m.last_name))
-            })
-            .collect()
+    let options = |selected: &str| {
+        html! {
+            @for m in members.iter().filter(|m| m.left_on.is_none()) {
+                option value=(m.id) selected[m.id.to_string() == selected] {
+                    (Text(&m.first_name)) " " (Text(&m.last_name))
+                }
+            }
+        }
     };
     let error_of = |name: &str| {
-        errors
-            .iter()
-            .find(|(f, _)| *f == name)
-            .map_or(String::new(), |(_, e)| format!(r#"<span class="field-error">{}</span>"#, esc(e)))
+        html! {
+            @if let Some((_, error)) = errors.iter().find(|(f, _)| *f == name) { span.field-error { (Text(error)) } }
+        }
     };
-    let input = |name: &str, label: &str, value: &str, extra: &str| {
-        format!(
-            r#"<label>{label}<input name="{name}" value="{value}"{extra}>{error}</label>"#,
-            value = esc(value),
-            error = error_of(name)
-        )
+    // A field as the form has always drawn it: its label, the input with what was typed, and its error.
+    let input = |name: &str, label: &str, value: &str, class: Option<&str>, numeric: bool, required: bool| {
+        html! {
+            label {
+                (label)
+                input name=(name) value=(Text(value)) class=[class] inputmode=[numeric.then_some("numeric")]
+                    required[required];
+                (error_of(name))
+            }
+        }
     };
-    Ok(format!(
-        r##"<h1>{title}</h1>
-<form class="stack" method="post" action="/funds/{fund_id}/loans/new" hx-post="/funds/{fund_id}/loans/check" hx-trigger="change delay:300ms" hx-target="#eligibility" hx-swap="innerHTML">
-<label>{member_label}<select name="member_id" required><option value="">—</option>{members}</select>{member_error}</label>
-{amount}{term}{purpose}{created}{revived}
-<label>{guarantor_label}<select name="guarantor"><option value="">—</option>{guarantors}</select>{guarantor_error}</label>
-{on}
-<div id="eligibility" aria-live="polite">{eligibility}</div>
-<button type="submit">{submit}</button>
-</form>"##,
-        title = lang.t("loan_request"),
-        member_label = lang.t("member"),
-        members = options(&form.member_id),
-        member_error = error_of("member_id"),
-        amount = input(
-            "amount",
-            &format!("{} ({})", lang.t("amount"), lang.t("rials")),
-            &form.amount,
-            r#" class="amount" inputmode="numeric" required"#
-        ),
-        term = input("term_months", lang.t("term_months"), &form.term_months, r#" inputmode="numeric" required"#),
-        purpose = input("purpose", lang.t("purpose"), &form.purpose, ""),
-        created = input("jobs_created", lang.t("jobs_created"), &form.jobs_created, r#" inputmode="numeric""#),
-        revived = input("jobs_revived", lang.t("jobs_revived"), &form.jobs_revived, r#" inputmode="numeric""#),
-        guarantor_label = lang.t("guarantor"),
-        guarantors = options(&form.guarantor),
-        guarantor_error = error_of("guarantor"),
-        on = input("on", lang.t("requested_on"), &form.on, ""),
-        submit = lang.t("send_request"),
-    ))
+    let amount_label = format!("{} ({})", lang.t("amount"), lang.t("rials"));
+    Ok(html! {
+        h1 { (lang.t("loan_request")) }
+        form.stack method="post" action={ "/funds/" (fund_id) "/loans/new" }
+            hx-post={ "/funds/" (fund_id) "/loans/check" } hx-trigger="change delay:300ms" hx-target="#eligibility"
+            hx-swap="innerHTML" {
+            label {
+                (lang.t("member"))
+                select name="member_id" required { option value="" { "—" } (options(&form.member_id)) }
+                (error_of("member_id"))
+            }
+            (input("amount", &amount_label, &form.amount, Some("amount"), true, true))
+            (input("term_months", lang.t("term_months"), &form.term_months, None, true, true))
+            (input("purpose", lang.t("purpose"), &form.purpose, None, false, false))
+            (input("jobs_created", lang.t("jobs_created"), &form.jobs_created, None, true, false))
+            (input("jobs_revived", lang.t("jobs_revived"), &form.jobs_revived, None, true, false))
+            label {
+                (lang.t("guarantor"))
+                select name="guarantor" { option value="" { "—" } (options(&form.guarantor)) }
+                (error_of("guarantor"))
+            }
+            (input("on", lang.t("requested_on"), &form.on, None, false, false))
+            div #eligibility aria-live="polite" { (eligibility) }
+            button type="submit" { (lang.t("send_request")) }
+        }
+    })
 }
 
 pub(crate) async fn request_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
     viewer.may(&state, Action::Operate, id).await?;
     let today = app::today_in_iran(state.clock.as_ref());
     let form = RequestForm { on: today.format(viewer.lang.digits()), ..RequestForm::default() };
-    let body = request_form(&state, &viewer, id, &form, &[], "").await?;
-    Ok(layout(viewer.lang, Some(&viewer.user), viewer.lang.t("loan_request"), &body).into_response())
+    let body = request_form(&state, &viewer, id, &form, &[], html! {}).await?;
+    Ok(components::layout(viewer.lang, Some(&viewer.user), viewer.lang.t("loan_request"), body).into_response())
 }
 
 /// The eligibility answer for what the form holds so far (htmx), without recording anything.
@@ -184,14 +186,14 @@ pub(crate) async fn check(
     viewer.may(&state, Action::Operate, id).await?;
     let lang = viewer.lang;
     let fragment = match application_of(&viewer, &form, crate::today(&state)) {
-        Err(_) => String::new(),
+        Err(_) => html! {},
         Ok(application) => match state.store.check_loan(id, &application).await {
             Ok(refusals) => eligibility_html(lang, &refusals),
-            Err(StoreError::NotFound { .. }) => String::new(),
+            Err(StoreError::NotFound { .. }) => html! {},
             Err(e) => return Err(viewer.internal(e)),
         },
     };
-    Ok(Html(fragment).into_response())
+    Ok(Html(fragment.into_string()).into_response())
 }
 
 pub(crate) async fn request(
@@ -202,21 +204,19 @@ pub(crate) async fn request(
 ) -> PageResult {
     viewer.may(&state, Action::Operate, id).await?;
     let lang = viewer.lang;
-    let rerender = |errors: Vec<(&'static str, String)>, eligibility: String| {
+    let rerender = |errors: Vec<(&'static str, String)>, eligibility: Markup| {
         let state = state.clone();
         let form = form.clone();
         let viewer = &viewer;
         async move {
-            let body = request_form(&state, viewer, id, &form, &errors, &eligibility).await?;
-            Ok::<Response, PageError>(
-                (StatusCode::UNPROCESSABLE_ENTITY, layout(lang, Some(&viewer.user), lang.t("loan_request"), &body))
-                    .into_response(),
-            )
+            let body = request_form(&state, viewer, id, &form, &errors, eligibility).await?;
+            let page = components::layout(lang, Some(&viewer.user), lang.t("loan_request"), body);
+            Ok::<Response, PageError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     };
     let application = match application_of(&viewer, &form, crate::today(&state)) {
         Ok(application) => application,
-        Err(errors) => return rerender(errors, String::new()).await,
+        Err(errors) => return rerender(errors, html! {}).await,
     };
     let requested =
         app::funds::loans::request(&state.store, state.clock.as_ref(), &viewer.actor(), id, &application).await;
@@ -224,9 +224,9 @@ pub(crate) async fn request(
         Ok(loan) => Ok(Redirect::to(&format!("/loans/{}", loan.id)).into_response()),
         Err(StoreError::Ineligible(refusals)) => rerender(vec![], eligibility_html(lang, &refusals)).await,
         Err(StoreError::NotFound { .. }) => {
-            rerender(vec![("member_id", lang.t("choose_member").to_string())], String::new()).await
+            rerender(vec![("member_id", lang.t("choose_member").to_string())], html! {}).await
         }
-        Err(StoreError::Invalid(reason)) => rerender(vec![("amount", reason)], String::new()).await,
+        Err(StoreError::Invalid(reason)) => rerender(vec![("amount", reason)], html! {}).await,
         Err(e) => Err(viewer.internal(e)),
     }
 }

@@ -151,39 +151,26 @@ pub(crate) async fn receipt(
     let member = state.store.member(loan.member_id).await.map_err(|e| viewer.internal(e))?;
     let left: i64 =
         state.store.installments(id).await.map_err(|e| viewer.internal(e))?.iter().map(|i| i.outstanding().get()).sum();
-    let reversed = if record.reversed_by.is_some() {
-        format!(r#"<p class="notice error">{}</p>"#, lang.t("reversed"))
-    } else {
-        String::new()
+    let body = html! {
+        article.receipt {
+            h1 { (lang.t("receipt")) }
+            @if record.reversed_by.is_some() { p.notice.error { (lang.t("reversed")) } }
+            p { (Text(&fund.name)) }
+            table {
+                tbody {
+                    tr { th { (lang.t("member")) } td { (Text(&member.first_name)) " " (Text(&member.last_name)) } }
+                    tr { th { (lang.t("payment_date")) } td { (lang.date(record.on)) } }
+                    tr { th { (lang.t("amount")) } td { (viewer.money(record.amount)) } }
+                    tr { th { (lang.t("balance")) } td { (viewer.money(Rials::new(left))) } }
+                    tr { th { (lang.t("receipt_number")) } td { (lang.number(seq)) } }
+                }
+            }
+            div.actions.no-print {
+                button type="button" data-print { (lang.t("print")) }
+                " "
+                a href={ "/loans/" (id) } { (lang.t("loan")) }
+            }
+        }
     };
-    let body = format!(
-        r#"<article class="receipt">
-<h1>{title}</h1>{reversed}
-<p>{fund}</p>
-<table><tbody>
-<tr><th>{member_label}</th><td>{first} {last}</td></tr>
-<tr><th>{date_label}</th><td>{on}</td></tr>
-<tr><th>{amount_label}</th><td>{amount}</td></tr>
-<tr><th>{left_label}</th><td>{left}</td></tr>
-<tr><th>{number_label}</th><td>{seq}</td></tr>
-</tbody></table>
-<div class="actions no-print"><button type="button" data-print>{print}</button> <a href="/loans/{id}">{back}</a></div>
-</article>"#,
-        title = lang.t("receipt"),
-        fund = esc(&fund.name),
-        member_label = lang.t("member"),
-        first = esc(&member.first_name),
-        last = esc(&member.last_name),
-        date_label = lang.t("payment_date"),
-        on = lang.date(record.on),
-        amount_label = lang.t("amount"),
-        amount = viewer.money(record.amount),
-        left_label = lang.t("balance"),
-        left = viewer.money(Rials::new(left)),
-        number_label = lang.t("receipt_number"),
-        seq = lang.number(seq),
-        print = lang.t("print"),
-        back = lang.t("loan"),
-    );
-    Ok(layout(lang, Some(&viewer.user), lang.t("receipt"), &body).into_response())
+    Ok(components::layout(lang, Some(&viewer.user), lang.t("receipt"), body).into_response())
 }
