@@ -238,3 +238,44 @@ fn every_layer_keeps_a_folder_per_programme_and_a_kernel() {
         assert!(path.join("mod.rs").is_file(), "{} is a folder with its mod.rs", path.display());
     }
 }
+
+/// The first string literal after `at` in `text` (plain or raw), if it starts there.
+fn literal_after(text: &str) -> Option<&str> {
+    let text = text.trim_start();
+    let (hashes, rest) = match text.strip_prefix('r') {
+        Some(raw) => {
+            let hashes = raw.chars().take_while(|c| *c == '#').count();
+            (Some(hashes), &raw[hashes..])
+        }
+        None => (None, text),
+    };
+    let rest = rest.strip_prefix('"')?;
+    let end = match hashes {
+        Some(n) => rest.find(&format!("\"{}", "#".repeat(n)))?,
+        None => rest.find('"')?,
+    };
+    Some(&rest[..end])
+}
+
+#[test]
+fn no_page_builds_html_with_format() {
+    let mut files = Vec::new();
+    rust_files(&root().join("crates/web/src"), &mut files);
+    let mut offending = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (at, _) in text.match_indices("format!(") {
+            let Some(literal) = literal_after(&text[at + "format!(".len()..]) else { continue };
+            let builds_markup = literal
+                .char_indices()
+                .any(|(i, c)| c == '<' && literal[i + 1..].starts_with(|n: char| n.is_ascii_alphabetic() || n == '/'));
+            if builds_markup {
+                let line = text[..at].lines().count();
+                offending.push(format!("{}:{line}: {literal:.60}", file.display()));
+            }
+        }
+    }
+    assert!(offending.is_empty(), "pages are built with maud, not format!:\n{}", offending.join("\n"));
+    // The check sees a page built by hand.
+    assert!(literal_after(r##" r#"<p class="x">"#, a)"##).is_some_and(|l| l.starts_with("<p")));
+}

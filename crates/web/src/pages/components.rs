@@ -5,7 +5,7 @@ use crate::i18n::Lang;
 use app::model::User;
 use axum::response::Html;
 use domain::access::{Role, Scope};
-use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
+use maud::{DOCTYPE, Markup, Render, html};
 
 /// Text shown as it is, escaped, with bidirectional controls dropped (`domain::text::is_bidi_control`):
 /// every value that came from a person goes into a page through this (maud's own escaping keeps them).
@@ -202,9 +202,4 @@ pub fn pager(lang: Lang, page: usize, pages: usize, link: &dyn Fn(usize) -> Stri
             }
         }
     }
-}
-
-/// Markup made before this module, kept as it is (already escaped where it had to be).
-pub fn trusted(html: String) -> Markup {
-    PreEscaped(html)
 }

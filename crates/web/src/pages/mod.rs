@@ -1,14 +1,15 @@
 //! The Persian (and English) pages: sign-in, the officer's list of funds, a fund's home, its members
 //! with search and the join form, a member's printable statement, and the monthly meeting sheet.
 //!
-//! Pages are built by plain functions: every value that came from a person passes through [`esc`]
-//! on its way into the HTML, numbers and dates are formatted in the reader's digits before they get
-//! here, and the one stylesheet and htmx are served from the binary (`assets`). Sessions are a cookie
+//! Pages are typed HTML (maud, with the shared parts in `components`): every value is escaped unless
+//! it is already markup, a person's text goes through `components::Text` (bidirectional controls
+//! dropped), numbers and dates are formatted in the reader's digits before they get here, and the one
+//! stylesheet and htmx are served from the binary (`assets`). Sessions are a cookie
 //! holding a random secret whose hash the database keeps; a form posted from another site is refused
 //! (see `lib.rs`, `refuse_cross_site`). A page outside the reader's scope answers 404.
 
 #[allow(unused_imports)]
-use self::components::{Column, Field, Input, Text, Tone, form_problems, layout as page, notice, table, trusted};
+use self::components::{Column, Field, Input, Text, Tone, form_problems, layout as page, notice, table};
 use crate::AppState;
 use crate::i18n::Lang;
 use app::auth::{self, AuthError};
@@ -227,11 +228,6 @@ impl Viewer {
             other => PageError::Internal(self.lang, other),
         }
     }
-}
-
-/// The frame of every page: language and direction, the stylesheet, htmx, and the header.
-pub fn layout(lang: Lang, user: Option<&User>, title: &str, body: &str) -> Html<String> {
-    components::layout(lang, user, title, components::trusted(body.to_string()))
 }
 
 /// A mistyped date explained in the reader's language.

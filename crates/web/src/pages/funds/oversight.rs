@@ -4,7 +4,7 @@
 
 use super::{PageError, PageResult, Viewer};
 use crate::AppState;
-use crate::pages::components::{self, Text, Tone, layout};
+use crate::pages::components::{self, Column, Text, Tone, layout};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -310,8 +310,12 @@ async fn capital_body(
     let oversee = allows(&viewer.user.grant, Action::Oversee, Target { place, fund_id: Some(id) });
     let figure = |label: &str, value: Rials| html! { li { strong { (viewer.money(value)) } (label) } };
     let amount_head = format!("{} ({})", lang.t("amount"), viewer.unit_name());
-    let head =
-        [(lang.t("date"), false), (lang.t("kind"), false), (lang.t("capital_source"), false), (&*amount_head, true)];
+    let head = [
+        Column::text(lang.t("date")),
+        Column::text(lang.t("kind")),
+        Column::text(lang.t("capital_source")),
+        Column::with(&amount_head, "num"),
+    ];
     Ok(html! {
         h1 { (lang.t("capital")) " · " (Text(&fund.name)) }
         @if let Some((tone, text)) = &notice { (components::notice(*tone, text)) }
@@ -324,18 +328,16 @@ async fn capital_body(
         @if records.is_empty() {
             p.muted { (lang.t("no_capital")) }
         } @else {
-            div.table-wrap {
-                (components::table(None, &head, html! {
-                    @for r in records.iter().rev() {
-                        tr {
-                            td { (lang.date(r.on)) }
-                            td { (kind_name(&r.code)) }
-                            td { (Text(&r.source)) }
-                            td.num { (viewer.amount(r.amount)) }
-                        }
+            (components::table(&head, html! {
+                @for r in records.iter().rev() {
+                    tr {
+                        td { (lang.date(r.on)) }
+                        td { (kind_name(&r.code)) }
+                        td { (Text(&r.source)) }
+                        td.num { (viewer.amount(r.amount)) }
                     }
-                }))
-            }
+                }
+        }))
         }
         @if oversee {
             @let key = if typed.key.is_empty() { super::fresh_key("capital") } else { typed.key.clone() };

@@ -1,6 +1,7 @@
 //! A loan's jobs on its page: what was expected, the officer's visits, and a job's description.
 
 use super::*;
+use crate::pages::components::Column;
 
 /// A job's loan and the fund's place, if the reader may oversee it; otherwise "not found".
 pub(crate) async fn job_step(
@@ -36,11 +37,11 @@ pub(crate) async fn jobs_section(
     let sexes: Vec<(&str, &str)> = Sex::ALL.iter().map(|k| (k.code(), k.name_fa())).collect();
     let ages: Vec<(&str, &str)> = AgeGroup::ALL.iter().map(|k| (k.code(), k.name_fa())).collect();
     let head = [
-        (lang.t("kind"), false),
-        (lang.t("hours"), false),
-        (lang.t("status"), false),
-        (lang.t("date"), false),
-        ("", false),
+        Column::text(lang.t("kind")),
+        Column::text(lang.t("hours")),
+        Column::text(lang.t("status")),
+        Column::text(lang.t("date")),
+        Column::text(""),
     ];
     let rows = html! {
         @for job in &jobs {
@@ -90,7 +91,7 @@ pub(crate) async fn jobs_section(
     };
     Ok(html! {
         h2 { (lang.t("jobs")) }
-        div.table-wrap { (components::table(None, &head, rows)) }
+        (components::table(&head, rows))
     })
 }
 

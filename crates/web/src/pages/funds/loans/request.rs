@@ -1,6 +1,7 @@
 //! A loan request on a page: the form, the eligibility answer as it is filled, and the request recorded.
 
 use super::*;
+use crate::pages::components::{Field, Input};
 
 #[derive(Deserialize, Default, Clone)]
 pub(crate) struct RequestForm {
@@ -129,18 +130,8 @@ pub(crate) async fn request_form(
             @if let Some((_, error)) = errors.iter().find(|(f, _)| *f == name) { span.field-error { (Text(error)) } }
         }
     };
-    // A field as the form has always drawn it: its label, the input with what was typed, and its error.
-    let input = |name: &str, label: &str, value: &str, class: Option<&str>, numeric: bool, required: bool| {
-        html! {
-            label {
-                (label)
-                input name=(name) value=(Text(value)) class=[class] inputmode=[numeric.then_some("numeric")]
-                    required[required];
-                (error_of(name))
-            }
-        }
-    };
-    let amount_label = format!("{} ({})", lang.t("amount"), lang.t("rials"));
+    // The amount is typed in the reader's unit (rials or tomans), as `application_of` reads it.
+    let amount_label = format!("{} ({})", lang.t("amount"), viewer.unit_name());
     Ok(html! {
         h1 { (lang.t("loan_request")) }
         form.stack method="post" action={ "/funds/" (fund_id) "/loans/new" }
@@ -151,17 +142,17 @@ pub(crate) async fn request_form(
                 select name="member_id" required { option value="" { "—" } (options(&form.member_id)) }
                 (error_of("member_id"))
             }
-            (input("amount", &amount_label, &form.amount, Some("amount"), true, true))
-            (input("term_months", lang.t("term_months"), &form.term_months, None, true, true))
-            (input("purpose", lang.t("purpose"), &form.purpose, None, false, false))
-            (input("jobs_created", lang.t("jobs_created"), &form.jobs_created, None, true, false))
-            (input("jobs_revived", lang.t("jobs_revived"), &form.jobs_revived, None, true, false))
+            (Field::new("amount", &amount_label, &form.amount).input(Input::Money).required().errors(errors))
+            (Field::new("term_months", lang.t("term_months"), &form.term_months).input(Input::Number).required().errors(errors))
+            (Field::new("purpose", lang.t("purpose"), &form.purpose).errors(errors))
+            (Field::new("jobs_created", lang.t("jobs_created"), &form.jobs_created).input(Input::Number).errors(errors))
+            (Field::new("jobs_revived", lang.t("jobs_revived"), &form.jobs_revived).input(Input::Number).errors(errors))
             label {
                 (lang.t("guarantor"))
                 select name="guarantor" { option value="" { "—" } (options(&form.guarantor)) }
                 (error_of("guarantor"))
             }
-            (input("on", lang.t("requested_on"), &form.on, None, false, false))
+            (Field::new("on", lang.t("requested_on"), &form.on).input(Input::Date).errors(errors))
             div #eligibility aria-live="polite" { (eligibility) }
             button type="submit" { (lang.t("send_request")) }
         }
