@@ -68,7 +68,12 @@ pub async fn programme_report(
     if let Some(id) = fund_id {
         funds.retain(|f| f.fund.id == id);
     }
-    let mut total: ReportFacts = funds.iter().map(|f| f.facts).sum();
+    let too_large = || {
+        StoreError::Invalid(
+            "the figures are too large to add up: an amount somewhere must be mistyped (reverse it)".into(),
+        )
+    };
+    let mut total = ReportFacts::total(funds.iter().map(|f| f.facts)).ok_or_else(too_large)?;
     total.villages = villages(funds.iter());
     let places: BTreeMap<i64, Place> =
         store.places_under(under.as_ref()).await?.into_iter().map(|p| (p.id, p)).collect();
@@ -81,19 +86,21 @@ pub async fn programme_report(
     let mut by_county: Vec<(i64, String, ReportFacts)> = counties
         .into_iter()
         .map(|(id, members)| {
-            let mut facts: ReportFacts = members.iter().map(|f| f.facts).sum();
+            let mut facts = ReportFacts::total(members.iter().map(|f| f.facts)).ok_or_else(too_large)?;
             facts.villages = villages(members.iter().copied());
-            (id, places.get(&id).map_or_else(|| format!("#{id}"), |p| p.name.clone()), facts)
+            Ok((id, places.get(&id).map_or_else(|| format!("#{id}"), |p| p.name.clone()), facts))
         })
-        .collect();
+        .collect::<StoreResult<_>>()?;
     by_county.sort_by(|a, b| a.1.cmp(&b.1));
     let mut months: BTreeMap<JalaliMonth, DayFlows> = BTreeMap::new();
     for (day, f) in flows {
         let m = months.entry(JalaliDate::from_iso(day).jalali_month()).or_default();
-        m.capital_injected = Rials::new(m.capital_injected.get() + f.capital_injected.get());
-        m.loans_disbursed = Rials::new(m.loans_disbursed.get() + f.loans_disbursed.get());
-        m.jobs_expected_fte_hundredths += f.jobs_expected_fte_hundredths;
-        m.jobs_confirmed_fte_hundredths += f.jobs_confirmed_fte_hundredths;
+        m.capital_injected = m.capital_injected.checked_add(f.capital_injected).map_err(|_| too_large())?;
+        m.loans_disbursed = m.loans_disbursed.checked_add(f.loans_disbursed).map_err(|_| too_large())?;
+        m.jobs_expected_fte_hundredths =
+            m.jobs_expected_fte_hundredths.checked_add(f.jobs_expected_fte_hundredths).ok_or_else(too_large)?;
+        m.jobs_confirmed_fte_hundredths =
+            m.jobs_confirmed_fte_hundredths.checked_add(f.jobs_confirmed_fte_hundredths).ok_or_else(too_large)?;
     }
     let title = match (&place, fund_id) {
         (_, Some(_)) => funds.first().map_or_else(String::new, |f| f.fund.name.clone()),

@@ -43,6 +43,10 @@ pub struct Rials(i64);
 impl Rials {
     pub const ZERO: Rials = Rials(0);
     pub const MAX: Rials = Rials(i64::MAX);
+    /// The most one posting may be (the books refuse more): 10^14 rials, far beyond
+    /// any programme's single payment, and small enough that the roll-ups of a country stay far from
+    /// the 64-bit limit (which they check all the same).
+    pub const ONE_AMOUNT_MAX: Rials = Rials(100_000_000_000_000);
 
     pub const fn new(rials: i64) -> Rials {
         Rials(rials)

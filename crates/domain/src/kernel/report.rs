@@ -29,31 +29,39 @@ pub struct ReportFacts {
     pub jobs_confirmed_fte_hundredths: i64,
 }
 
-impl std::ops::Add for ReportFacts {
-    type Output = ReportFacts;
-    fn add(self, other: ReportFacts) -> ReportFacts {
-        ReportFacts {
-            funds: self.funds + other.funds,
-            villages: self.villages + other.villages,
-            members: self.members + other.members,
-            members_active: self.members_active + other.members_active,
-            savings: Rials::new(self.savings.get() + other.savings.get()),
-            loans_outstanding: Rials::new(self.loans_outstanding.get() + other.loans_outstanding.get()),
+impl ReportFacts {
+    /// The facts of two places together; `None` if a sum would overflow (a mistyped amount somewhere:
+    /// the report says so rather than show a wrapped figure).
+    pub fn checked_add(self, other: ReportFacts) -> Option<ReportFacts> {
+        let rials = |a: Rials, b: Rials| a.checked_add(b).ok();
+        Some(ReportFacts {
+            funds: self.funds.checked_add(other.funds)?,
+            villages: self.villages.checked_add(other.villages)?,
+            members: self.members.checked_add(other.members)?,
+            members_active: self.members_active.checked_add(other.members_active)?,
+            savings: rials(self.savings, other.savings)?,
+            loans_outstanding: rials(self.loans_outstanding, other.loans_outstanding)?,
             loans_late_30: match (self.loans_late_30, other.loans_late_30) {
-                (Some(a), Some(b)) => Some(Rials::new(a.get() + b.get())),
+                (Some(a), Some(b)) => Some(rials(a, b)?),
                 _ => None,
             },
-            capital_injected: Rials::new(self.capital_injected.get() + other.capital_injected.get()),
-            loans_disbursed: Rials::new(self.loans_disbursed.get() + other.loans_disbursed.get()),
-            jobs_expected_fte_hundredths: self.jobs_expected_fte_hundredths + other.jobs_expected_fte_hundredths,
-            jobs_confirmed_fte_hundredths: self.jobs_confirmed_fte_hundredths + other.jobs_confirmed_fte_hundredths,
-        }
+            capital_injected: rials(self.capital_injected, other.capital_injected)?,
+            loans_disbursed: rials(self.loans_disbursed, other.loans_disbursed)?,
+            jobs_expected_fte_hundredths: self
+                .jobs_expected_fte_hundredths
+                .checked_add(other.jobs_expected_fte_hundredths)?,
+            jobs_confirmed_fte_hundredths: self
+                .jobs_confirmed_fte_hundredths
+                .checked_add(other.jobs_confirmed_fte_hundredths)?,
+        })
     }
-}
 
-impl std::iter::Sum for ReportFacts {
-    fn sum<I: Iterator<Item = ReportFacts>>(iter: I) -> ReportFacts {
-        iter.fold(ReportFacts { loans_late_30: Some(Rials::ZERO), ..ReportFacts::default() }, |a, b| a + b)
+    /// The facts of many places together, checked; `None` on overflow.
+    pub fn total(facts: impl IntoIterator<Item = ReportFacts>) -> Option<ReportFacts> {
+        facts.into_iter().try_fold(
+            ReportFacts { loans_late_30: Some(Rials::ZERO), ..ReportFacts::default() },
+            ReportFacts::checked_add,
+        )
     }
 }
 
@@ -144,12 +152,21 @@ mod tests {
         };
         let b =
             ReportFacts { funds: 2, loans_outstanding: Rials::new(3_000), loans_late_30: Some(Rials::new(300)), ..a };
-        let total: ReportFacts = [a, b].into_iter().sum();
+        let total = ReportFacts::total([a, b]).unwrap();
         assert_eq!(total.funds, 3);
         assert_eq!(total.par30(), Some(0.1));
         assert_eq!(total.jobs_confirmed_fte_hundredths, 300);
         assert_eq!(fte_text(1250), "12.5");
         assert_eq!(fte_text(1225), "12.25");
         assert_eq!(fte_text(300), "3");
+    }
+
+    #[test]
+    fn a_roll_up_that_would_overflow_says_so_instead_of_wrapping() {
+        let huge = ReportFacts { savings: Rials::new(i64::MAX - 10), ..ReportFacts::default() };
+        let one = ReportFacts { savings: Rials::new(11), ..ReportFacts::default() };
+        assert_eq!(ReportFacts::total([huge, one]), None);
+        assert_eq!(huge.checked_add(ReportFacts { funds: u64::MAX, ..huge }), None);
+        assert_eq!(ReportFacts::total([one, one]).map(|t| t.savings), Some(Rials::new(22)));
     }
 }

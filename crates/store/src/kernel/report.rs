@@ -1,7 +1,7 @@
 //! The facts behind the programme's reports, read per fund in a handful of grouped queries whatever
 //! the number of funds. The figures are made from them by `domain::report`.
 
-use crate::{Store, StoreResult};
+use crate::{Store, StoreError, StoreResult};
 use domain::fund::codes;
 use domain::report::ReportFacts;
 use domain::{IsoDate, PlacePath, Rials};
@@ -123,10 +123,12 @@ impl Store {
         for (key, flows) in self.flows(&prefix, &from_text, &to_text, true, None).await? {
             let fund_id: i64 = key.parse().map_err(|_| crate::books::corrupt("fund id", &key))?;
             if let Some(f) = facts.get_mut(&fund_id) {
-                f.capital_injected = Rials::new(f.capital_injected.get() + flows.capital_injected.get());
-                f.loans_disbursed = Rials::new(f.loans_disbursed.get() + flows.loans_disbursed.get());
-                f.jobs_expected_fte_hundredths += flows.jobs_expected_fte_hundredths;
-                f.jobs_confirmed_fte_hundredths += flows.jobs_confirmed_fte_hundredths;
+                f.capital_injected = add_rials(f.capital_injected, flows.capital_injected.get())?;
+                f.loans_disbursed = add_rials(f.loans_disbursed, flows.loans_disbursed.get())?;
+                f.jobs_expected_fte_hundredths =
+                    add(f.jobs_expected_fte_hundredths, flows.jobs_expected_fte_hundredths)?;
+                f.jobs_confirmed_fte_hundredths =
+                    add(f.jobs_confirmed_fte_hundredths, flows.jobs_confirmed_fte_hundredths)?;
             }
         }
         let funds = funds
@@ -190,13 +192,24 @@ impl Store {
                 let value = row.try_get::<Option<i64>, _>("v")?.unwrap_or(0);
                 let flows = out.entry(key).or_default();
                 match kind {
-                    0 => flows.capital_injected = Rials::new(flows.capital_injected.get() + value),
-                    1 => flows.loans_disbursed = Rials::new(flows.loans_disbursed.get() + value),
-                    2 => flows.jobs_expected_fte_hundredths += value,
-                    _ => flows.jobs_confirmed_fte_hundredths += value,
+                    0 => flows.capital_injected = add_rials(flows.capital_injected, value)?,
+                    1 => flows.loans_disbursed = add_rials(flows.loans_disbursed, value)?,
+                    2 => flows.jobs_expected_fte_hundredths = add(flows.jobs_expected_fte_hundredths, value)?,
+                    _ => flows.jobs_confirmed_fte_hundredths = add(flows.jobs_confirmed_fte_hundredths, value)?,
                 }
             }
         }
         Ok(out.into_iter().collect())
     }
+}
+
+/// A roll-up's sum, checked: an overflow is a refusal to report, never a wrapped figure.
+fn add(a: i64, b: i64) -> StoreResult<i64> {
+    a.checked_add(b).ok_or_else(|| {
+        StoreError::Invalid("the figures are too large to add up: an amount somewhere must be mistyped".into())
+    })
+}
+
+fn add_rials(a: Rials, b: i64) -> StoreResult<Rials> {
+    add(a.get(), b).map(Rials::new)
 }

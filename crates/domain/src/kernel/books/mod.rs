@@ -126,6 +126,8 @@ pub enum LedgerError {
     NonPositiveAmount { line: usize, amount_rials: i64 },
     #[error("the amounts overflow")]
     Overflow,
+    #[error("posting {line} has amount {amount_rials}: more than any one amount may be ({max_rials} rials)")]
+    AmountTooLarge { line: usize, amount_rials: i64, max_rials: i64 },
     #[error("the entry does not balance: debits {debits_rials} ≠ credits {credits_rials}")]
     Unbalanced { debits_rials: i64, credits_rials: i64 },
     #[error("account {account_id} does not exist")]
@@ -295,6 +297,13 @@ impl EntryDraft {
         for (index, posting) in self.postings.iter().enumerate() {
             if !posting.amount.is_positive() {
                 return Err(LedgerError::NonPositiveAmount { line: index + 1, amount_rials: posting.amount.get() });
+            }
+            if posting.amount > Rials::ONE_AMOUNT_MAX {
+                return Err(LedgerError::AmountTooLarge {
+                    line: index + 1,
+                    amount_rials: posting.amount.get(),
+                    max_rials: Rials::ONE_AMOUNT_MAX.get(),
+                });
             }
             match posting.side {
                 Side::Debit => debits = debits.checked_add(posting.amount)?,

@@ -68,12 +68,13 @@ mod ledger_tests {
                 LedgerError::Unbalanced { debits_rials: 5, credits_rials: 4 },
             ),
             (
+                // Beyond the one-amount ceiling: refused before any sum could overflow (issue 13).
                 vec![
                     PostingDraft::debit(AccountId(1), Rials::MAX),
                     PostingDraft::debit(AccountId(1), r(1)),
                     PostingDraft::credit(AccountId(2), r(1)),
                 ],
-                LedgerError::Overflow,
+                LedgerError::AmountTooLarge { line: 1, amount_rials: i64::MAX, max_rials: Rials::ONE_AMOUNT_MAX.get() },
             ),
             (
                 vec![PostingDraft::debit(AccountId(9), r(5)), PostingDraft::credit(AccountId(2), r(5))],
