@@ -226,8 +226,8 @@ pub(crate) struct LoanArgs {
     /// The principal in rials (Persian or Latin digits, separators allowed).
     #[arg(long, value_parser = parse_rials)]
     pub(crate) amount: domain::Rials,
-    /// The number of monthly installments.
-    #[arg(long)]
+    /// The number of monthly installments (Persian or Latin digits).
+    #[arg(long, value_parser = parse_count)]
     pub(crate) months: u32,
     /// The annual karmozd rate in percent, such as 4 or 4.5.
     #[arg(long, value_parser = parse_rate)]
@@ -261,7 +261,13 @@ pub(crate) fn parse_rials(text: &str) -> Result<domain::Rials, String> {
 }
 
 pub(crate) fn parse_rate(text: &str) -> Result<domain::loan::FeeRate, String> {
-    domain::loan::FeeRate::parse_percent(text).map_err(|e| e.to_string())
+    let latin = domain::text::to_latin_digits(text).replace('\u{066B}', ".");
+    domain::loan::FeeRate::parse_percent(&latin).map_err(|e| e.to_string())
+}
+
+/// A count typed in either digit set (`۱۲` or `12`).
+pub(crate) fn parse_count(text: &str) -> Result<u32, String> {
+    domain::text::to_latin_digits(text.trim()).parse::<u32>().map_err(|_| format!("{text:?} is not a whole number"))
 }
 
 pub(crate) fn parse_jalali(text: &str) -> Result<domain::JalaliDate, String> {

@@ -252,6 +252,37 @@ fn calc_loan_prints_the_domain_figures() {
     assert_eq!(json["installments"][0]["amount_rials"], 9_180_556);
 }
 
+/// `--months ۱۲ --fee-rate ۴` was refused: every number a person types is taken in either digit set.
+#[test]
+fn calc_loan_takes_persian_digits_everywhere() {
+    let persian = calc(&[
+        "--amount",
+        "۱۰۰٬۰۰۰٬۰۰۰",
+        "--months",
+        "۱۲",
+        "--fee-rate",
+        "۴٫۵",
+        "--method",
+        "simple",
+        "--start",
+        "۱۴۰۳/۰۶/۳۱",
+    ]);
+    assert!(persian.status.success(), "{}", stderr(&persian));
+    let latin = calc(&[
+        "--amount",
+        "100000000",
+        "--months",
+        "12",
+        "--fee-rate",
+        "4.5",
+        "--method",
+        "simple",
+        "--start",
+        "1403/06/31",
+    ]);
+    assert_eq!(stdout(&persian), stdout(&latin));
+}
+
 #[test]
 fn calc_loan_refuses_bad_input_clearly() {
     let cases: &[(&[&str], &str)] = &[

@@ -32,3 +32,72 @@ async fn an_absurd_deposit_is_refused_and_the_province_still_adds_up() {
     assert!(w.store.verify().await.unwrap().is_clean());
     assert!(w.store.trial_balance_all().await.unwrap().is_balanced());
 }
+
+/// `next` with a tab went off-site (a browser drops the tab: `//evil.example`), and with a newline
+/// answered 500 after the session was made. Only a plain path on this site is followed.
+#[tokio::test]
+async fn signing_in_never_sends_the_reader_off_site() {
+    use common::pages::form_post;
+    let w = world().await;
+    for next in [
+        "%2F%09%2Fevil.example",
+        "%2F%0A%2Fevil.example",
+        "%2F%5Cevil.example",
+        "%2F%2Fevil.example",
+        "https%3A%2F%2Fevil.example",
+    ] {
+        let body = format!("username=treasurer_a&password=treasurer_a-password&next={next}");
+        let answer = form_post(&w, "/sign-in", None, &body).await;
+        assert_eq!(answer.status, 303, "{next}: {}", answer.body);
+        let location = answer.header("location").unwrap();
+        assert!(location.starts_with("/funds/"), "{next} leads to {location:?}");
+    }
+    let answer =
+        form_post(&w, "/sign-in", None, "username=treasurer_a&password=treasurer_a-password&next=%2Freports").await;
+    assert_eq!(answer.header("location"), Some("/reports"), "a plain path is followed");
+}
+
+/// Signed-in pages and answers are never kept by the browser; the assets are.
+#[tokio::test]
+async fn pages_are_not_cached_and_assets_are() {
+    let w = world().await;
+    let cookie = common::pages::sign_in(&w, "treasurer_a").await;
+    let statement = common::pages::page(&w, &cookie, &format!("/funds/{}", w.fund_a)).await;
+    assert_eq!(statement.header("cache-control"), Some("no-store"));
+    let api = w.call("treasurer_a", "GET", &format!("/api/v1/funds/{}", w.fund_a), None).await;
+    assert_eq!(api.header("cache-control"), Some("no-store"));
+    let css = common::request(w.addr, "GET", "/assets/app-1.css", &[], b"").await;
+    assert!(css.header("cache-control").unwrap().contains("immutable"));
+}
+
+/// A name made only of zero-width characters or a BOM passed "required"; a 900 KB name was taken;
+/// control characters and NUL were stored (NUL answered 500 on PostgreSQL).
+#[tokio::test]
+async fn names_that_are_invisible_too_long_or_hold_controls_are_refused_or_cleaned() {
+    let w = world().await;
+    let path = format!("/api/v1/funds/{}/members", w.fund_a);
+    let join = |first: String| json!({ "national_id": "0499370899", "first_name": first, "last_name": "کریمی", "joined_on": "1402/01/20" });
+    let invisible = w.call("treasurer_a", "POST", &path, Some(join("\u{200B}\u{FEFF}\u{2060}".into()))).await;
+    assert_eq!(invisible.status, 422, "{}", invisible.body);
+    assert_eq!(invisible.json["error"]["fields"][0]["field"], "first_name");
+    let long = w.call("treasurer_a", "POST", &path, Some(join("ا".repeat(900_000)))).await;
+    assert!(long.status == 422 || long.status == 413, "{}", long.status);
+    let controlled = w.call("treasurer_a", "POST", &path, Some(join("عل\u{0}ی\u{7}\u{202E}".into()))).await;
+    assert_eq!(controlled.status, 200, "{}", controlled.body);
+    assert_eq!(controlled.json["member"]["first_name"], "علی", "controls and overrides dropped");
+}
+
+/// A fund named `=HYPERLINK(…)` was written to the CSV export as a live formula.
+#[tokio::test]
+async fn the_csv_export_never_carries_a_formula() {
+    let w = world().await;
+    let village = w.store.fund(w.fund_a).await.unwrap().place_id;
+    let rules = domain::fund::FundRules::usual();
+    let opened = domain::JalaliDate::parse("1402/01/01").unwrap().to_iso();
+    w.store.create_fund(village, "=HYPERLINK(\"http://evil.example\",\"x\")", opened, &rules, 0).await.unwrap();
+    let cookie = common::pages::sign_in(&w, "admin").await;
+    let csv = common::pages::page(&w, &cookie, "/reports/export?format=csv&from=1402/01/01").await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.contains("'=HYPERLINK"), "{}", csv.body);
+    assert!(!csv.body.contains(",=HYPERLINK") && !csv.body.contains("\"=HYPERLINK"), "{}", csv.body);
+}

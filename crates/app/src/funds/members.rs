@@ -46,8 +46,21 @@ pub fn new_member(input: &MemberInput<'_>, place_id: i64) -> Result<NewMember, V
         .map_err(|e| wrong.push(FieldProblem::new("national_id", e.to_string(), e.message_fa())))
         .ok();
     for (field, value) in [("first_name", input.first_name), ("last_name", input.last_name)] {
-        if value.trim().is_empty() {
+        // Invisible characters alone (zero-width spaces, a BOM) are no name.
+        if domain::text::normalize_text(value).is_empty() {
             wrong.push(FieldProblem::new(field, "required", "این خانه را پر کنید"));
+        }
+    }
+    for (field, value) in
+        [("first_name", input.first_name), ("last_name", input.last_name), ("father_name", input.father_name)]
+    {
+        if value.chars().count() > domain::text::NAME_CHARS_MAX {
+            let max = domain::text::NAME_CHARS_MAX;
+            wrong.push(FieldProblem::new(
+                field,
+                format!("at most {max} characters"),
+                format!("حداکثر {} نویسه", domain::text::to_persian_digits(&max.to_string())),
+            ));
         }
     }
     let phone = match input.phone.trim() {

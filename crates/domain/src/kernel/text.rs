@@ -76,9 +76,19 @@ pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Characters that show nothing and mean nothing in a name: control characters (NUL among them), the
+/// byte-order mark, the zero-width space and the word joiner. (ZWNJ, which Persian spells with, stays.)
+fn is_invisible(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{FEFF}' | '\u{200B}' | '\u{2060}')
+}
+
+/// The longest a person's name (or a fund's, a place's) may be, in characters.
+pub const NAME_CHARS_MAX: usize = 100;
+
 /// Normalises a name or other free text for storage: Persian letter forms, whitespace collapsed and
 /// trimmed, ZWNJ cleaned (no doubles, none next to a space or at either end), bidirectional controls
-/// dropped ([`is_bidi_control`]). Digits are left alone.
+/// dropped ([`is_bidi_control`]), and so are invisible characters (controls, BOM, zero-width space): a
+/// name made only of them is empty. Digits are left alone.
 pub fn normalize_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
@@ -87,7 +97,7 @@ pub fn normalize_text(text: &str) -> String {
             pending_space = true;
             continue;
         }
-        if is_bidi_control(c) {
+        if is_bidi_control(c) || is_invisible(c) {
             continue;
         }
         let c = persian_letter(c);
@@ -168,6 +178,13 @@ pub fn group_digits(ascii_digits: &str, digits: Digits) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invisible_characters_are_dropped_and_a_name_of_only_them_is_empty() {
+        assert_eq!(normalize_text("\u{200B}\u{FEFF}\u{2060}\u{200C}"), "");
+        assert_eq!(normalize_text("عل\u{0}ی\u{7}"), "علی");
+        assert_eq!(normalize_text("می\u{200C}خواهم"), "می\u{200C}خواهم", "ZWNJ inside a word stays");
+    }
 
     #[test]
     fn bidirectional_controls_are_dropped_from_names_and_marks_are_not() {

@@ -43,9 +43,12 @@ pub(crate) struct SignInForm {
     pub(crate) next: String,
 }
 
-/// Only a path on this site is followed after signing in.
+/// Only a path on this site is followed after signing in: it starts with one `/`, and holds no
+/// backslash, whitespace or control character (a browser drops a tab or newline from `/\t/evil.example`
+/// and goes to `//evil.example`; a newline would not even make a header).
 pub(crate) fn safe_next(next: &str) -> Option<&str> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+    let plain = next.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '\\');
+    (plain && next.starts_with('/') && !next.starts_with("//")).then_some(next)
 }
 
 pub(crate) async fn sign_in(
