@@ -254,3 +254,33 @@ async fn a_bad_open_loan_is_named_by_row_and_nothing_is_written() {
     }
     assert!(store.verify().await.unwrap().is_clean());
 }
+
+/// A 1.7 KB workbook declaring one cell at `XFD1048576` aborted the process (a 512 GiB allocation);
+/// one at `AZ1048000` took 1.7 GB and 25 s. A sheet beyond the import's rows and columns is refused
+/// before any cell is laid out, with the cell named.
+#[test]
+fn a_tiny_workbook_with_a_far_away_cell_is_refused_at_once() {
+    use rust_xlsxwriter::Workbook;
+    for (row, column, named) in
+        [(1_048_575_u32, 16_383_u16, "row 1048576 column 16384"), (1_047_999, 51, "row 1048000")]
+    {
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "کد ملی").unwrap();
+        sheet.write_string(row, column, "x").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        assert!(bytes.len() < 10_000, "a small file: {}", bytes.len());
+        let started = std::time::Instant::now();
+        let errors = app::import::read_table(&bytes).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "refused at once");
+        assert!(errors[0].reason.contains(named), "{:?}", errors[0].reason);
+        assert!(errors[0].reason.contains("at most"), "{:?}", errors[0].reason);
+    }
+    // Just inside the limits is read as usual.
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "کد ملی").unwrap();
+    sheet.write_string(3, 2, "x").unwrap();
+    let table = app::import::read_table(&book.save_to_buffer().unwrap()).unwrap();
+    assert_eq!(table.headers[0], "کد ملی");
+}

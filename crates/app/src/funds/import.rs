@@ -75,6 +75,37 @@ fn read_csv(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
     if errors.is_empty() { Ok(table) } else { Err(errors) }
 }
 
+/// The most columns an imported sheet may use (a members' or loans' sheet has about ten).
+pub const IMPORT_COLUMNS_MAX: u32 = 64;
+
+/// Refuses a first sheet with a cell beyond the rows and columns an import may have, before any
+/// cell is laid out: a 1.7 KB file declaring one cell at `XFD1048576` would otherwise make the reader
+/// lay out a grid of 17 billion cells. The cells are streamed one at a time to find where they lie.
+fn check_sheet_size(workbook: &mut calamine::Xlsx<std::io::Cursor<&[u8]>>) -> Result<(), Vec<RowError>> {
+    use calamine::Reader;
+    let Some(name) = workbook.sheet_names().first().cloned() else { return Ok(()) };
+    let Ok(mut cells) = workbook.worksheet_cells_reader(&name) else { return Ok(()) };
+    // The header row, the rows allowed, and a little slack for blank rows between them.
+    let rows_max = u32::try_from(IMPORT_ROWS_MAX).unwrap_or(u32::MAX).saturating_mul(2).saturating_add(1);
+    loop {
+        match cells.next_cell() {
+            Ok(Some(cell)) => {
+                let (row, column) = cell.get_position();
+                if row >= rows_max || column >= IMPORT_COLUMNS_MAX {
+                    return Err(file_problem(format!(
+                        "the sheet has a cell at row {} column {}: an import has at most {IMPORT_ROWS_MAX} rows and \
+                         {IMPORT_COLUMNS_MAX} columns (split the file, or delete what lies beyond the table)",
+                        row + 1,
+                        column + 1
+                    )));
+                }
+            }
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(file_problem(format!("the first sheet cannot be read: {e}"))),
+        }
+    }
+}
+
 /// The first sheet of an XLSX workbook. Whole numbers come back as written (Excel keeps numbers as
 /// f64, exact for rials up to 2^53); a cell formatted as a date (Excel's calendar is Gregorian) becomes
 /// the Jalali date it stands for; text is kept as typed.
@@ -82,6 +113,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, Vec<RowError>> {
     use calamine::{Data, Reader, Xlsx};
     let mut workbook = Xlsx::new(std::io::Cursor::new(bytes))
         .map_err(|e| file_problem(format!("the workbook cannot be read: {e}")))?;
+    check_sheet_size(&mut workbook)?;
     let range = match workbook.worksheet_range_at(0) {
         Some(Ok(range)) => range,
         Some(Err(e)) => return Err(file_problem(format!("the first sheet cannot be read: {e}"))),
