@@ -34,6 +34,8 @@ impl From<StoreError> for Failure {
         let code = match error {
             StoreError::Unexpected(_) => 70,
             StoreError::Unreachable(_) => 69,
+            // EX_DATAERR: the input (the database file) is damaged.
+            StoreError::Damaged(_) => 65,
             _ => 1,
         };
         Failure { message: error.to_string(), code }

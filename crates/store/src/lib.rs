@@ -49,6 +49,10 @@ pub enum StoreError {
     SchemaTooNew { found: i64, supported: i64 },
     #[error("cannot reach the database: {0}")]
     Unreachable(String),
+    #[error(
+        "the database file is damaged ({0}); restore a backup (made by `abadi backup`) and keep this file for inspection"
+    )]
+    Damaged(String),
     #[error("{what} {id} does not exist")]
     NotFound { what: &'static str, id: i64 },
     #[error("{0}")]
@@ -134,9 +138,43 @@ fn check_sqlite_file(path: &str) -> StoreResult<()> {
     let Ok(mut file) = std::fs::File::open(path) else {
         return Ok(()); // created on first start
     };
-    let mut header = [0u8; 16];
+    let mut header = [0u8; 18];
     let read = file.read(&mut header).map_err(|e| StoreError::Unreachable(format!("{path}: {e}")))?;
-    if read == 0 || header == *b"SQLite format 3\0" { Ok(()) } else { Err(StoreError::NotSqlite(path.to_string())) }
+    if read == 0 {
+        return Ok(());
+    }
+    if read < 16 || header[..16] != *b"SQLite format 3\0" {
+        return Err(StoreError::NotSqlite(path.to_string()));
+    }
+    // The page size (bytes 16–17): a power of two from 512 to 32768, or 1 for 65536.
+    let page_size = u16::from_be_bytes([header[16], header[17]]);
+    if read < 18 || !(page_size == 1 || (page_size >= 512 && page_size.is_power_of_two())) {
+        return Err(StoreError::Damaged(format!("{path}: its header gives the page size {page_size}")));
+    }
+    Ok(())
+}
+
+/// Opens one connection and asks SQLite to check the file's structure (`PRAGMA quick_check`) before
+/// a pool is built on it: a damaged file is named as such at once instead of being served, or retried
+/// for ever by the pool.
+async fn check_sqlite_integrity(options: &AnyConnectOptions, url: &str) -> StoreResult<()> {
+    use sqlx::{ConnectOptions, Connection};
+    let damaged = |e: sqlx::Error| match e {
+        sqlx::Error::Database(ref db) if matches!(db.code().as_deref(), Some("11" | "26")) => {
+            StoreError::Damaged(db.message().to_string())
+        }
+        other => StoreError::Unreachable(other.to_string()),
+    };
+    let mut conn = options.connect().await.map_err(damaged)?;
+    let verdict: Vec<String> = sqlx::query_scalar("PRAGMA quick_check").fetch_all(&mut conn).await.map_err(damaged)?;
+    let _ = conn.close().await;
+    match verdict.as_slice() {
+        [ok] if ok == "ok" => Ok(()),
+        problems => Err(StoreError::Damaged(format!(
+            "{url}: {}",
+            problems.iter().take(3).cloned().collect::<Vec<_>>().join("; ")
+        ))),
+    }
 }
 
 impl Store {
@@ -161,6 +199,9 @@ impl Store {
             Backend::Postgres => url.to_string(),
         };
         let options = AnyConnectOptions::from_str(&url).map_err(|e| StoreError::Unreachable(e.to_string()))?;
+        if backend == Backend::Sqlite {
+            check_sqlite_integrity(&options, &url).await?;
+        }
         let pool_options = match backend {
             Backend::Sqlite => AnyPoolOptions::new()
                 .max_connections(4)
@@ -181,6 +222,25 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Whether the database's structure holds (SQLite's `PRAGMA quick_check`; PostgreSQL keeps its
+    /// own): `Damaged` with what SQLite found. For `/healthz`.
+    pub async fn check_integrity(&self) -> StoreResult<()> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        let verdict: Vec<String> =
+            sqlx::query_scalar("PRAGMA quick_check").fetch_all(&self.pool).await.map_err(|e| match e {
+                sqlx::Error::Database(ref db) if matches!(db.code().as_deref(), Some("11" | "26")) => {
+                    StoreError::Damaged(db.message().to_string())
+                }
+                other => other.into(),
+            })?;
+        match verdict.as_slice() {
+            [ok] if ok == "ok" => Ok(()),
+            problems => Err(StoreError::Damaged(problems.iter().take(3).cloned().collect::<Vec<_>>().join("; "))),
+        }
     }
 
     /// Closes the pool, waiting for connections to finish.

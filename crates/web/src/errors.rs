@@ -102,6 +102,13 @@ fn describe_store(error: &StoreError) -> (StatusCode, &'static str, String, &'st
         StoreError::Stale { .. } => {
             (StatusCode::CONFLICT, "stale", error.to_string(), crate::i18n::Lang::Fa.t("stale"), Value::Null)
         }
+        StoreError::Damaged(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "damaged",
+            "the database file is damaged; an administrator must restore a backup".into(),
+            "پروندهٔ پایگاه داده آسیب دیده است؛ مدیر سامانه باید پشتیبان را بازگرداند",
+            Value::Null,
+        ),
         StoreError::Unreachable(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",

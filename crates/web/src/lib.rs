@@ -314,6 +314,19 @@ async fn healthz(State(state): State<AppState>) -> Response {
         app::model::Backend::Sqlite => "sqlite",
         app::model::Backend::Postgres => "postgres",
     };
+    if let Err(error) = state.store.check_integrity().await {
+        tracing::error!(%error, "health check failed");
+        let damaged = matches!(error, app::model::StoreError::Damaged(_));
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({
+                "status": if damaged { "damaged" } else { "unavailable" },
+                "database": database,
+                "message": error.to_string(),
+            })),
+        )
+            .into_response();
+    }
     match state.store.schema_version().await {
         Ok(version) => {
             Json(serde_json::json!({ "status": "ok", "database": database, "schema_version": version })).into_response()
