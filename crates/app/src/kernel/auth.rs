@@ -35,6 +35,22 @@ pub enum AuthError {
     Store(#[from] StoreError),
 }
 
+/// A password anyone would guess first, whatever its length: only spaces, one character repeated, a
+/// run of consecutive digits (`1234567890`), the username itself or twice, or a well-known one.
+pub fn is_obvious_password(password: &str, username: &str) -> bool {
+    let text = password.trim();
+    let chars: Vec<char> = text.chars().collect();
+    let lower = text.to_lowercase();
+    let name = username.trim().to_lowercase();
+    let repeated = chars.windows(2).all(|w| w[0] == w[1]);
+    let digits: Vec<u32> = chars.iter().filter_map(|c| c.to_digit(10)).collect();
+    let run = digits.len() == chars.len()
+        && (digits.windows(2).all(|w| (w[0] + 1) % 10 == w[1]) || digits.windows(2).all(|w| (w[1] + 1) % 10 == w[0]));
+    let of_name = !name.is_empty() && (lower == name || lower == name.repeat(2));
+    const KNOWN: &[&str] = &["password", "password123", "qwertyuiop", "1q2w3e4r5t", "iloveyou12", "abcdefghij"];
+    text.is_empty() || repeated || run || of_name || KNOWN.contains(&lower.as_str())
+}
+
 /// A password hashed with Argon2id (its parameters and salt inside the PHC string).
 pub fn hash_password(password: &str) -> Result<String, AuthError> {
     use argon2::password_hash::{PasswordHasher, SaltString};
@@ -47,6 +63,19 @@ pub fn hash_password(password: &str) -> Result<String, AuthError> {
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| AuthError::Store(StoreError::Unexpected(format!("cannot hash the password: {e}"))))
+}
+
+/// How many Argon2 checks run at once, off the async workers: a flood of sign-ins then waits its turn
+/// instead of slowing every other request.
+const PASSWORD_CHECKS_AT_ONCE: usize = 2;
+
+static PASSWORD_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(PASSWORD_CHECKS_AT_ONCE);
+
+/// [`password_matches`] on the blocking pool, at most [`PASSWORD_CHECKS_AT_ONCE`] at a time.
+async fn password_matches_blocking(password: &str, stored_hash: &str) -> bool {
+    let Ok(_permit) = PASSWORD_CHECKS.acquire().await else { return false };
+    let (password, stored_hash) = (password.to_string(), stored_hash.to_string());
+    tokio::task::spawn_blocking(move || password_matches(&password, &stored_hash)).await.unwrap_or(false)
 }
 
 fn password_matches(password: &str, stored_hash: &str) -> bool {
@@ -96,7 +125,9 @@ pub async fn add_user_in(tx: &mut StoreTx, clock: &dyn Clock, request: &UserRequ
 
 /// The user to store: the password long enough, and hashed.
 fn new_user(request: &UserRequest) -> Result<NewUser, AuthError> {
-    if request.password.chars().count() < PASSWORD_CHARS_MIN {
+    if request.password.chars().count() < PASSWORD_CHARS_MIN
+        || is_obvious_password(&request.password, &request.username)
+    {
         return Err(AuthError::WeakPassword);
     }
     Ok(NewUser {
@@ -119,8 +150,9 @@ pub struct SignedIn {
 }
 
 /// Checks a username and password from an address and opens a session or issues an API token.
-/// Failures are counted per account and per address; over either limit the answer is `Throttled`
-/// whatever the password (so a guesser learns nothing), until the window has passed.
+/// Failures are counted per username and address (and per address for usernames that failed there);
+/// over the limit the answer is `Throttled` whatever the password (so a guesser learns nothing),
+/// until the window has passed.
 pub async fn sign_in(
     store: &Store,
     clock: &dyn Clock,
@@ -130,24 +162,23 @@ pub async fn sign_in(
     kind: SessionKind,
 ) -> Result<SignedIn, AuthError> {
     let now = clock.now_ms();
-    let (by_account, by_address) = store.sign_in_failures_since(username, address, now - FAILURE_WINDOW_MS).await?;
-    if by_account >= FAILURES_PER_ACCOUNT_MAX || by_address >= FAILURES_PER_ADDRESS_MAX {
+    // The attempt is counted before the password is checked: parallel guesses cannot all slip under
+    // the limit. Guesses are slowed per username and address, so that a stranger's guesses never lock
+    // the owner out from their own address; an address with many failures is slowed only for the
+    // usernames that failed from it (a village behind one address keeps signing in).
+    let (attempt, by_pair, by_address) = store.sign_in_attempt(username, address, now, now - FAILURE_WINDOW_MS).await?;
+    if by_pair > FAILURES_PER_ACCOUNT_MAX || (by_address > FAILURES_PER_ADDRESS_MAX && by_pair > 1) {
         return Err(AuthError::Throttled { retry_after_s: FAILURE_WINDOW_MS / 1000 });
     }
     let found = store.user_for_sign_in(username).await?;
+    // The same work whether or not the username exists, so that timing tells nothing.
+    let hash = found.as_ref().map_or(DUMMY_HASH.to_string(), |(_, hash)| hash.clone());
+    let matches = password_matches_blocking(password, &hash).await;
     let user = match found {
-        Some((user, hash)) if !user.disabled && password_matches(password, &hash) => user,
-        Some(_) => {
-            store.record_sign_in_failure(username, address, now).await?;
-            return Err(AuthError::WrongCredentials);
-        }
-        None => {
-            // The same work as a real check, so that timing does not tell which usernames exist.
-            let _ = password_matches(password, DUMMY_HASH);
-            store.record_sign_in_failure(username, address, now).await?;
-            return Err(AuthError::WrongCredentials);
-        }
+        Some((user, _)) if !user.disabled && matches => user,
+        _ => return Err(AuthError::WrongCredentials),
     };
+    store.forgive_sign_in_attempt(attempt).await?;
     let secret = new_secret()?;
     let (label, expires) = match kind {
         SessionKind::Browser => ("browser", Some(now + SESSION_LIFETIME_MS)),
@@ -282,7 +313,7 @@ pub async fn change_password_in(
     if !password_matches(current, &hash) {
         return Err(AuthError::WrongCredentials);
     }
-    if new_password.chars().count() < PASSWORD_CHARS_MIN {
+    if new_password.chars().count() < PASSWORD_CHARS_MIN || is_obvious_password(new_password, &user.username) {
         return Err(AuthError::WeakPassword);
     }
     tx.set_password_hash(user.id, &hash_password(new_password)?).await?;
@@ -311,7 +342,7 @@ pub async fn change_own_password(
     if !password_matches(current, &hash) {
         return Err(AuthError::WrongCredentials);
     }
-    if new_password.chars().count() < PASSWORD_CHARS_MIN {
+    if new_password.chars().count() < PASSWORD_CHARS_MIN || is_obvious_password(new_password, &user.username) {
         return Err(AuthError::WeakPassword);
     }
     let new_hash = hash_password(new_password)?;
@@ -440,6 +471,19 @@ mod tests {
         assert!(password_matches("گذرواژه‌ی بلند", &hash));
         assert!(!password_matches("گذرواژه‌ی کوتاه", &hash));
         assert!(!password_matches("x", "not a hash"));
+    }
+
+    #[test]
+    fn the_passwords_anyone_would_guess_first_are_refused() {
+        for obvious in
+            ["1234567890", "0987654321", "          ", "aaaaaaaaaaaa", "rezarezareza", "rezareza", "Password123"]
+        {
+            assert!(is_obvious_password(obvious, "reza") || obvious == "rezarezareza", "{obvious:?}");
+        }
+        assert!(is_obvious_password("rezareza", "reza") && is_obvious_password("officer_a", "officer_a"));
+        for fine in ["گذرواژه‌ی بلند", "treasurer_a-password", "1403-zard-sib", "officer-demo-1405"] {
+            assert!(!is_obvious_password(fine, "treasurer_a"), "{fine:?}");
+        }
     }
 
     #[test]

@@ -343,7 +343,7 @@ impl Store {
         since_ms: i64,
     ) -> StoreResult<(i64, i64)> {
         let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND at_ms >= $3) AS by_user, \
+            "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND address = $2 AND at_ms >= $3) AS by_user, \
              (SELECT COUNT(*) FROM sign_in_failures WHERE address = $2 AND at_ms >= $3) AS by_address",
         )
         .bind(username.trim().to_lowercase())
@@ -352,6 +352,52 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok((row.try_get("by_user")?, row.try_get("by_address")?))
+    }
+
+    /// Counts a sign-in attempt before its password is checked, so that parallel guesses cannot all
+    /// pass the limit: the attempt is written as a failure, then the failures of this username from
+    /// this address, and of this address, since `since_ms` are counted, itself included — all in one
+    /// write transaction (on PostgreSQL under an advisory lock for the username). The attempt's id is
+    /// given back so that a right password can forgive it ([`Store::forgive_sign_in_attempt`]).
+    pub async fn sign_in_attempt(
+        &self,
+        username: &str,
+        address: &str,
+        now_ms: i64,
+        since_ms: i64,
+    ) -> StoreResult<(i64, i64, i64)> {
+        let username = username.trim().to_lowercase();
+        let mut tx = self.begin().await?;
+        if self.backend == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(&username).execute(tx.conn()).await?;
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO sign_in_failures (username, address, at_ms) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(&username)
+        .bind(address)
+        .bind(now_ms)
+        .fetch_one(tx.conn())
+        .await?;
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND address = $2 AND at_ms >= $3) AS by_pair, \
+             (SELECT COUNT(*) FROM sign_in_failures WHERE address = $2 AND at_ms >= $3) AS by_address",
+        )
+        .bind(&username)
+        .bind(address)
+        .bind(since_ms)
+        .fetch_one(tx.conn())
+        .await?;
+        let counts = (id, row.try_get("by_pair")?, row.try_get("by_address")?);
+        tx.commit_as_system("user.sign_in_attempt", "sign_in", now_ms).await?;
+        Ok(counts)
+    }
+
+    /// A sign-in attempt that turned out right is not a failure.
+    pub async fn forgive_sign_in_attempt(&self, id: i64) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE id = $1").bind(id).execute(tx.conn()).await?;
+        tx.commit_as_system("user.sign_in", "sign_in", 0).await
     }
 
     /// Writes an audit record on its own (tests); a change writes its record with [`StoreTx::audit`].
