@@ -48,6 +48,10 @@ fn field(name: &'static str, text: &str, default: Option<f64>) -> Result<f64, Fi
     }
 }
 
+/// The largest plant the calculator answers for, in kW (a home plant is about 5; `1e308` gave yields
+/// of nothing).
+pub const PLANT_KWP_MAX: f64 = 1_000.0;
+
 /// The plant's year under the built-in typical year of its place (PVWatts' default chain).
 pub fn estimate_plant(question: &PlantQuestion) -> Result<PlantAnswer, FieldProblem> {
     let latitude_deg = field("latitude", &question.latitude, None)?;
@@ -57,6 +61,13 @@ pub fn estimate_plant(question: &PlantQuestion) -> Result<PlantAnswer, FieldProb
         _ => Some(field("altitude", &question.altitude, None)?),
     };
     let kwp = field("kwp", &question.kwp, Some(5.0))?;
+    if kwp > PLANT_KWP_MAX {
+        return Err(FieldProblem::new(
+            "kwp",
+            format!("a plant of {kwp} kW is not a home plant: at most {PLANT_KWP_MAX} kW"),
+            "این اندازه نیروگاه خانگی نیست: حداکثر ۱٬۰۰۰ کیلووات",
+        ));
+    }
     let tilt = field("tilt", &question.tilt, Some(30.0))?;
     let azimuth = field("azimuth", &question.azimuth, Some(180.0))?;
     let refuse = |e: pvwatts::InputError| FieldProblem::new(e.field(), e.to_string(), e.message_fa());
@@ -120,5 +131,15 @@ mod tests {
         assert_eq!(kwp.field, "kwp");
         assert_eq!(parse_decimal("۱۲/۵"), Some(12.5));
         assert_eq!(parse_decimal("−3"), Some(-3.0));
+    }
+
+    #[test]
+    fn an_absurd_plant_is_refused_instead_of_answered_with_nothing() {
+        for absurd in ["1e308", "1001", "۲۰۰۰۰"] {
+            let problem = estimate_plant(&PlantQuestion { kwp: absurd.into(), ..question("36", "50") }).unwrap_err();
+            assert_eq!(problem.field, "kwp", "{absurd}");
+            assert!(problem.fa.contains("حداکثر"));
+        }
+        assert!(estimate_plant(&PlantQuestion { kwp: "1000".into(), ..question("36", "50") }).is_ok());
     }
 }
