@@ -366,7 +366,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("wrong_current_password", "گذرواژه‌ی کنونی نادرست است.", "The current password is wrong."),
     ("left", "خارج‌شده", "Left"),
     ("active", "فعال", "Active"),
-    ("disbursed", "پرداخت‌شده", "Disbursed"),
+    ("disbursed", "پرداخت‌شده به عضو", "Paid out"),
     ("requested", "درخواست‌شده", "Requested"),
     ("approved", "تأییدشده", "Approved"),
     ("closed", "تسویه‌شده", "Closed"),

@@ -137,7 +137,25 @@ pub async fn fund_statements(
     let fund = store.fund(fund_id).await?;
     let at_date = store.trial_balance_of_book_between(fund.book_id, None, last).await?;
     let period = store.trial_balance_of_book_between(fund.book_id, Some(first), last).await?;
-    Ok(domain::books::FinancialStatements::build(&at_date, &period))
+    let mut statements = domain::books::FinancialStatements::build(&at_date, &period);
+    // The loans and the savings are summed over their sub-accounts (one per loan, one per member),
+    // whose lines carry no name of their own: the chart's names, then.
+    for lines in [
+        &mut statements.assets,
+        &mut statements.liabilities,
+        &mut statements.equity,
+        &mut statements.income,
+        &mut statements.expenses,
+    ] {
+        for (code, name, _) in lines.iter_mut() {
+            if name.trim().is_empty()
+                && let Some((_, chart_name, _, _)) = domain::fund::FUND_CHART.iter().find(|(c, ..)| c == code)
+            {
+                *name = (*chart_name).to_string();
+            }
+        }
+    }
+    Ok(statements)
 }
 
 /// The savings sheet of a meeting, as a command: every line posted once per key, all or nothing,

@@ -15,7 +15,9 @@ pub(crate) async fn members_page(
     Path(id): Path<i64>,
     Query(query): Query<SearchQuery>,
 ) -> PageResult {
-    viewer.may(&state, Action::Read, id).await?;
+    let place = viewer.may(&state, Action::Read, id).await?;
+    // Only those who may add a member see the way to (an officer or auditor reads the list).
+    let operate = allows(&viewer.user.grant, Action::Operate, Target { place: &place, fund_id: Some(id) });
     let lang = viewer.lang;
     let fund = state.store.fund(id).await.map_err(|e| viewer.internal(e))?;
     let q = query.q.unwrap_or_default();
@@ -27,7 +29,7 @@ pub(crate) async fn members_page(
             input id="q" name="q" value=(Text(&q)) placeholder=(lang.t("search_hint"));
             button type="submit" { (lang.t("search")) }
         }
-        div.actions { a.button href={ "/funds/" (id) "/members/new" } { (lang.t("join")) } }
+        @if operate { div.actions { a.button href={ "/funds/" (id) "/members/new" } { (lang.t("join")) } } }
         @if members.is_empty() {
             p.muted { (if q.is_empty() { lang.t("no_members") } else { lang.t("no_results") }) }
         } @else {

@@ -62,14 +62,16 @@ async fn member_names(state: &AppState, viewer: &Viewer, fund_id: i64) -> Result
 }
 
 async fn loans_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
-    viewer.may(&state, Action::Read, id).await?;
+    let place = viewer.may(&state, Action::Read, id).await?;
+    // Only those who may ask for a loan see the way to (an officer or auditor reads the list).
+    let operate = allows(&viewer.user.grant, Action::Operate, Target { place: &place, fund_id: Some(id) });
     let lang = viewer.lang;
     let fund = state.store.fund(id).await.map_err(|e| viewer.internal(e))?;
     let loans = state.store.loans_of_fund(id).await.map_err(|e| viewer.internal(e))?;
     let names = member_names(&state, &viewer, id).await?;
     let body = html! {
         h1 { (lang.t("loans")) " · " (Text(&fund.name)) }
-        div.actions { a.button href={ "/funds/" (id) "/loans/new" } { (lang.t("loan_request")) } }
+        @if operate { div.actions { a.button href={ "/funds/" (id) "/loans/new" } { (lang.t("loan_request")) } } }
         div.table-wrap {
             table {
                 thead {
