@@ -86,3 +86,55 @@ async fn parallel_guesses_cannot_all_slip_under_the_limit() {
         "{checked} passwords were checked, the limit is {FAILURES_PER_ACCOUNT_MAX}"
     );
 }
+
+/// API tokens never expired, survived a password change and could not be revoked; no user could be
+/// disabled. Now a token lasts 90 days, a password change ends every other session and token, and
+/// disabling or revoking ends them at once.
+#[tokio::test]
+async fn tokens_expire_end_with_the_password_and_a_disabled_user_is_out_at_once() {
+    use app::auth::{
+        TOKEN_LIFETIME_MS, change_own_password, issue_token_as, revoke_all_as, set_disabled_as, user_of_secret,
+    };
+    let db = TestDatabase::new().await;
+    let store = Store::open(&db.url).await.unwrap();
+    users(&store, &["reza".to_string()]).await;
+    let (now, operator) = (1_000_000, app::Actor::operator("test"));
+    let clock = FixedClock(now);
+    let token = issue_token_as(&store, &clock, &operator, "reza", "integration").await.unwrap();
+    assert!(user_of_secret(&store, &clock, &token).await.unwrap().is_some());
+    let later = FixedClock(now + TOKEN_LIFETIME_MS + 1);
+    assert!(user_of_secret(&store, &later, &token).await.unwrap().is_none(), "the token expired");
+
+    // A password change ends the tokens too (all but the session that changed it).
+    let token = issue_token_as(&store, &clock, &operator, "reza", "integration").await.unwrap();
+    let signed = sign_in(&store, &clock, "reza", "reza-long-password", "10.0.0.1", SessionKind::Browser).await.unwrap();
+    let actor = app::Actor::user(&signed.user, "10.0.0.1");
+    change_own_password(
+        &store,
+        &clock,
+        &actor,
+        &signed.user,
+        "reza-long-password",
+        "a new long passphrase",
+        &signed.secret,
+    )
+    .await
+    .unwrap();
+    assert!(user_of_secret(&store, &clock, &token).await.unwrap().is_none(), "the token ended with the password");
+    assert!(user_of_secret(&store, &clock, &signed.secret).await.unwrap().is_some(), "the changing session stays");
+
+    // Disabled: out at once, and no sign-in; enabled again: back.
+    let token = issue_token_as(&store, &clock, &operator, "reza", "integration").await.unwrap();
+    let disabled = set_disabled_as(&store, &clock, &operator, "reza", true).await.unwrap();
+    assert!(disabled.disabled);
+    assert!(user_of_secret(&store, &clock, &token).await.unwrap().is_none());
+    assert!(user_of_secret(&store, &clock, &signed.secret).await.unwrap().is_none());
+    let refused = sign_in(&store, &clock, "reza", "a new long passphrase", "10.0.0.1", SessionKind::Browser).await;
+    assert!(matches!(refused, Err(AuthError::WrongCredentials)), "{refused:?}");
+    set_disabled_as(&store, &clock, &operator, "reza", false).await.unwrap();
+    let back =
+        sign_in(&store, &clock, "reza", "a new long passphrase", "10.0.0.2", SessionKind::ApiToken).await.unwrap();
+    revoke_all_as(&store, &clock, &operator, "reza").await.unwrap();
+    assert!(user_of_secret(&store, &clock, &back.secret).await.unwrap().is_none(), "revoked");
+    assert!(matches!(set_disabled_as(&store, &clock, &operator, "ghost", true).await, Err(AuthError::Store(_))));
+}

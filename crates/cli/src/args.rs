@@ -157,6 +157,21 @@ pub(crate) enum UserCommand {
     },
     /// List the users with their roles and scopes.
     List,
+    /// Disable a user: they cannot sign in, and their sessions and tokens end at once.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+    /// End every session and API token of a user (a lost phone, a leaked token).
+    Revoke {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -42,6 +42,14 @@ impl From<StoreError> for Failure {
     }
 }
 
+/// An error about a user named on the command line: "no user named …" when there is none.
+fn user_failure(error: app::auth::AuthError, username: &str) -> Failure {
+    match error {
+        app::auth::AuthError::Store(StoreError::NotFound { .. }) => fail(format!("no user named {username}")),
+        other => auth_failure(other),
+    }
+}
+
 fn auth_failure(error: app::auth::AuthError) -> Failure {
     match error {
         app::auth::AuthError::Store(e) => e.into(),
@@ -174,6 +182,27 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     }
                 })?;
             println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Disable { username }) => {
+            let user = app::auth::set_disabled_as(&store, &SystemClock, &operator(), &username, true)
+                .await
+                .map_err(|e| user_failure(e, &username))?;
+            println!("user {} ({}) disabled: their sessions and tokens have ended", user.username, user.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Enable { username }) => {
+            let user = app::auth::set_disabled_as(&store, &SystemClock, &operator(), &username, false)
+                .await
+                .map_err(|e| user_failure(e, &username))?;
+            println!("user {} ({}) enabled", user.username, user.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Revoke { username }) => {
+            let user = app::auth::revoke_all_as(&store, &SystemClock, &operator(), &username)
+                .await
+                .map_err(|e| user_failure(e, &username))?;
+            println!("every session and token of {} ({}) has ended", user.username, user.id);
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::List) => {

@@ -563,3 +563,39 @@ fn solar_estimate_without_weather_uses_the_built_in_typical_year_of_the_place() 
         assert!(message.contains(says) && message.contains(" / "), "{message}");
     }
 }
+
+/// `abadi user disable`, `enable` and `revoke`: said plainly, and a user who is not there is named.
+#[tokio::test]
+async fn users_can_be_disabled_enabled_and_revoked_from_the_command_line() {
+    use std::io::Write;
+    let db = TestDatabase::new().await;
+    let mut add = Command::new(env!("CARGO_BIN_EXE_abadi"))
+        .args([
+            "--database",
+            &db.url,
+            "user",
+            "add",
+            "--username",
+            "maryam",
+            "--role",
+            "administrator",
+            "--password-stdin",
+        ])
+        .env_remove("ABADI_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin.take().unwrap().write_all(b"a long passphrase here\n").unwrap();
+    assert!(add.wait_with_output().unwrap().status.success());
+    let disabled = abadi(&db.url, &["user", "disable", "--username", "maryam"]);
+    assert!(disabled.status.success(), "{}", stderr(&disabled));
+    assert!(stdout(&disabled).contains("disabled"), "{}", stdout(&disabled));
+    let enabled = abadi(&db.url, &["user", "enable", "--username", "maryam"]);
+    assert!(stdout(&enabled).contains("enabled"), "{}", stdout(&enabled));
+    let revoked = abadi(&db.url, &["user", "revoke", "--username", "maryam"]);
+    assert!(stdout(&revoked).contains("has ended"), "{}", stdout(&revoked));
+    let ghost = abadi(&db.url, &["user", "disable", "--username", "ghost"]);
+    assert_eq!(ghost.status.code(), Some(1));
+    assert!(stderr(&ghost).contains("no user named ghost"), "{}", stderr(&ghost));
+}

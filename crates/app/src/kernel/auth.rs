@@ -16,6 +16,9 @@ pub const FAILURES_PER_ACCOUNT_MAX: i64 = 5;
 pub const FAILURES_PER_ADDRESS_MAX: i64 = 20;
 /// A browser session lasts this long.
 pub const SESSION_LIFETIME_MS: i64 = 12 * 60 * 60 * 1000;
+/// An API token lasts this long (then a new one is issued); a password change or a disabled user
+/// ends it sooner.
+pub const TOKEN_LIFETIME_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 /// The shortest password accepted.
 pub const PASSWORD_CHARS_MIN: usize = 10;
 
@@ -182,7 +185,7 @@ pub async fn sign_in(
     let secret = new_secret()?;
     let (label, expires) = match kind {
         SessionKind::Browser => ("browser", Some(now + SESSION_LIFETIME_MS)),
-        SessionKind::ApiToken => ("api token", None),
+        SessionKind::ApiToken => ("api token", Some(now + TOKEN_LIFETIME_MS)),
     };
     // The session and its audit record in one transaction.
     let mut tx = store.begin().await?;
@@ -214,7 +217,8 @@ pub fn scope_path(user: &User) -> String {
 /// An API token for a user, without a password (the administrator's `abadi user token`).
 pub async fn issue_token(store: &Store, clock: &dyn Clock, user_id: i64, label: &str) -> Result<String, AuthError> {
     let secret = new_secret()?;
-    store.add_session(&secret_hash(&secret), user_id, SessionKind::ApiToken, label, clock.now_ms(), None).await?;
+    let expires = Some(clock.now_ms() + TOKEN_LIFETIME_MS);
+    store.add_session(&secret_hash(&secret), user_id, SessionKind::ApiToken, label, clock.now_ms(), expires).await?;
     Ok(secret)
 }
 
@@ -432,7 +436,8 @@ pub async fn issue_token_as(
     let secret = new_secret()?;
     crate::command(store, clock, actor, "user.token", async |tx| {
         let (user, _) = tx.user_for_sign_in(username).await?.ok_or(StoreError::NotFound { what: "user", id: 0 })?;
-        tx.add_session(&secret_hash(&secret), user.id, SessionKind::ApiToken, label, clock.now_ms(), None).await?;
+        let expires = Some(clock.now_ms() + TOKEN_LIFETIME_MS);
+        tx.add_session(&secret_hash(&secret), user.id, SessionKind::ApiToken, label, clock.now_ms(), expires).await?;
         Ok((secret.clone(), Some(user_audit(&user, NOTHING, Snapshot::new().text("label", label)))))
     })
     .await
@@ -450,8 +455,39 @@ pub async fn open_session_as(
 ) -> Result<String, AuthError> {
     let secret = new_secret()?;
     crate::command(store, clock, actor, "user.session", async |tx| {
-        tx.add_session(&secret_hash(&secret), user.id, kind, label, clock.now_ms(), None).await?;
+        let lifetime = if kind == SessionKind::Browser { SESSION_LIFETIME_MS } else { TOKEN_LIFETIME_MS };
+        tx.add_session(&secret_hash(&secret), user.id, kind, label, clock.now_ms(), Some(clock.now_ms() + lifetime))
+            .await?;
         Ok((secret.clone(), Some(user_audit(user, NOTHING, Snapshot::new().text("label", label)))))
+    })
+    .await
+}
+
+/// Disables (or enables again) the user named, as the actor: a disabled user's sessions and tokens
+/// end at once, and they cannot sign in. Audited with the state before and after.
+pub async fn set_disabled_as(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    username: &str,
+    disabled: bool,
+) -> Result<User, AuthError> {
+    let action = if disabled { "user.disable" } else { "user.enable" };
+    crate::command(store, clock, actor, action, async |tx| {
+        let (user, _) = tx.user_for_sign_in(username).await?.ok_or(StoreError::NotFound { what: "user", id: 0 })?;
+        let changed = tx.set_user_disabled(user.id, disabled, clock.now_ms()).await?;
+        let state = |u: &User| Snapshot::new().text("username", &u.username).bool("disabled", u.disabled);
+        Ok((changed.clone(), Some(user_audit(&user, state(&user), state(&changed)))))
+    })
+    .await
+}
+
+/// Ends every session and token of the user named, as the actor (a lost phone, a leaked token).
+pub async fn revoke_all_as(store: &Store, clock: &dyn Clock, actor: &Actor, username: &str) -> Result<User, AuthError> {
+    crate::command(store, clock, actor, "user.revoke", async |tx| {
+        let (user, _) = tx.user_for_sign_in(username).await?.ok_or(StoreError::NotFound { what: "user", id: 0 })?;
+        tx.revoke_other_sessions(user.id, "", clock.now_ms()).await?;
+        Ok((user.clone(), Some(user_audit(&user, NOTHING, Snapshot::new().text("sessions", "revoked")))))
     })
     .await
 }

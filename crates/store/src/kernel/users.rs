@@ -289,6 +289,26 @@ impl Store {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    /// Disables a user (`true`: their sessions and tokens end with it, since a disabled user's are never
+    /// honoured, and are revoked too) or enables them again; the user as changed.
+    pub(crate) async fn set_user_disabled_in(
+        &self,
+        tx: &mut StoreTx,
+        user_id: i64,
+        disabled: bool,
+        now_ms: i64,
+    ) -> StoreResult<User> {
+        sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(user_id)
+            .execute(tx.conn())
+            .await?;
+        if disabled {
+            self.revoke_other_sessions_in(tx, user_id, "", now_ms).await?;
+        }
+        tx.user(user_id).await
+    }
+
     /// Ends a session (signing out) or revokes a token.
     pub(crate) async fn revoke_session_in(&self, tx: &mut StoreTx, token_hash: &str, now_ms: i64) -> StoreResult<()> {
         sqlx::query("UPDATE sessions SET revoked_at_ms = $1 WHERE token_hash = $2 AND revoked_at_ms IS NULL")
@@ -308,8 +328,7 @@ impl Store {
         now_ms: i64,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE sessions SET revoked_at_ms = $1 WHERE user_id = $2 AND token_hash <> $3 AND kind = 'browser' \
-             AND revoked_at_ms IS NULL",
+            "UPDATE sessions SET revoked_at_ms = $1 WHERE user_id = $2 AND token_hash <> $3 AND revoked_at_ms IS NULL",
         )
         .bind(now_ms)
         .bind(user_id)
@@ -505,6 +524,11 @@ write_on_both!(
 write_on_both!(
     revoke_session = revoke_session_in(token_hash: &str, now_ms: i64) -> (),
     audit "user.sign_out", "session", 0
+);
+
+write_on_both!(
+    set_user_disabled = set_user_disabled_in(user_id: i64, disabled: bool, now_ms: i64) -> User,
+    audit "user.disabled", format!("user:{user_id}"), now_ms
 );
 
 write_on_both!(
