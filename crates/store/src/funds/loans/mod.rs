@@ -170,6 +170,17 @@ pub(crate) async fn loan_on(conn: &mut sqlx::AnyConnection, id: i64) -> StoreRes
 }
 
 read_on_both!(loan(id: i64) -> Loan = loan_on);
+
+/// The loan, read for a change to it: on PostgreSQL its row is locked first (`FOR UPDATE`), so that
+/// two payouts (or repayments, approvals) of one loan take turns and the second sees what the first
+/// did — instead of both deciding on the same state and the second failing on a unique key. SQLite's
+/// write turn already makes them take turns.
+pub(crate) async fn lock_loan(tx: &mut StoreTx, loan_id: i64) -> StoreResult<Loan> {
+    if tx.backend == crate::Backend::Postgres {
+        sqlx::query("SELECT id FROM loans WHERE id = $1 FOR UPDATE").bind(loan_id).fetch_optional(tx.conn()).await?;
+    }
+    tx.loan(loan_id).await
+}
 read_on_both!(installments(loan_id: i64) -> Vec<InstallmentBalance> = installments_on);
 
 /// What one open loan owes at a meeting: everything fallen due by then and not yet paid, and all it

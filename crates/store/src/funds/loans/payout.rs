@@ -18,7 +18,7 @@ impl Store {
         idempotency_key: &str,
         now_ms: i64,
     ) -> StoreResult<Loan> {
-        let loan = tx.loan(loan_id).await?;
+        let loan = lock_loan(tx, loan_id).await?;
         let fund = tx.fund(loan.fund_id).await?;
         let key = IdempotencyKey::parse(idempotency_key).map_err(invalid)?;
         if let Err(refusal) = next_step(loan.status, &LoanEvent::Disburse) {

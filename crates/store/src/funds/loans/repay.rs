@@ -126,7 +126,7 @@ impl Store {
         idempotency_key: &str,
         now_ms: i64,
     ) -> StoreResult<Repayment> {
-        let loan = tx.loan(loan_id).await?;
+        let loan = lock_loan(tx, loan_id).await?;
         let context = self.pay_context(tx, loan.fund_id, on).await?;
         let key = IdempotencyKey::parse(idempotency_key).map_err(invalid)?;
         let step = self.pay_in(tx, &context, &loan, amount, on, &key, now_ms).await?;
@@ -256,7 +256,7 @@ impl Store {
         on: IsoDate,
         now_ms: i64,
     ) -> StoreResult<EntrySeq> {
-        let loan = tx.loan(loan_id).await?;
+        let loan = lock_loan(tx, loan_id).await?;
         let fund = tx.fund(loan.fund_id).await?;
         let original = tx.entry(fund.book_id, seq).await?;
         if original.draft.code.as_str() != domain::fund::codes::entries::LOAN_REPAY
@@ -299,7 +299,7 @@ impl Store {
         if approver.is_empty() {
             return Err(invalid("a write-off needs the approver's name"));
         }
-        let loan = tx.loan(loan_id).await?;
+        let loan = lock_loan(tx, loan_id).await?;
         let fund = tx.fund(loan.fund_id).await?;
         let key = IdempotencyKey::parse(idempotency_key).map_err(invalid)?;
         let loan_account = loan.account_id.ok_or_else(|| invalid(format!("loan {loan_id} was never paid out")))?;

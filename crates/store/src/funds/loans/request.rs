@@ -163,7 +163,7 @@ impl Store {
         if name.is_empty() {
             return Err(invalid("an approval needs the approver's name"));
         }
-        let loan = tx.loan(loan_id).await?;
+        let loan = lock_loan(tx, loan_id).await?;
         let rules = tx.fund_rules(loan.fund_id).await?;
         let needs_two = loan.amount > rules.on(loan.requested_on).second_approval_above;
         let first = loan
