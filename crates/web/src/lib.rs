@@ -194,6 +194,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_BYTES_MAX))
+        .layer(axum::middleware::from_fn(finish_even_if_the_client_leaves))
         .layer(axum::middleware::from_fn(refuse_cross_site))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
@@ -203,6 +204,21 @@ pub fn router(state: AppState) -> Router {
 /// other than same-origin or none, or an `Origin` whose host is not this one. Requests with a bearer
 /// token (the API) carry no cookie a forger could ride on and pass; so do clients that send neither
 /// header (not browsers).
+/// A request that arrived is carried out to the end on a task of its own, even if its client hangs up
+/// (a weak link drops after the sheet was sent): the change and its audit record are committed, and
+/// only the answer is lost — the retry with the same key then posts nothing twice. Without this the
+/// server would drop the handler wherever it stood, even between a pooled connection's `BEGIN` and
+/// the transaction that should own it.
+async fn finish_even_if_the_client_leaves(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::error!(%error, "a request's task failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
 async fn refuse_cross_site(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     use axum::http::Method;
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);

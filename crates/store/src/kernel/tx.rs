@@ -13,11 +13,31 @@ use crate::{Backend, Store, StoreError, StoreResult};
 use domain::{BookId, EntrySeq};
 use std::collections::BTreeMap;
 
-/// One command's database transaction. Dropped without `commit`, it rolls back.
+/// The transaction's connection: there until the transaction commits or rolls back.
+pub(crate) struct TxConn(Option<sqlx::Transaction<'static, sqlx::Any>>);
+
+impl std::ops::Deref for TxConn {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        // Only `commit`, `rollback` and `drop` take it, and each consumes the `StoreTx`.
+        self.0.as_deref().unwrap_or_else(|| unreachable!("a StoreTx is used after it ended"))
+    }
+}
+
+impl std::ops::DerefMut for TxConn {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        self.0.as_deref_mut().unwrap_or_else(|| unreachable!("a StoreTx is used after it ended"))
+    }
+}
+
+/// One command's database transaction. Dropped without `commit` (an error, or a request whose
+/// client hung up and whose future was dropped), it rolls back — explicitly, on a task of its own,
+/// before its connection goes back to the pool and while it still holds the write turn: a connection
+/// never returns to the pool inside a transaction.
 pub struct StoreTx {
     /// The store it belongs to, for the store's own code (its pool is never used while this is open).
     pub(crate) store: Store,
-    pub(crate) conn: sqlx::Transaction<'static, sqlx::Any>,
+    pub(crate) conn: TxConn,
     pub(crate) backend: Backend,
     /// On SQLite: this process's turn to write, held until commit or rollback, so that writers queue
     /// in order instead of polling SQLite's busy lock.
@@ -41,7 +61,7 @@ impl Store {
             Some(turn) => Some(turn.clone().lock_owned().await),
             None => None,
         };
-        let conn = self.begin_write().await?;
+        let conn = TxConn(Some(self.begin_write().await?));
         Ok(StoreTx {
             store: self.clone(),
             conn,
@@ -54,7 +74,7 @@ impl Store {
 
     /// Begins a transaction that only reads (several reads that must agree); it takes no write turn.
     pub async fn begin_read(&self) -> StoreResult<StoreTx> {
-        let conn = self.pool.begin().await?;
+        let conn = TxConn(Some(self.pool.begin().await?));
         Ok(StoreTx {
             store: self.clone(),
             conn,
@@ -129,7 +149,9 @@ impl StoreTx {
                 .await?;
             }
         }
-        self.conn.commit().await?;
+        if let Some(conn) = self.conn.0.take() {
+            conn.commit().await?;
+        }
         Ok(())
     }
 
@@ -143,9 +165,30 @@ impl StoreTx {
     }
 
     /// Rolls back (a dry run, or a refusal found late).
-    pub async fn rollback(self) -> StoreResult<()> {
-        self.conn.rollback().await?;
+    pub async fn rollback(mut self) -> StoreResult<()> {
+        if let Some(conn) = self.conn.0.take() {
+            conn.rollback().await?;
+        }
         Ok(())
+    }
+}
+
+impl Drop for StoreTx {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.0.take() else { return };
+        let turn = self._turn.take();
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    if let Err(error) = conn.rollback().await {
+                        tracing::warn!(%error, "rolling back an abandoned transaction failed");
+                    }
+                    drop(turn);
+                });
+            }
+            // No runtime to roll back on (a test's end, the process's): sqlx's own rollback on drop.
+            Err(_) => drop((conn, turn)),
+        }
     }
 }
 
