@@ -61,7 +61,27 @@ fn fail(message: impl Into<String>) -> Failure {
     Failure { message: message.into(), code: 1 }
 }
 
+/// A reader that stops early (`abadi … | head`) closes the pipe; printing then fails. Like any Unix
+/// tool, `abadi` then ends quietly (status 141, as if by SIGPIPE) instead of printing a panic and a
+/// backtrace. Every other panic is reported as before.
+fn end_quietly_on_a_closed_pipe() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        report(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    end_quietly_on_a_closed_pipe();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -252,6 +252,23 @@ fn calc_loan_prints_the_domain_figures() {
     assert_eq!(json["installments"][0]["amount_rials"], 9_180_556);
 }
 
+/// `abadi … | head` panicked on the broken pipe and printed a backtrace: it ends quietly now.
+#[test]
+fn a_reader_that_stops_early_gets_no_panic() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_abadi"))
+        .args(["calc", "loan", "--amount", "900000000", "--months", "300", "--fee-rate", "4", "--method", "annuity"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before anything is printed (as `| head -0` would): every write fails.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(!said.contains("panicked") && !said.contains("backtrace"), "{said}");
+    assert!(matches!(output.status.code(), Some(0 | 141)), "{:?}", output.status);
+}
+
 /// `--months ۱۲ --fee-rate ۴` was refused: every number a person types is taken in either digit set.
 #[test]
 fn calc_loan_takes_persian_digits_everywhere() {
