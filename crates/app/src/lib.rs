@@ -12,6 +12,8 @@ pub mod workload;
 pub use funds::import;
 pub use kernel::door::{Actor, Audited, command};
 pub use kernel::{access, auth, books, days, door, export, jobs, report};
+/// Test support (a fresh SQLite file or PostgreSQL database per test, loud skips), for the shells' tests.
+pub use store::testing;
 pub use store::{Store, StoreError, StoreTx};
 
 /// Where "now" comes from. The core never reads the clock; the shells pass one in.

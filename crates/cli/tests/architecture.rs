@@ -79,8 +79,8 @@ fn the_check_would_catch_a_banned_dependency() {
     assert!(deps.iter().any(|d| d == "sqlx"), "{deps:?}");
 }
 
-/// The direct dependencies of a package (its own `[dependencies]`, resolved).
-fn direct_dependencies_of(package: &str) -> Vec<String> {
+/// The direct dependencies of a package, its tests' included (`[dependencies]` and `[dev-dependencies]`, resolved).
+fn direct_dependencies_of(package: &str, edges: &str) -> Vec<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml");
     let output = Command::new(cargo)
@@ -92,7 +92,7 @@ fn direct_dependencies_of(package: &str) -> Vec<String> {
             "-p",
             package,
             "-e",
-            "normal",
+            edges,
             "--depth",
             "1",
             "--prefix",
@@ -114,12 +114,19 @@ fn direct_dependencies_of(package: &str) -> Vec<String> {
 #[test]
 fn the_shells_reach_the_store_only_through_app() {
     for shell in ["web", "cli"] {
-        let deps = direct_dependencies_of(shell);
+        let deps = direct_dependencies_of(shell, "normal");
         assert!(deps.iter().any(|d| d == "app"), "{shell} depends on app: {deps:?}");
         assert!(!deps.iter().any(|d| d == "store" || d == "sqlx"), "{shell} must not depend on the store: {deps:?}");
+        // Their tests too reach the store through app (`app::testing`, `app::model`); only sqlx stays
+        // open to them, to damage a database on purpose.
+        let with_tests = direct_dependencies_of(shell, "normal,dev");
+        assert!(
+            !with_tests.iter().any(|d| d == "store"),
+            "{shell}'s tests must not depend on the store: {with_tests:?}"
+        );
     }
     // And the check sees a direct dependency where there is one.
-    assert!(direct_dependencies_of("app").iter().any(|d| d == "store"));
+    assert!(direct_dependencies_of("app", "normal").iter().any(|d| d == "store"));
 }
 
 fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {

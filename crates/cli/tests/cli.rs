@@ -3,11 +3,11 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod common;
+use app::Store;
+use app::testing::TestDatabase;
 use common::*;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use store::Store;
-use store::testing::TestDatabase;
 
 #[tokio::test]
 async fn trial_balance_table_is_golden() {
@@ -322,7 +322,7 @@ async fn a_lottery_draw_can_be_verified_and_a_forged_one_is_caught() {
     let start = domain::JalaliDate::parse("1402/01/01").unwrap().to_iso();
     let fund = store.create_fund(village.id, "صندوق", start, &FundRules::usual(), 0).await.unwrap();
     for (i, id) in ["0499370899", "0084575948", "0013542419"].iter().enumerate() {
-        let new = store::NewMember {
+        let new = app::model::NewMember {
             national_id: domain::NationalId::parse(id).unwrap(),
             first_name: format!("عضو{i}"),
             last_name: "کریمی".into(),

@@ -16,7 +16,7 @@ async fn database(name: &str) -> std::path::PathBuf {
     let path = dir.join("abadi.db");
     let _ = std::fs::remove_file(&path);
     let url = format!("sqlite://{}", path.display());
-    let store = store::Store::open(&url).await.unwrap();
+    let store = app::Store::open(&url).await.unwrap();
     for _ in 0..6 {
         sample_books(&store).await;
     }

@@ -4,12 +4,12 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
+use app::Store;
+use app::testing::TestDatabase;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use store::Store;
-use store::testing::TestDatabase;
 
 /// A fund with ten members and a treasurer's API token.
 async fn fund_with_members(url: &str) -> (i64, Vec<i64>, String) {
@@ -24,7 +24,7 @@ async fn fund_with_members(url: &str) -> (i64, Vec<i64>, String) {
         store.create_fund(village.id, "صندوق اسفرورین", opened, &domain::fund::FundRules::usual(), 0).await.unwrap();
     let mut members = Vec::new();
     for i in 0..10 {
-        let new = store::NewMember {
+        let new = app::model::NewMember {
             national_id: app::workload::synthetic_national_id(i),
             first_name: format!("عضو {i}"),
             last_name: "آزمایشی".into(),
@@ -126,7 +126,7 @@ async fn killing_the_server_during_a_burst_of_sheets_leaves_books_that_verify_wi
     let store = Store::open(&db.url).await.unwrap();
     let mut posted = std::collections::BTreeSet::new();
     store
-        .scan_entries(store::EntryFilter::All, |entry| {
+        .scan_entries(app::model::EntryFilter::All, |entry| {
             if let Some(key) = entry.draft.idempotency_key.as_str().strip_prefix("kill-") {
                 posted.insert(key.split('/').next().unwrap().to_string());
             }
@@ -134,7 +134,7 @@ async fn killing_the_server_during_a_burst_of_sheets_leaves_books_that_verify_wi
         })
         .await
         .unwrap();
-    let filter = store::AuditFilter {
+    let filter = app::model::AuditFilter {
         under: None,
         username: Some("treasurer".into()),
         action_prefix: Some("savings.sheet".into()),

@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod common;
+use app::testing::TestDatabase;
 use common::*;
 use std::process::{Command, Stdio};
-use store::testing::TestDatabase;
 
 fn calc(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_abadi")).arg("calc").arg("loan").args(args).output().unwrap()

@@ -4,10 +4,10 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod common;
+use app::Store;
+use app::testing::TestDatabase;
 use common::*;
 use std::collections::BTreeMap;
-use store::Store;
-use store::testing::TestDatabase;
 
 fn hledger_balances(journal: &std::path::Path) -> BTreeMap<String, i64> {
     let output = std::process::Command::new("hledger")

@@ -351,7 +351,7 @@ async fn every_route_refuses_the_anonymous_and_anyone_outside_its_scope() {
     )
     .await
     .unwrap();
-    let application = store::LoanApplication {
+    let application = app::model::LoanApplication {
         member_id: member.id,
         amount: domain::Rials::new(5_000_000),
         term_months: 6,

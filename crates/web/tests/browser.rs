@@ -34,7 +34,7 @@ impl Browser {
     /// Starts chromedriver and a headless Chromium session for `check`; `None` when they are not
     /// installed (the check is skipped, loudly; under `ABADI_REQUIRE_ALL=1` it fails instead).
     async fn start(w: &World, check: &str) -> Option<Browser> {
-        let [driver_program, chromium] = store::testing::outside_tools(
+        let [driver_program, chromium] = app::testing::outside_tools(
             check,
             [&["chromedriver"], &["chromium", "chromium-browser", "google-chrome"]],
             "apt-get install chromium chromium-driver",
@@ -243,14 +243,14 @@ async fn a_treasurers_day() {
 
     solar_calculator(&b).await;
     let loans = w.store.loans_of_fund(fund).await.unwrap();
-    assert_eq!(loans[0].status, store::LoanStatus::Disbursed);
+    assert_eq!(loans[0].status, app::model::LoanStatus::Disbursed);
     let owed: i64 = w.store.installments(loans[0].id).await.unwrap().iter().map(|i| i.outstanding().get()).sum();
     // 15,000,000 at 4 % simple over 12 months: 325,000 of fee; one installment of 1,280,000 paid.
     assert_eq!(owed, 15_325_000 - 1_280_000);
     assert!(w.store.verify().await.unwrap().is_clean());
 
     // The audit trail holds each change of this flow.
-    let trail = w.store.audit_log(&store::AuditFilter::default()).await.unwrap();
+    let trail = w.store.audit_log(&app::model::AuditFilter::default()).await.unwrap();
     let actions: Vec<&str> = trail.iter().map(|r| r.action.as_str()).collect();
     for expected in
         ["user.sign_in", "member.join", "meeting.sheet", "loan.request", "loan.approve", "loan.disburse", "loan.repay"]

@@ -57,7 +57,7 @@ async fn a_client_that_hangs_up_after_sending_leaves_a_change_with_its_audit_rec
     assert!(report.is_clean(), "{:?}", report.problems);
     let mut posted = std::collections::BTreeSet::new();
     w.store
-        .scan_entries(store::EntryFilter::All, |entry| {
+        .scan_entries(app::model::EntryFilter::All, |entry| {
             if let Some(key) = entry.draft.idempotency_key.as_str().strip_prefix("hang-") {
                 posted.insert(key.split('/').next().unwrap().to_string());
             }
@@ -65,7 +65,7 @@ async fn a_client_that_hangs_up_after_sending_leaves_a_change_with_its_audit_rec
         })
         .await
         .unwrap();
-    let filter = store::AuditFilter {
+    let filter = app::model::AuditFilter {
         under: None,
         username: Some("treasurer_a".into()),
         action_prefix: Some("savings.sheet".into()),

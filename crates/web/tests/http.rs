@@ -3,9 +3,9 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use app::FixedClock;
+use app::Store;
+use app::testing::TestDatabase;
 use std::sync::Arc;
-use store::Store;
-use store::testing::TestDatabase;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 struct Server {
@@ -79,7 +79,7 @@ async fn healthz_answers_with_the_database() {
     assert!(header(&headers, "content-type").unwrap().starts_with("application/json"));
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["status"], "ok");
-    assert_eq!(json["schema_version"], store::SCHEMA_VERSION);
+    assert_eq!(json["schema_version"], app::model::SCHEMA_VERSION);
     assert!(json["database"] == "sqlite" || json["database"] == "postgres");
 }
 

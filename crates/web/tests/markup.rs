@@ -44,7 +44,7 @@ async fn markup_in_any_stored_name_is_shown_as_text_on_every_page() {
         ..domain::fund::FundRules::usual()
     };
     let fund = store.create_fund(village.id, &hostile("FUND"), opened, &rules, 0).await.unwrap().id;
-    let new = store::NewMember {
+    let new = app::model::NewMember {
         national_id: domain::NationalId::parse("0499370899").unwrap(),
         first_name: hostile("FIRST"),
         last_name: hostile("LAST"),
@@ -54,7 +54,7 @@ async fn markup_in_any_stored_name_is_shown_as_text_on_every_page() {
         joined_on: domain::JalaliDate::parse("1402/01/10").unwrap().to_iso(),
     };
     let member = store.add_member(fund, &new).await.unwrap().id;
-    let second = store::NewMember { national_id: domain::NationalId::parse("0084575948").unwrap(), ..new.clone() };
+    let second = app::model::NewMember { national_id: domain::NationalId::parse("0084575948").unwrap(), ..new.clone() };
     let second = store.add_member(fund, &second).await.unwrap().id;
     let clock = app::FixedClock(common::NOW_MS);
     let request = app::auth::UserRequest {

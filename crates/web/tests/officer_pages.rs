@@ -115,7 +115,7 @@ async fn every_page_sends_the_anonymous_to_sign_in_and_hides_other_funds() {
     app::funds::move_savings(&w.store, &clock, member.id, app::funds::SavingsMove::Deposit, deposit, on, "d")
         .await
         .unwrap();
-    let application = store::LoanApplication {
+    let application = app::model::LoanApplication {
         member_id: member.id,
         amount: domain::Rials::new(5_000_000),
         term_months: 6,
@@ -273,7 +273,7 @@ async fn an_officer_records_capital_once_and_a_treasurer_reads_it() {
     assert!(read.body.contains("۴۰۰٬۰۰۰٬۰۰۰"), "still owed: {}", read.body);
     assert_eq!(form_post(&w, &path, Some(&treasurer), part).await.status, 404, "the treasurer may not record");
     assert!(w.store.verify().await.unwrap().is_clean());
-    let trail = w.store.audit_log(&store::AuditFilter::default()).await.unwrap();
+    let trail = w.store.audit_log(&app::model::AuditFilter::default()).await.unwrap();
     assert_eq!(trail.iter().filter(|r| r.action == "capital.move").count(), 2, "each posting audited once");
 }
 
@@ -325,7 +325,7 @@ async fn officers_see_and_add_the_users_of_their_places_only() {
     // A treasurer has no users page.
     let treasurer = sign_in(&w, "treasurer_a").await;
     assert_eq!(page(&w, &treasurer, "/users").await.status, 404);
-    let trail = w.store.audit_log(&store::AuditFilter::default()).await.unwrap();
+    let trail = w.store.audit_log(&app::model::AuditFilter::default()).await.unwrap();
     assert_eq!(trail.iter().filter(|r| r.action == "user.add").count(), 1);
 }
 
@@ -394,7 +394,7 @@ async fn jobs_are_expected_at_approval_and_confirmed_once_by_an_officers_visit()
     )
     .await
     .unwrap();
-    let application = store::LoanApplication {
+    let application = app::model::LoanApplication {
         member_id: member.id,
         amount: domain::Rials::new(5_000_000),
         term_months: 6,
@@ -462,7 +462,7 @@ async fn jobs_are_expected_at_approval_and_confirmed_once_by_an_officers_visit()
     assert_eq!(report.json["jobs_confirmed"], 1.0);
     assert_eq!(report.json["loans_disbursed_rials"], 5_000_000);
     assert_eq!(report.json["injected_per_confirmed_job_rials"], 0);
-    let trail = w.store.audit_log(&store::AuditFilter::default()).await.unwrap();
+    let trail = w.store.audit_log(&app::model::AuditFilter::default()).await.unwrap();
     assert!(trail.iter().any(|r| r.action == "job.visit") && trail.iter().any(|r| r.action == "jobs.expect"));
 }
 

@@ -32,7 +32,7 @@ async fn a_member_joined_on_a_page_and_through_the_api_is_audited_alike() {
     let api = w.call("treasurer_a", "POST", &format!("/api/v1/funds/{fund}/members"), Some(body)).await;
     assert_eq!(api.status, 200, "{}", api.body);
 
-    let filter = store::AuditFilter {
+    let filter = app::model::AuditFilter {
         under: None,
         username: Some("treasurer_a".into()),
         action_prefix: Some("member.join".into()),

@@ -1,12 +1,12 @@
 //! Helpers shared by the CLI tests.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use app::Store;
 use domain::{
     AccountCode, AccountKind, BookId, EntryCode, EntryDraft, EntrySeq, IdempotencyKey, IsoDate, PlaceKind,
     PostingDraft, Rials,
 };
 use std::process::{Command, Output};
-use store::Store;
 
 pub fn abadi(database: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_abadi"))
@@ -29,7 +29,7 @@ pub fn stderr(output: &Output) -> String {
 /// A peer tool (hledger, bean-check) that `check` needs: `false` means skip the check (it has said so
 /// loudly); with `ABADI_REQUIRE_ALL=1`, as in CI, a missing tool fails the test instead.
 pub fn peer_tool(check: &str, program: &str, install: &str) -> bool {
-    store::testing::outside_tools(check, [&[program]], install).is_some()
+    app::testing::outside_tools(check, [&[program]], install).is_some()
 }
 
 /// Two small fund books with deposits, a loan, a fee, Persian memos and a reversal.

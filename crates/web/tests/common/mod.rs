@@ -5,15 +5,15 @@
 
 pub mod pages;
 use app::FixedClock;
+use app::Store;
 use app::auth::{UserRequest, add_user, issue_token};
+use app::testing::TestDatabase;
 use domain::access::Role;
 use domain::fund::FundRules;
 use domain::{JalaliDate, PlaceKind};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
-use store::Store;
-use store::testing::TestDatabase;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// 2026-11-27 12:00 UTC: 1405/09/06.
@@ -201,8 +201,8 @@ impl World {
         first_name: &str,
         last_name: &str,
         joined_on: &str,
-    ) -> store::Member {
-        let new = store::NewMember {
+    ) -> app::model::Member {
+        let new = app::model::NewMember {
             national_id: domain::NationalId::parse(national_id).unwrap(),
             first_name: first_name.into(),
             last_name: last_name.into(),
